@@ -55,6 +55,17 @@ test('truncation keeps [CLS], the first content tokens and [SEP]', async () => {
   assert.notEqual(onnxEmbedder(`onnx:${other}`, other).key, e.key);
 });
 
+test('config.json\'s max_position_embeddings caps the length; an over-long input is one clear error', async () => {
+  const dir = join(tempDir(), 'bert');
+  writeTinyBert(dir, { tokenTypes: true });
+  const long = Array.from({ length: 30 }, () => 'the cat sat').join(' ');
+  await assert.rejects(onnxEmbedder(`onnx:${dir}`, dir).embedBatch([long]), (err: unknown) => err instanceof UserError && /model\.onnx: the ONNX model failed to run: /.test(err.describe()) && !err.describe().includes('\n'));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ max_position_embeddings: 16 }));
+  const capped = onnxEmbedder(`onnx:${dir}`, dir);
+  assert.equal(capped.info(8).config.maxTokens, 16);
+  assert.equal((await capped.embedBatch([long])).rows, 1);
+});
+
 test('the same model in another folder has the same identity', () => {
   const a = join(tempDir(), 'a');
   const b = join(tempDir(), 'b');

@@ -33,7 +33,7 @@ interface OrtTensor {
 interface Session {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  run(feeds: Record<string, unknown>): Promise<Record<string, OrtTensor>>;
+  run(feeds: Record<string, unknown>, options?: { logSeverityLevel?: number }): Promise<Record<string, OrtTensor>>;
 }
 
 interface Loaded {
@@ -53,8 +53,17 @@ function readJson(path: string): Record<string, unknown> | null {
   }
 }
 
-/** Longest token sequence the model takes: tokenizer.json's truncation, else sentence-transformers' or the tokenizer config's limit. */
+/**
+ * Longest token sequence the model takes: tokenizer.json's truncation, else sentence-transformers' or
+ * the tokenizer config's limit, else 512; never more than the model's position embeddings (config.json).
+ */
 function maxTokens(tokenizer: Record<string, unknown>, folder: string): number {
+  const positions = readJson(join(folder, 'config.json'))?.max_position_embeddings;
+  const limit = declaredLimit(tokenizer, folder);
+  return typeof positions === 'number' && positions > 0 ? Math.min(limit, positions) : limit;
+}
+
+function declaredLimit(tokenizer: Record<string, unknown>, folder: string): number {
   const truncation = tokenizer.truncation as { max_length?: unknown } | null | undefined;
   if (truncation && typeof truncation.max_length === 'number') return truncation.max_length;
   const sbert = readJson(join(folder, 'sentence_bert_config.json'));
@@ -83,8 +92,8 @@ export function onnxEmbedder(spec: string, folder: string): Embedder {
     const [ort, { Tokenizer }] = await Promise.all([import('onnxruntime-node'), import('@huggingface/tokenizers')]);
     let session: Session;
     try {
-      // Severity 3 (errors only): ORT's warnings about a model's graph are not the user's business on stderr.
-      session = (await ort.InferenceSession.create(modelBytes, { logSeverityLevel: 3 })) as unknown as Session;
+      // Severity 4 (fatal only): ORT's own log lines would add to the one-line error this tool prints.
+      session = (await ort.InferenceSession.create(modelBytes, { logSeverityLevel: 4 })) as unknown as Session;
     } catch (err) {
       throw new UserError(`cannot load the ONNX model: ${(err as Error).message.split('\n')[0]}`, { file: modelPath });
     }
@@ -163,7 +172,7 @@ async function embed(m: Loaded, texts: string[], limit: number, modelPath: strin
   if (m.useTypeIds) feeds.token_type_ids = new m.Tensor('int64', types, [b, len]);
   let out: OrtTensor;
   try {
-    out = (await m.session.run(feeds))[m.output]!;
+    out = (await m.session.run(feeds, { logSeverityLevel: 4 }))[m.output]!;
   } catch (err) {
     throw new UserError(`the ONNX model failed to run: ${(err as Error).message.split('\n')[0]}`, { file: modelPath });
   }
