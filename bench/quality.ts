@@ -16,10 +16,10 @@ import { join, resolve } from 'node:path';
 import { readDataset } from '../src/data/read-dataset.ts';
 import { choosePair, pairTable, strongWins } from '../src/data/pair.ts';
 import type { DatasetRow } from '../src/data/dataset.ts';
-import { summarize } from '../src/eval/curve.ts';
+import { oracle } from '../src/eval/curve.ts';
 import { trainOnRows, type TrainRequest } from '../src/routers/train.ts';
-import { seededRandom } from '../src/routers/tf-engine.ts';
-import { mmluPath, saveResult } from './lib.ts';
+import { GroupMetrics, outcomesOf, renderGroups, type GroupResult } from './group-metrics.ts';
+import { foldsOf, mmluPath, saveResult } from './lib.ts';
 
 const argv = process.argv.slice(2);
 function arg(name: string, fallback: string): string {
@@ -57,18 +57,12 @@ const CACHE = resolve(arg('cache-dir', resolve(import.meta.dirname, '..', '.rout
 
 const dataset = readDataset(mmluPath(argv));
 const pair = choosePair(dataset, {});
-const rows = pairTable(dataset, pair).rows;
+const table = pairTable(dataset, pair);
+const rows = table.rows;
 const n = rows.length;
 
 // The folds of scripts/compare-sklearn.py, so the sklearn reference scores the same rows.
-const random = seededRandom(SEED);
-const perm = Array.from({ length: n }, (_, i) => i);
-for (let i = n - 1; i > 0; i--) {
-  const j = Math.floor(random() * (i + 1));
-  [perm[i], perm[j]] = [perm[j]!, perm[i]!];
-}
-const fold = new Int32Array(n);
-perm.forEach((row, p) => (fold[row] = Math.floor((p * FOLDS) / n)));
+const fold = foldsOf(n, FOLDS, SEED);
 
 /** A semantic router's routes from the training fold's labels: strong-wins queries as one route, the rest as the other. */
 function routesFrom(train: DatasetRow[]): string {
@@ -91,68 +85,82 @@ interface Row {
   cpt80: number | null;
   auc: number;
   trainSeconds: number;
+  groups: GroupResult[];
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const pct = (x: number | null) => (x === null ? 'not reached' : `${(100 * x).toFixed(1)}%`);
+const label = (r: Pick<Row, 'router' | 'embedder' | 'objective'>) => `${r.router} x ${r.embedder} (${r.objective})`;
 const rowText = (r: Row) =>
   `| ${r.router} | ${r.embedder} | ${r.objective} | ${r.apgr.toFixed(3)} (${r.apgrMin.toFixed(3)}-${r.apgrMax.toFixed(3)}) | ${pct(r.cpt50)} | ${pct(r.cpt80)} | ${r.auc.toFixed(3)} | ${r.trainSeconds.toFixed(1)} |`;
 const results: Row[] = [];
 process.stderr.write(`bench: ${n} MMLU rows, ${FOLDS} folds, ${pair.weak} -> ${pair.strong}\n`);
 
 for (const { router, embedder, objective } of configs()) {
-  {
-    const folds: { apgr: number; cpt50: number | null; cpt80: number | null; auc: number; seconds: number }[] = [];
-    for (let k = 0; k < FOLDS; k++) {
-      const train = rows.filter((_, i) => fold[i] !== k);
-      const test = rows.filter((_, i) => fold[i] === k);
-      const req: TrainRequest = {
-        dataset,
-        pair,
-        router,
-        embedder: router === 'random' ? undefined : embedder,
-        seed: 1,
-        split: null,
-        tuning: { method: 'split', share: 0.2 },
-        calibration: 'platt',
-        targetGap: 0.05,
-        options: router === 'semantic' ? { routes: routesFrom(train) } : objective ? { objective } : {},
-        features: { cacheDir: CACHE, env: process.env },
-        onStage: (s) => process.stderr.write(`  ${router} x ${embedder} fold ${k + 1}: ${s}\n`),
-      };
-      const started = performance.now();
-      const { testScores } = await trainOnRows(req, train, test);
-      const seconds = (performance.now() - started) / 1000;
-      const s = summarize(testScores!, pairTable(dataset, pair, test));
-      folds.push({ apgr: s.apgr!, cpt50: s.cpt50, cpt80: s.cpt80, auc: s.auc!, seconds });
-      process.stderr.write(`${router} x ${embedder}${objective ? ` (${objective})` : ''} fold ${k + 1}: APGR ${s.apgr!.toFixed(4)} CPT50 ${s.cpt50?.toFixed(3)} AUC ${s.auc!.toFixed(4)} (${seconds.toFixed(1)} s)\n`);
-    }
-    const nullable = (xs: (number | null)[]) => (xs.every((x) => x !== null) ? mean(xs as number[]) : null);
-    results.push({
+  const groups = new GroupMetrics(table);
+  const seconds: number[] = [];
+  for (let k = 0; k < FOLDS; k++) {
+    const trainIds = rows.flatMap((_, i) => (fold[i] !== k ? [i] : []));
+    const testIds = rows.flatMap((_, i) => (fold[i] === k ? [i] : []));
+    const train = trainIds.map((i) => rows[i]!);
+    const test = testIds.map((i) => rows[i]!);
+    const req: TrainRequest = {
+      dataset,
+      pair,
       router,
-      embedder: router === 'random' ? 'none' : embedder,
-      objective: router === 'mf' ? 'pairwise' : (objective ?? (router === 'semantic' || router === 'random' ? 'none' : 'strong-wins')),
-      apgr: mean(folds.map((f) => f.apgr)),
-      apgrMin: Math.min(...folds.map((f) => f.apgr)),
-      apgrMax: Math.max(...folds.map((f) => f.apgr)),
-      cpt50: nullable(folds.map((f) => f.cpt50)),
-      cpt80: nullable(folds.map((f) => f.cpt80)),
-      auc: mean(folds.map((f) => f.auc)),
-      trainSeconds: mean(folds.map((f) => f.seconds)),
-    });
-    // Each configuration's row as soon as it is done: a long run can be read (or stopped) midway.
-    process.stderr.write(`done: ${rowText(results.at(-1)!)}\n`);
+      embedder: router === 'random' ? undefined : embedder,
+      seed: 1,
+      split: null,
+      tuning: { method: 'split', share: 0.2 },
+      calibration: 'platt',
+      targetGap: 0.05,
+      options: router === 'semantic' ? { routes: routesFrom(train) } : objective ? { objective } : {},
+      features: { cacheDir: CACHE, env: process.env },
+      onStage: (s) => process.stderr.write(`  ${router} x ${embedder} fold ${k + 1}: ${s}\n`),
+    };
+    const started = performance.now();
+    const { testScores } = await trainOnRows(req, train, test);
+    seconds.push((performance.now() - started) / 1000);
+    groups.addFold(testIds, testScores!);
+    process.stderr.write(`${router} x ${embedder}${objective ? ` (${objective})` : ''} fold ${k + 1} done (${seconds.at(-1)!.toFixed(1)} s)\n`);
   }
+  const byGroup = groups.results();
+  const all = byGroup[0]!;
+  results.push({
+    router,
+    embedder: router === 'random' ? 'none' : embedder,
+    objective: router === 'mf' ? 'pairwise' : (objective ?? (router === 'semantic' || router === 'random' ? 'none' : 'strong-wins')),
+    apgr: all.apgr,
+    apgrMin: all.apgrMin,
+    apgrMax: all.apgrMax,
+    cpt50: all.cpt50,
+    cpt80: all.cpt80,
+    auc: all.auc,
+    trainSeconds: mean(seconds),
+    groups: byGroup,
+  });
+  // Each configuration's row as soon as it is done: a long run can be read (or stopped) midway.
+  process.stderr.write(`done: ${rowText(results.at(-1)!)}\n`);
 }
 
+// The oracle on the same folds: strong exactly where it is better (its CPTs are where its curve crosses).
+const oracleFolds = [...Array(FOLDS).keys()].map((k) => oracle(outcomesOf(table, rows.flatMap((_, i) => (fold[i] === k ? [i] : []))))) ;
+const oracleRow = {
+  apgr: mean(oracleFolds.map((o) => o.apgr!)),
+  cpt50: mean(oracleFolds.map((o) => o.summary.cpt50!)),
+  cpt80: mean(oracleFolds.map((o) => o.summary.cpt80!)),
+};
+results.sort((a, b) => b.apgr - a.apgr);
 const lines = [
   `| router | embedder | objective | APGR (fold range) | CPT(50%) | CPT(80%) | AUC | train s/fold |`,
   `|---|---|---|---|---|---|---|---|`,
-  ...results
-    .sort((a, b) => b.apgr - a.apgr)
-    .map(rowText),
+  ...results.map(rowText),
   `| reference: sklearn TF-IDF + LR | | strong-wins | 0.670 | 25.8% | 60.1% | | 2.1 |`,
   `| random (analytic) | | | 0.500 | 50.0% | 80.0% | 0.500 | |`,
+  `| oracle | | | ${oracleRow.apgr.toFixed(3)} | ${pct(oracleRow.cpt50)} | ${pct(oracleRow.cpt80)} | | |`,
 ];
 process.stdout.write(lines.join('\n') + '\n');
-saveResult('quality', { folds: FOLDS, seed: SEED, rows: n, pair, results });
+for (const r of results) process.stdout.write(`\n${label(r)}, per MMLU subject group:\n${renderGroups(r.groups)}\n`);
+const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+process.stdout.write(`\npeak RSS ${peakRssMiB.toFixed(0)} MiB\n`);
+saveResult('quality', { folds: FOLDS, seed: SEED, rows: n, pair, results, oracle: oracleRow, peakRssMiB });

@@ -14,7 +14,8 @@ import { choosePair, pairTable } from '../src/data/pair.ts';
 import { summarize } from '../src/eval/curve.ts';
 import { renderTable } from '../src/ui/table.ts';
 import { foldsOf, median, mmluPath, saveResult } from './lib.ts';
-import { outcomesOf, tfidfFoldScores } from './tfidf-folds.ts';
+import { outcomesOf } from './group-metrics.ts';
+import { tfidfFoldScores } from './tfidf-folds.ts';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, fallback: string) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1]! : fallback);

@@ -26,9 +26,3 @@ export function tfidfFoldScores(table: PairTable, fold: Int32Array, k: number): 
   const t2 = performance.now();
   return { fold: k, test, scores, trainSeconds: (t1 - t0) / 1000, predictSeconds: (t2 - t1) / 1000 };
 }
-
-/** The outcome columns of `rows`, in that order, for the curve metrics. */
-export function outcomesOf(table: PairTable, rows: number[]) {
-  const pick = (a: Float64Array) => Float64Array.from(rows, (i) => a[i]!);
-  return { qWeak: pick(table.qWeak), qStrong: pick(table.qStrong), cWeak: pick(table.cWeak), cStrong: pick(table.cStrong) };
-}
