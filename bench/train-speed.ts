@@ -17,7 +17,7 @@ import { choosePair, pairTable, strongWins } from '../src/data/pair.ts';
 import { Featurizer } from '../src/embed/features.ts';
 import { routerType } from '../src/routers/registry.ts';
 import { trainOnRows, type TrainRequest } from '../src/routers/train.ts';
-import { seededRandom } from '../src/routers/tf-engine.ts';
+import { mulberry32 } from '../src/random.ts';
 import { median, mmluPath, quantile, saveResult } from './lib.ts';
 
 const argv = process.argv.slice(2);
@@ -27,7 +27,7 @@ const ROWS = 11_000;
 const dataset = readDataset(mmluPath(argv));
 const pair = choosePair(dataset, {});
 const all = pairTable(dataset, pair).rows;
-const random = seededRandom(7);
+const random = mulberry32(7);
 const shuffled = [...all].map((r) => ({ r, k: random() })).sort((a, b) => a.k - b.k).map((x) => x.r);
 const train = shuffled.slice(0, ROWS);
 const table = pairTable(dataset, pair, train);

@@ -5,7 +5,8 @@ import type { Features } from '../embed/features.js';
 import { sigmoid } from './logistic-solver.js';
 import { invalidState, optionsOf } from './options.js';
 import type { Head, HeadData, RouterType, TrainContext } from './router.js';
-import { fitLoop, glorot, loadEngine, seededRandom } from './tf-engine.js';
+import { fitLoop, glorot, loadEngine } from './tf-engine.js';
+import { mulberry32 } from '../random.js';
 
 // Matrix factorization as in RouteLLM (routellm/routers/matrix_factorization): every model m has a
 // learned vector p_m (used L2-normalised), the query embedding e is projected to the same space by
@@ -155,7 +156,7 @@ export const mfRouter: RouterType = {
     const k = options.dim as number;
     const models = train.outcomes.models;
     const fixedEpochs = options.epochs === 'auto' ? null : (options.epochs as number);
-    const random = seededRandom(seed);
+    const random = mulberry32(seed);
     const P = tf.variable(tf.tensor2d(glorot(models.length, k, random), [models.length, k]));
     const W = tf.variable(tf.tensor2d(glorot(d, k, random), [d, k]));
     const C = tf.variable(tf.tensor1d(glorot(k, 1, random)));

@@ -5,7 +5,8 @@ import type { Features } from '../embed/features.js';
 import { sigmoid } from './logistic-solver.js';
 import { invalidState, objectiveSchema, optionsOf, targetOf, type Objective } from './options.js';
 import type { Head, RouterType, TrainContext } from './router.js';
-import { fitLoop, glorot, loadEngine, seededRandom } from './tf-engine.js';
+import { fitLoop, glorot, loadEngine } from './tf-engine.js';
+import { mulberry32 } from '../random.js';
 
 // "BERT head": a one-hidden-layer MLP classifier on frozen embeddings (ReLU, sigmoid output),
 // trained with tfjs (Adam, balanced class weights, L2 weight decay) and early stopping on the
@@ -99,7 +100,7 @@ export const mlpRouter: RouterType = {
     const d = x.cols;
     const h = options.hidden as number;
     const fixedEpochs = options.epochs === 'auto' ? null : (options.epochs as number);
-    const random = seededRandom(seed);
+    const random = mulberry32(seed);
     const w1 = tf.variable(tf.tensor2d(glorot(d, h, random), [d, h]));
     const b1 = tf.variable(tf.zeros([h]));
     const w2 = tf.variable(tf.tensor2d(glorot(h, 1, random), [h, 1]));

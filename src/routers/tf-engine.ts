@@ -40,17 +40,6 @@ export function loadEngine(): Promise<Engine> {
   return engine;
 }
 
-/** mulberry32: a small seeded generator, the same one the benchmark folds use. */
-export function seededRandom(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Glorot-uniform initial weights (fanIn x fanOut, row-major) from a seeded generator. */
 export function glorot(fanIn: number, fanOut: number, random: () => number): Float32Array {
   const limit = Math.sqrt(6 / (fanIn + fanOut));

@@ -1,5 +1,5 @@
-import { readJsonArtifact, readText, resolveArtifact } from '../../artifacts/store.js';
-import { parseCsv } from '../../data/csv.js';
+import { readJsonArtifact, resolveArtifact } from '../../artifacts/store.js';
+import { readQueries } from '../../data/read-queries.js';
 import { deploymentBodySchema, type DeploymentBody } from '../../eval/deployment.js';
 import { UserError } from '../../errors.js';
 import { decide } from '../../routers/monitoring.js';
@@ -23,29 +23,6 @@ interface RouteFlags {
   json?: boolean;
 }
 
-// Same defaults as the dataset readers, so a CSV that trains also routes.
-const QUERY_COLUMNS = ['query', 'prompt', 'question', 'input', 'text'];
-
-interface QueryIn {
-  query: string;
-  /** CSV line the query starts on, when read from --file. */
-  line?: number;
-}
-
-function readQueries(path: string, queryCol: string | undefined): QueryIn[] {
-  const table = parseCsv(readText(path), path);
-  const column = queryCol ?? QUERY_COLUMNS.find((c) => table.columns.includes(c));
-  if (!column) {
-    throw new UserError(`no query column (looked for ${QUERY_COLUMNS.join(', ')}); name it with --query-col. Columns are: ${table.columns.join(', ')}`, { file: path, line: 1 });
-  }
-  if (!table.columns.includes(column)) throw new UserError(`no column "${column}" (--query-col); columns are: ${table.columns.join(', ')}`, { file: path, line: 1 });
-  return table.records.map((r) => {
-    const query = r.values[column]!;
-    if (query.trim() === '') throw new UserError('empty query', { file: path, line: r.line, column });
-    return { query, line: r.line };
-  });
-}
-
 function shorten(q: string): string {
   const one = q.replace(/\s+/g, ' ').trim();
   return one.length > 60 ? one.slice(0, 57) + '...' : one;
@@ -56,7 +33,7 @@ export async function route(args: string[], flags: RouteFlags): Promise<void> {
   if (!flags.router && !flags.deployment) throw new UserError('name the router with --router, or a deployment with --deployment');
   if (flags.file && args.length) throw new UserError('give queries as arguments or with --file, not both');
   if (!flags.file && args.length === 0) throw new UserError('no query: give one or more as arguments, or a CSV with --file');
-  const queries: QueryIn[] = flags.file ? readQueries(flags.file, flags.queryCol) : args.map((query) => ({ query }));
+  const queries: { query: string; line?: number }[] = flags.file ? readQueries(flags.file, { queryCol: flags.queryCol }).rows : args.map((query) => ({ query }));
   if (!flags.file && queries.some((q) => q.query.trim() === '')) throw new UserError('empty query');
 
   let deployment: { path: string; body: DeploymentBody } | null = null;
