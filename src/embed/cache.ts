@@ -6,7 +6,7 @@ import { denseZeros, firstNonFinite, row, type DenseMatrix } from './dense.js';
 
 // On-disk embedding cache: one append-only file per embedder identity (its `key`), holding fixed-size
 // records [sha256(text): 32 bytes][dim x float32 LE]. Pretrained embedders are slow here (the USE
-// model runs ~18 MMLU prompts/s), so a second run over the same texts must not embed them again.
+// model runs ~12 MMLU prompts/s), so a second run over the same texts must not embed them again.
 // Why binary records, not a JSON file per text: 14,000 MMLU vectors are 29 MB read in one call,
 // where 14,000 small JSON files took seconds to open. A crash can leave a partial last record,
 // which the reader ignores; each batch is one write() on an O_APPEND descriptor, so two processes
