@@ -74,8 +74,8 @@ const r = loadRouter(${JSON.stringify(written.path)}, '.', { cacheDir: null });
 const t2 = performance.now();
 await r.router.score(['What is the capital of France?']);
 const t3 = performance.now();
-console.log(JSON.stringify({ importMs: t1 - t0, loadMs: t2 - t1, firstScoreMs: t3 - t2 }));`;
-const cold: { importMs: number; loadMs: number; firstScoreMs: number }[] = [];
+console.log(JSON.stringify({ importMs: t1 - t0, loadMs: t2 - t1, firstScoreMs: t3 - t2, rssMiB: process.resourceUsage().maxRSS / 1024 }));`;
+const cold: { importMs: number; loadMs: number; firstScoreMs: number; rssMiB: number }[] = [];
 for (let i = 0; i < 7; i++) {
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
@@ -85,9 +85,10 @@ const coldSummary = {
   importMs: median(cold.map((c) => c.importMs)),
   loadMs: median(cold.map((c) => c.loadMs)),
   firstScoreMs: median(cold.map((c) => c.firstScoreMs)),
+  peakRssMiB: median(cold.map((c) => c.rssMiB)),
 };
 process.stdout.write(
-  `load (fresh process, median of 5): import ${coldSummary.importMs.toFixed(0)} ms, read+validate+rebuild ${coldSummary.loadMs.toFixed(0)} ms, first query ${coldSummary.firstScoreMs.toFixed(1)} ms; artifact ${(Buffer.byteLength(JSON.stringify(body)) / 1e6).toFixed(1)} MB\n`,
+  `load (fresh process, median of 5): import ${coldSummary.importMs.toFixed(0)} ms, read+validate+rebuild ${coldSummary.loadMs.toFixed(0)} ms, first query ${coldSummary.firstScoreMs.toFixed(1)} ms, peak RSS ${coldSummary.peakRssMiB.toFixed(0)} MiB; artifact ${(Buffer.byteLength(JSON.stringify(body)) / 1e6).toFixed(1)} MB\n`,
 );
 const cli: number[] = [];
 for (let i = 0; i < 7; i++) {
@@ -113,14 +114,18 @@ const perSecond = prompts.length / median(batch);
 process.stdout.write(`batch: ${prompts.length} MMLU prompts in ${median(batch).toFixed(3)} s, ${Math.round(perSecond).toLocaleString('en-US')} queries/s\n`);
 
 const single: number[] = [];
-for (let i = 0; i < 2000; i++) {
+// 5,000 queries after 200 of warm-up: enough samples for a stable 99th percentile.
+for (let i = 0; i < 5200; i++) {
   const q = prompts[(i * 7919) % prompts.length]!;
   const t = process.hrtime.bigint();
   await loaded.router.score([q]);
   single.push(Number(process.hrtime.bigint() - t) / 1000);
 }
-const singleSummary = { medianUs: median(single.slice(200)), p90Us: quantile(single.slice(200), 0.9) };
-process.stdout.write(`single query (MMLU prompt, in process): median ${singleSummary.medianUs.toFixed(0)} µs, p90 ${singleSummary.p90Us.toFixed(0)} µs\n`);
+const measured = single.slice(200);
+const singleSummary = { medianUs: median(measured), p90Us: quantile(measured, 0.9), p99Us: quantile(measured, 0.99) };
+process.stdout.write(`single query (MMLU prompt, in process): median ${singleSummary.medianUs.toFixed(0)} µs, p90 ${singleSummary.p90Us.toFixed(0)} µs, p99 ${singleSummary.p99Us.toFixed(0)} µs\n`);
+const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+process.stdout.write(`peak RSS of this process (${RUNS} x 3 trainings on ${ROWS.toLocaleString('en-US')} rows, batch and single routing): ${peakRssMiB.toFixed(0)} MiB\n`);
 
 saveResult('train-speed', {
   rows: ROWS,
@@ -130,4 +135,5 @@ saveResult('train-speed', {
   cliRouteMs: median(cli),
   batch: { queries: prompts.length, seconds: median(batch), perSecond },
   single: singleSummary,
+  peakRssMiB,
 });
