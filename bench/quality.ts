@@ -74,16 +74,10 @@ function routesFrom(train: DatasetRow[]): string {
   return path;
 }
 
-interface Row {
+interface Row extends Pick<GroupResult, 'apgr' | 'apgrMin' | 'apgrMax' | 'cpt50' | 'cpt80' | 'auc'> {
   router: string;
   embedder: string;
   objective: string;
-  apgr: number;
-  apgrMin: number;
-  apgrMax: number;
-  cpt50: number | null;
-  cpt80: number | null;
-  auc: number;
   trainSeconds: number;
   groups: GroupResult[];
 }

@@ -305,6 +305,21 @@ export function exactCurve(scores: ArrayLike<number>, o: Outcomes): Curve {
   return buildCurve(scores, o).curve;
 }
 
+/** Curve columns for `groups` tie groups, with point 0 (threshold +Infinity: every query to the weak model) filled in. */
+function startColumns(n: number, t: { qWeak: number; qStrong: number; cWeak: number; cStrong: number }, groups: number): Columns {
+  const c: Columns = {
+    totals: { n, qWeak: t.qWeak, qStrong: t.qStrong, cWeak: t.cWeak, cStrong: t.cStrong },
+    threshold: new Float64Array(groups + 1),
+    share: new Float64Array(groups + 1),
+    quality: new Float64Array(groups + 1),
+    cost: new Float64Array(groups + 1),
+  };
+  c.threshold[0] = Number.POSITIVE_INFINITY;
+  c.quality[0] = t.qWeak;
+  c.cost[0] = t.cWeak;
+  return c;
+}
+
 /**
  * The exact curve, and AUC against "strong wins" (q_s - q_w > 0) read off the same walk: the
  * Mann-Whitney U with ties counted 1/2, one tie group at a time, as `auc` computes it. Sorting the
@@ -335,16 +350,7 @@ function buildCurve(scores: ArrayLike<number>, o: Outcomes): { curve: Curve; auc
 
   let groups = 1;
   for (let k = 1; k < n; k++) if (sorted[k] !== sorted[k - 1]) groups++;
-  const c: Columns = {
-    totals: { n, qWeak: t.qWeak, qStrong: t.qStrong, cWeak: t.cWeak, cStrong: t.cStrong },
-    threshold: new Float64Array(groups + 1),
-    share: new Float64Array(groups + 1),
-    quality: new Float64Array(groups + 1),
-    cost: new Float64Array(groups + 1),
-  };
-  c.threshold[0] = Number.POSITIVE_INFINITY;
-  c.quality[0] = t.qWeak;
-  c.cost[0] = t.cWeak;
+  const c = startColumns(n, t, groups);
   let at = 1;
   let cumDq = 0;
   let cumDc = 0;
@@ -418,16 +424,7 @@ function fewScoreCurve(values: Float64Array, o: Outcomes, t: Totals & { sumQw: n
   const nNeg = n - nPos;
   const keys = [...slot.keys()].sort((a, b) => b - a);
   const groups = keys.length;
-  const c: Columns = {
-    totals: { n, qWeak: t.qWeak, qStrong: t.qStrong, cWeak: t.cWeak, cStrong: t.cStrong },
-    threshold: new Float64Array(groups + 1),
-    share: new Float64Array(groups + 1),
-    quality: new Float64Array(groups + 1),
-    cost: new Float64Array(groups + 1),
-  };
-  c.threshold[0] = Number.POSITIVE_INFINITY;
-  c.quality[0] = t.qWeak;
-  c.cost[0] = t.cWeak;
+  const c = startColumns(n, t, groups);
   let seen = 0;
   let cumDq = 0;
   let cumDc = 0;
