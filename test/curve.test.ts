@@ -437,3 +437,53 @@ test('oracle on RouteLLM MMLU matches the reference 1.29', { skip: !existsSync(M
   assert.ok(Math.abs(or.curve.qStrong - 0.806) < 0.0005);
   assert.ok(Math.abs((or.apgr as number) - 1.29) < 0.01, `oracle APGR ${or.apgr}`);
 });
+
+// Three queries, by score: a strong win, a tie (both right), a strong win. Q_w = 1/3, Q_s = 1,
+// total gain 2. After the first query the gain is 1 = half the total: PGR is exactly 0.5 at
+// share 1/3, and the tie after it adds nothing. (Q(t) - Q_w) / (Q_s - Q_w) gives
+// 0.49999999999999994 there, which moved CPT(50%) past the tie to share 2/3.
+const exactCrossing: Outcomes = { qWeak: [0, 1, 0], qStrong: [1, 1, 1], cWeak: [0, 0, 0], cStrong: [1, 1, 1] };
+
+test('CPT sees a crossing exactly at a point, also when a zero-gain row follows it', () => {
+  const c = exactCurve([3, 2, 1], exactCrossing);
+  assert.equal(cpt(c, 0.5), 1 / 3);
+  assert.equal(c.points[1]!.pgr, 0.5);
+  assert.equal(c.points[2]!.pgr, 0.5);
+  assert.equal(c.points[3]!.pgr, 1);
+  // Shares 0, 1/3, 2/3, 1 with PGR 0, 0.5, 0.5, 1: area (0.25 + 0.5 + 0.75) / 3.
+  near(apgr(c), 0.5);
+  // Gap at share 1/3: (Q_s - Q) / Q_s = (3 - 2) / 3.
+  assert.equal(c.points[1]!.qualityGap, 1 / 3);
+  near(cpt(c, 0.25), 1 / 6);
+  near(cpt(c, 0.75), 5 / 6);
+});
+
+test('CPT matches an exact integer reference on random 0/1 outcomes', () => {
+  const rand = mulberry32(11);
+  // CPT(a/b) in whole numbers: the first point where b x gain >= a x total, interpolated before it.
+  const reference = (d: number[], a: number, b: number): number | null => {
+    const n = d.length;
+    const total = d.reduce((x, y) => x + y, 0);
+    let g = 0;
+    for (let k = 0; k <= n; k++) {
+      const prev = g;
+      if (k > 0) g += d[k - 1]!;
+      if (b * g >= a * total) return k === 0 ? 0 : (k - 1) / n + ((a * total) / b - prev) / (g - prev) / n;
+    }
+    return null;
+  };
+  let cases = 0;
+  for (let trial = 0; trial < 400; trial++) {
+    const n = 3 + Math.floor(rand() * 200);
+    const qWeak = Array.from({ length: n }, () => (rand() < 0.6 ? 1 : 0));
+    const qStrong = Array.from({ length: n }, () => (rand() < 0.75 ? 1 : 0));
+    const d = qStrong.map((s, i) => s - qWeak[i]!);
+    if (d.reduce((x, y) => x + y, 0) <= 0) continue;
+    const c = exactCurve(Array.from({ length: n }, (_, i) => n - i), { qWeak, qStrong, cWeak: qWeak.map(() => 0), cStrong: qWeak.map(() => 1) });
+    for (const [a, b] of [[1, 5], [1, 2], [4, 5]] as const) {
+      near(cpt(c, a / b), reference(d, a, b)!, `trial ${trial}, CPT(${a}/${b})`);
+      cases++;
+    }
+  }
+  assert.ok(cases > 900, `only ${cases} cases`);
+});

@@ -349,3 +349,11 @@ test('gate: point and bound, the failing number and the margin, JUnit XML', () =
   assert.match(xml, /<property name="report" value="a&amp;b\.json"\/>/);
   assert.equal((xml.match(/<testcase /g) ?? []).length, 3);
 });
+
+test('a quality gap exactly at the limit qualifies, as the gate reads it', () => {
+  // Q_s = 1, and at share 1/3 Q = 2/3: gap exactly 1/3 (see the CPT exact-crossing case).
+  const o: Outcomes = { qWeak: [0, 1, 0], qStrong: [1, 1, 1], cWeak: [0, 0, 0], cStrong: [1, 1, 1] };
+  const c = exactCurve([3, 2, 1], o);
+  assert.equal(pickIndex(c, { kind: 'max-quality-gap', value: 1 / 3 }), 1);
+  assert.equal(pickIndex(c, { kind: 'max-quality-gap', value: 0.33 }), 3);
+});

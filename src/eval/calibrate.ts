@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import { curveColumns, curveLength, type Curve } from './curve.js';
+import { curveColumns, curveLength, gapAtMost, type Curve } from './curve.js';
 
 // Choosing the operating threshold for a target. Every pick is an exact point of the curve (a
 // whole tie group on one side), because that is what a deployed "score >= t" rule can do; a share
@@ -60,15 +60,15 @@ export function pickIndex(curve: Curve, target: Target): number {
       // gap <= G  <=>  Q(t) >= Q_s (1 - G) when Q_s > 0; with Q_s = 0 every point has gap "undefined", and
       // always-strong (the last point) is the only safe pick.
       if (!(curve.qStrong > 0)) return len - 1;
-      const floor = curve.qStrong * (1 - target.value) - EPS;
       let best = len - 1;
       for (let k = 0; k < len; k++) {
-        if (quality[k] >= floor && cost[k] < cost[best]) best = k;
+        if (cost[k] < cost[best] && gapAtMost(curve, k, target.value)) best = k;
       }
       return best;
     }
     case 'budget-per-1k': {
-      const limit = target.value / 1000 + EPS;
+      // Relative slack: per-query dollar costs can be 1e-7, where an absolute 1e-12 would be a real amount.
+      const limit = (target.value / 1000) * (1 + 1e-12) + Number.MIN_VALUE;
       let best = -1;
       for (let k = 0; k < len; k++) {
         if (cost[k] > limit) continue;

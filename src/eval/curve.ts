@@ -57,7 +57,7 @@ function checkColumn(name: string, values: ArrayLike<number>, n: number): void {
   }
 }
 
-function totals(o: Outcomes, n: number): Totals & { sumQw: number; sumCw: number } {
+function totals(o: Outcomes, n: number): Totals & { sumQw: number; sumQs: number; sumCw: number } {
   if (n === 0) throw new RangeError('cannot build a curve from zero queries');
   checkColumn('qWeak', o.qWeak, n);
   checkColumn('qStrong', o.qStrong, n);
@@ -73,7 +73,7 @@ function totals(o: Outcomes, n: number): Totals & { sumQw: number; sumCw: number
     cw += o.cWeak[i];
     cs += o.cStrong[i];
   }
-  return { n, qWeak: qw / n, qStrong: qs / n, cWeak: cw / n, cStrong: cs / n, sumQw: qw, sumCw: cw };
+  return { n, qWeak: qw / n, qStrong: qs / n, cWeak: cw / n, cStrong: cs / n, sumQw: qw, sumQs: qs, sumCw: cw };
 }
 
 function makePoint(t: Totals, threshold: number, strongShare: number, quality: number, cost: number): CurvePoint {
@@ -226,11 +226,6 @@ function countingSortDescending(values: Float64Array, idx: Int32Array, sorted: F
   return { order: idx, sorted };
 }
 
-function pgrOf(t: Totals, quality: number): number | null {
-  const spread = t.qStrong - t.qWeak;
-  return spread === 0 ? null : (quality - t.qWeak) / spread;
-}
-
 /**
  * A curve as parallel typed arrays. A million distinct scores make a million points; as objects
  * they weigh ~190 MB and took 0.4-0.6 s to allocate, more than the rest of exactCurve together.
@@ -242,6 +237,38 @@ interface Columns {
   share: Float64Array;
   quality: Float64Array;
   cost: Float64Array;
+  gains: Gains;
+}
+
+/**
+ * The quality gained over always-weak, as unnormalised sums (sum of q_s - q_w over the rows sent
+ * to strong). PGR and the quality gap are compared in these terms, never through Q(t) - Q_w: with
+ * 0/1 outcomes the sums are whole numbers, so PGR = p is seen exactly where p x total is a whole
+ * number, while (Q(t) - Q_w) / (Q_s - Q_w) can come out as 0.4999999999999997 and move a CPT
+ * crossing to the next gaining row.
+ */
+interface Gains {
+  /** Cumulative gain at each point: 0 at the all-weak point, `total` at the all-strong one. */
+  cum: Float64Array;
+  total: number;
+  /** Sum of q_s over the rows (the quality-gap denominator, in the same units). */
+  strongSum: number;
+  /** Sum of |q_s - q_w|: the scale of the rounding in `cum`, which sets the tolerance. */
+  scale: number;
+}
+
+// Summing many terms in another order moves the result by a few ulps of the terms' absolute sum;
+// two gains closer than this share of it are the same gain.
+const GAIN_TOLERANCE = 1e-9;
+
+function tolerance(g: Gains): number {
+  return GAIN_TOLERANCE * g.scale;
+}
+
+/** Whether the cumulative gain `cum` reaches share p of the total gain (PGR >= p), with rounding forgiven. */
+function reachesPgr(g: Gains, cum: number, p: number): boolean {
+  // Dividing by a negative total gain (strong worse than weak) flips the inequality.
+  return Math.sign(g.total) * (cum - p * g.total) >= -tolerance(g);
 }
 
 // Curves built here, mapped to their columns. Curves are values: editing `points` in place is not
@@ -255,24 +282,40 @@ function columnsOf(curve: Curve): Columns {
   // since nothing stops its owner from editing them between calls.
   const pts = curve.points;
   const len = pts.length;
+  const n = curve.n;
+  const total = (curve.qStrong - curve.qWeak) * n;
   const c: Columns = {
-    totals: { n: curve.n, qWeak: curve.qWeak, qStrong: curve.qStrong, cWeak: curve.cWeak, cStrong: curve.cStrong },
+    totals: { n, qWeak: curve.qWeak, qStrong: curve.qStrong, cWeak: curve.cWeak, cStrong: curve.cStrong },
     threshold: new Float64Array(len),
     share: new Float64Array(len),
     quality: new Float64Array(len),
     cost: new Float64Array(len),
+    // Only means are known here; gains are rebuilt from them, with the rounding that implies.
+    gains: { cum: new Float64Array(len), total, strongSum: curve.qStrong * n, scale: Math.max(Math.abs(total), curve.qStrong * n, curve.qWeak * n) },
   };
   for (let k = 0; k < len; k++) {
     c.threshold[k] = pts[k].threshold;
     c.share[k] = pts[k].strongShare;
     c.quality[k] = pts[k].quality;
     c.cost[k] = pts[k].cost;
+    c.gains.cum[k] = (pts[k].quality - curve.qWeak) * n;
   }
   return c;
 }
 
 function pointOf(c: Columns, k: number): CurvePoint {
-  return makePoint(c.totals, c.threshold[k], c.share[k], c.quality[k], c.cost[k]);
+  const p = makePoint(c.totals, c.threshold[k], c.share[k], c.quality[k], c.cost[k]);
+  const g = c.gains;
+  // From the sums, so an exact point reads as exact (PGR 1 at all-strong, a gap of exactly 5%).
+  if (p.pgr !== null) p.pgr = g.cum[k] / g.total;
+  if (p.qualityGap !== null) p.qualityGap = (g.total - g.cum[k]) / g.strongSum;
+  return p;
+}
+
+/** Whether point k's quality gap is at most `maxGap`, compared in gains so a gap of exactly maxGap qualifies. */
+export function gapAtMost(curve: Curve, k: number, maxGap: number): boolean {
+  const g = columnsOf(curve).gains;
+  return g.total - g.cum[k] <= maxGap * g.strongSum + tolerance(g);
 }
 
 function curveFrom(c: Columns): Curve {
@@ -306,13 +349,14 @@ export function exactCurve(scores: ArrayLike<number>, o: Outcomes): Curve {
 }
 
 /** Curve columns for `groups` tie groups, with point 0 (threshold +Infinity: every query to the weak model) filled in. */
-function startColumns(n: number, t: { qWeak: number; qStrong: number; cWeak: number; cStrong: number }, groups: number): Columns {
+function startColumns(n: number, t: { qWeak: number; qStrong: number; cWeak: number; cStrong: number }, groups: number, strongSum: number): Columns {
   const c: Columns = {
     totals: { n, qWeak: t.qWeak, qStrong: t.qStrong, cWeak: t.cWeak, cStrong: t.cStrong },
     threshold: new Float64Array(groups + 1),
     share: new Float64Array(groups + 1),
     quality: new Float64Array(groups + 1),
     cost: new Float64Array(groups + 1),
+    gains: { cum: new Float64Array(groups + 1), total: 0, strongSum, scale: 0 },
   };
   c.threshold[0] = Number.POSITIVE_INFINITY;
   c.quality[0] = t.qWeak;
@@ -350,8 +394,9 @@ function buildCurve(scores: ArrayLike<number>, o: Outcomes): { curve: Curve; auc
 
   let groups = 1;
   for (let k = 1; k < n; k++) if (sorted[k] !== sorted[k - 1]) groups++;
-  const c = startColumns(n, t, groups);
+  const c = startColumns(n, t, groups, t.sumQs);
   let at = 1;
+  let absDq = 0;
   let cumDq = 0;
   let cumDc = 0;
   let nPos = 0;
@@ -366,6 +411,7 @@ function buildCurve(scores: ArrayLike<number>, o: Outcomes): { curve: Curve; auc
     const i = order[k];
     const d = dqc[2 * i];
     cumDq += d;
+    absDq += Math.abs(d);
     cumDc += dqc[2 * i + 1];
     if (d > 0) groupPos++;
     else groupNeg++;
@@ -381,8 +427,11 @@ function buildCurve(scores: ArrayLike<number>, o: Outcomes): { curve: Curve; auc
     c.share[at] = (k + 1) / n;
     c.quality[at] = (t.sumQw + cumDq) / n;
     c.cost[at] = (t.sumCw + cumDc) / n;
+    c.gains.cum[at] = cumDq;
     at++;
   }
+  c.gains.total = cumDq;
+  c.gains.scale = Math.max(absDq, t.sumQs);
   // Pin the all-strong point to Q_s and C_s themselves, so PGR there is exactly 1 rather than
   // 1 plus the rounding of summing differences in another order.
   c.share[groups] = 1;
@@ -397,13 +446,14 @@ function buildCurve(scores: ArrayLike<number>, o: Outcomes): { curve: Curve; auc
  * 1,000,000 rows the general path spent ~150 ms sorting and gathering for a curve of a few points.
  * Null when the scores have more than FEW_DISTINCT values.
  */
-function fewScoreCurve(values: Float64Array, o: Outcomes, t: Totals & { sumQw: number; sumCw: number }): { curve: Curve; auc: number | null } | null {
+function fewScoreCurve(values: Float64Array, o: Outcomes, t: Totals & { sumQw: number; sumQs: number; sumCw: number }): { curve: Curve; auc: number | null } | null {
   const n = values.length;
   // Map keys compare by SameValueZero, so -0 and +0 share a group, as `score >= t` treats them.
   const slot = new Map<number, number>();
   const rows = new Float64Array(FEW_DISTINCT);
   const sumDq = new Float64Array(FEW_DISTINCT);
   const sumDc = new Float64Array(FEW_DISTINCT);
+  let absDq = 0;
   const pos = new Float64Array(FEW_DISTINCT);
   for (let i = 0; i < n; i++) {
     const v = values[i];
@@ -416,6 +466,7 @@ function fewScoreCurve(values: Float64Array, o: Outcomes, t: Totals & { sumQw: n
     const d = o.qStrong[i] - o.qWeak[i];
     rows[g]++;
     sumDq[g] += d;
+    absDq += Math.abs(d);
     sumDc[g] += o.cStrong[i] - o.cWeak[i];
     if (d > 0) pos[g]++;
   }
@@ -424,7 +475,7 @@ function fewScoreCurve(values: Float64Array, o: Outcomes, t: Totals & { sumQw: n
   const nNeg = n - nPos;
   const keys = [...slot.keys()].sort((a, b) => b - a);
   const groups = keys.length;
-  const c = startColumns(n, t, groups);
+  const c = startColumns(n, t, groups, t.sumQs);
   let seen = 0;
   let cumDq = 0;
   let cumDc = 0;
@@ -442,7 +493,10 @@ function fewScoreCurve(values: Float64Array, o: Outcomes, t: Totals & { sumQw: n
     c.share[j + 1] = seen / n;
     c.quality[j + 1] = (t.sumQw + cumDq) / n;
     c.cost[j + 1] = (t.sumCw + cumDc) / n;
+    c.gains.cum[j + 1] = cumDq;
   });
+  c.gains.total = cumDq;
+  c.gains.scale = Math.max(absDq, t.sumQs);
   c.share[groups] = 1;
   c.quality[groups] = t.qStrong;
   c.cost[groups] = t.cStrong;
@@ -457,11 +511,11 @@ export function apgr(curve: Curve): number | null {
   const c = columnsOf(curve);
   const t = c.totals;
   if (t.qStrong === t.qWeak) return null;
-  const spread = t.qStrong - t.qWeak;
+  const g = c.gains;
   let area = 0;
-  let prev = (c.quality[0] - t.qWeak) / spread;
+  let prev = g.cum[0] / g.total;
   for (let k = 1; k < c.share.length; k++) {
-    const cur = (c.quality[k] - t.qWeak) / spread;
+    const cur = g.cum[k] / g.total;
     area += ((c.share[k] - c.share[k - 1]) * (prev + cur)) / 2;
     prev = cur;
   }
@@ -471,16 +525,17 @@ export function apgr(curve: Curve): number | null {
 /** Smallest strong share whose PGR >= p, on the piecewise-linear exact curve; null when never reached. */
 export function cpt(curve: Curve, p: number): number | null {
   const c = columnsOf(curve);
-  let prev = 0;
+  if (c.totals.qStrong === c.totals.qWeak) return null;
+  const g = c.gains;
+  const goal = p * g.total;
   for (let k = 0; k < c.share.length; k++) {
-    const cur = pgrOf(c.totals, c.quality[k]);
-    if (cur === null) return null;
-    if (cur >= p) {
-      if (k === 0) return c.share[0];
-      // prev < p <= cur here (else we would have returned at k-1), so the division is safe.
-      return c.share[k - 1] + ((p - prev) / (cur - prev)) * (c.share[k] - c.share[k - 1]);
-    }
-    prev = cur;
+    const cur = g.cum[k];
+    if (!reachesPgr(g, cur, p)) continue;
+    // A crossing at the point itself (within rounding) is that point's share, not a sliver past it.
+    if (k === 0 || Math.abs(cur - goal) <= tolerance(g)) return c.share[k];
+    const prev = g.cum[k - 1];
+    // prev falls short of the goal and cur passes it by more than the tolerance, so cur != prev.
+    return c.share[k - 1] + ((goal - prev) / (cur - prev)) * (c.share[k] - c.share[k - 1]);
   }
   return null;
 }
@@ -520,13 +575,18 @@ export function pointAtShare(curve: Curve, f: number): CurvePoint {
   if (lo === 0 || c.share[lo] === f) return pointOf(c, lo);
   const a = lo - 1;
   const w = (f - c.share[a]) / (c.share[lo] - c.share[a]);
-  return makePoint(
+  const point = makePoint(
     c.totals,
     c.threshold[lo],
     f,
     c.quality[a] + w * (c.quality[lo] - c.quality[a]),
     c.cost[a] + w * (c.cost[lo] - c.cost[a]),
   );
+  const g = c.gains;
+  const cum = g.cum[a] + w * (g.cum[lo] - g.cum[a]);
+  if (point.pgr !== null) point.pgr = cum / g.total;
+  if (point.qualityGap !== null) point.qualityGap = (g.total - cum) / g.strongSum;
+  return point;
 }
 
 /**
@@ -802,6 +862,7 @@ export function resampledCurve(p: PreparedScores, o: Outcomes, weights: ArrayLik
     share: new Float64Array(p.groups + 1),
     quality: new Float64Array(p.groups + 1),
     cost: new Float64Array(p.groups + 1),
+    gains: { cum: new Float64Array(p.groups + 1), total: 0, strongSum: qs, scale: 0 },
   };
   c.threshold[0] = Number.POSITIVE_INFINITY;
   c.quality[0] = t.qWeak;
@@ -810,12 +871,14 @@ export function resampledCurve(p: PreparedScores, o: Outcomes, weights: ArrayLik
   let cumW = 0;
   let cumDq = 0;
   let cumDc = 0;
+  let absDq = 0;
   const { order, groupEnd, dq, dc, groupScore } = p;
   for (let k = 0; k < n; k++) {
     const x = weights[order[k]];
     if (x !== 0) {
       cumW += x;
       cumDq += x * dq[k];
+      absDq += x * Math.abs(dq[k]);
       cumDc += x * dc[k];
     }
     if (!groupEnd[k]) continue;
@@ -823,8 +886,11 @@ export function resampledCurve(p: PreparedScores, o: Outcomes, weights: ArrayLik
     c.share[at] = cumW / w;
     c.quality[at] = (qw + cumDq) / w;
     c.cost[at] = (cw + cumDc) / w;
+    c.gains.cum[at] = cumDq;
     at++;
   }
+  c.gains.total = cumDq;
+  c.gains.scale = Math.max(absDq, qs);
   c.share[p.groups] = 1;
   c.quality[p.groups] = t.qStrong;
   c.cost[p.groups] = t.cStrong;

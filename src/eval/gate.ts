@@ -33,6 +33,11 @@ export function gateRequested(spec: GateSpec): boolean {
   return spec.maxQualityGap !== undefined || spec.minCostReduction !== undefined || spec.minApgr !== undefined;
 }
 
+// Values and limits are read from sums of many terms: a value equal to its limit up to rounding holds.
+function slack(limit: number): number {
+  return 1e-12 * Math.max(1, Math.abs(limit));
+}
+
 function check(router: string, metric: GateCheck['metric'], kind: GateCheck['kind'], limit: number, point: number | null, interval: [number, number | null] | null | undefined, on: GateSpec['on'], level: number | undefined): GateCheck {
   let value = point;
   let basis = 'point estimate';
@@ -41,7 +46,7 @@ function check(router: string, metric: GateCheck['metric'], kind: GateCheck['kin
     value = interval ? (kind === 'max' ? interval[1] : interval[0]) : null;
     basis = `${kind === 'max' ? 'upper' : 'lower'} bound of the ${Math.round((level ?? 0) * 100)}% bootstrap interval`;
   }
-  const passed = value !== null && Number.isFinite(value) && (kind === 'max' ? value <= limit + 1e-12 : value >= limit - 1e-12);
+  const passed = value !== null && Number.isFinite(value) && (kind === 'max' ? value <= limit + slack(limit) : value >= limit - slack(limit));
   return { router, metric, kind, limit, value, basis, passed };
 }
 
