@@ -34,3 +34,30 @@ export class GateFailure extends Error {
     this.name = 'GateFailure';
   }
 }
+
+const FS_PROBLEMS: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  ENOTDIR: 'a part of this path is a file, not a folder',
+  EISDIR: 'is a folder, expected a file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+  ENAMETOOLONG: 'the name is too long',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'the file is too large for the file system',
+  EMFILE: 'too many open files',
+  ELOOP: 'too many symbolic links (a loop?)',
+  EEXIST: 'already exists',
+};
+
+/**
+ * A failed file-system call on a path the user gave (an output, the artifacts folder) is theirs to
+ * fix: one line naming the path and the cause, exit 2. Other errors pass through unchanged.
+ */
+export function fileSystemError(err: unknown, path: string): unknown {
+  if (err instanceof UserError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const problem = code !== undefined ? FS_PROBLEMS[code] : undefined;
+  return problem !== undefined ? new UserError(`cannot write: ${problem} (${code})`, { file: path }) : err;
+}

@@ -48,8 +48,8 @@ test('demo: train, eval, estimate and route through the built binary, with linea
   const decision = JSON.parse(routed.stdout).decisions[0];
   assert.ok(['sim-small', 'sim-large'].includes(decision.model));
 
-  // A second run adds versions instead of overwriting.
-  const again = runCli(['train', DEMO, '--name', 'demo'], dir);
+  // A second run with other options adds a version instead of overwriting.
+  const again = runCli(['train', DEMO, '--name', 'demo', '--seed', '2'], dir);
   assert.equal(again.code, 0, again.stderr);
   assert.ok(existsSync(join(dir, 'artifacts/routers/demo/v2.json')));
   assert.equal(json(join(dir, 'artifacts/routers/demo/v1.json')).contentHash, router.contentHash);

@@ -251,7 +251,7 @@ test('-o writes a Markdown document (or JSON), beside the versioned artifact', (
   writeEvalReport(dir, 'rep');
   const r = runCli(['estimate', '--eval', 'rep', '--volume', '1000000/day', '--fixed-monthly', '1000', '-o', 'estimate.md'], dir);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stderr, 'Markdown report written to estimate.md\n');
+  assert.equal(r.stderr, 'read eval report rep@1 (artifacts/reports/rep/v1.json)\nMarkdown report written to estimate.md\n');
   const md = readFileSync(join(dir, 'estimate.md'), 'utf8');
   assert.match(md, /^# Routing cost estimate: small \/ large\n/);
   assert.match(md, /\| always strong \| 100\.0% \| \$225,000 \| — \| \$225,000 \| \$7\.50 \|/);

@@ -37,7 +37,7 @@ test('gate: exit 0 when it holds, 1 naming the failed number and the margin, and
   assert.ok(lower < reduction);
   const fail = runCli(['eval', DEMO, '--router', 'demo', '--min-cost-reduction', String(reduction + 0.5), '--bootstrap', '0', '--junit', 'fail.xml'], dir);
   assert.equal(fail.code, 1, fail.stderr);
-  assert.equal(fail.stderr, `router: gate failed: demo: cost reduction (point estimate) ${reduction.toFixed(3)}x is below the minimum ${(reduction + 0.5).toFixed(3)}x by 0.500x\n`);
+  assert.equal(fail.stderr, `read router demo@1 (artifacts/routers/demo/v1.json)\nrouter: gate failed: demo: cost reduction (point estimate) ${reduction.toFixed(3)}x is below the minimum ${(reduction + 0.5).toFixed(3)}x by 0.500x\n`);
   assert.match(fail.stdout, /Gate: FAILED/);
   assert.match(fail.stdout, /Report written to artifacts\/reports\/demo\/v\d+\.json/, 'the report is still written and printed');
   assert.match(readFileSync(join(dir, 'fail.xml'), 'utf8'), /failures="1"[\s\S]*<failure message="demo: cost reduction \(point estimate\)/);
@@ -47,7 +47,7 @@ test('gate: exit 0 when it holds, 1 naming the failed number and the margin, and
   assert.equal(runCli(['eval', DEMO, '--router', 'demo', '--min-cost-reduction', mid, '--bootstrap', '200'], dir).code, 0);
   const bound = runCli(['eval', DEMO, '--router', 'demo', '--min-cost-reduction', mid, '--bootstrap', '200', '--gate-on', 'bound'], dir);
   assert.equal(bound.code, 1);
-  assert.match(bound.stderr, /^router: gate failed: demo: cost reduction \(lower bound of the 95% bootstrap interval\) [\d.]+x is below the minimum/);
+  assert.match(bound.stderr, /^read router demo@1 .*\nrouter: gate failed: demo: cost reduction \(lower bound of the 95% bootstrap interval\) [\d.]+x is below the minimum/);
 });
 
 test('calibration: --target-share writes a deployment; --deployment re-evaluates at its threshold and gates', () => {
@@ -78,7 +78,7 @@ test('calibration: --target-share writes a deployment; --deployment re-evaluates
 
   const gated = runCli(['eval', DEMO, '--deployment', path, '--max-quality-gap', '0.01', '--bootstrap', '0'], dir);
   assert.equal(gated.code, 1);
-  assert.match(gated.stderr, /^router: gate failed: demo: quality gap \(point estimate\) [\d.]+% exceeds the maximum 1\.00% by [\d.]+ points\n$/);
+  assert.match(gated.stderr, /\nrouter: gate failed: demo: quality gap \(point estimate\) [\d.]+% exceeds the maximum 1\.00% by [\d.]+ points\n$/);
 });
 
 test('outputs: json with per-query results, csv, md, svg, html; slices by a metadata column; the cascade', () => {
@@ -151,7 +151,7 @@ test('a dataset the router was trained on (by lineage hash) is evaluated with a 
   assert.equal(runCli(['train', 'p.csv', '--name', 'r', '--no-holdout'], d).code, 0);
   const r = runCli(['eval', 'p.csv', '--router', 'r', '--bootstrap', '0'], d);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stderr, 'warning: router r was trained on this dataset: these numbers include its training rows and overstate its quality\n');
+  assert.equal(r.stderr, 'warning: router r was trained on this dataset: these numbers include its training rows and overstate its quality\nread router r@1 (artifacts/routers/r/v1.json)\n');
   // no confidence in this data: no cascade section; unit costs (no prices)
   assert.doesNotMatch(r.stdout, /Cascade/);
   assert.match(r.stdout, /strong calls\/query/);

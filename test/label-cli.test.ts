@@ -134,13 +134,12 @@ test('labels a CSV with OpenAI and Anthropic models, then train and eval read th
     assert.ok(!all.includes(OPENAI_KEY) && !all.includes(ANTHROPIC_KEY));
     assert.ok(existsSync(join(dir, '.router-cache', 'v2')), 'the response cache was written');
 
-    // Run again: nothing is paid twice; a new version with the same rows.
+    // Run again: nothing is paid twice, and the same rows add no new version.
     const before = server.requests.length;
     const again = await spawnCli(['label', 'q.csv', ...MODELS, '--yes', '-j', '4'], dir, env);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(server.requests.length, before);
-    const v2 = readArtifact(join(dir, 'artifacts', 'datasets', 'q', 'v2.jsonl'));
-    assert.equal(v2.header.contentHash, header.contentHash);
+    assert.equal(existsSync(join(dir, 'artifacts', 'datasets', 'q', 'v2.jsonl')), false);
   });
 });
 

@@ -41,7 +41,7 @@ test('one query: the model, the score and the router\'s threshold', () => {
   assert.equal(all.decisions[0].model, 'sim-large');
   const table = runCli(['route', '--router', 'demo', QUERIES[0]!], dir);
   assert.match(table.stdout, /│ How do I reset my password\? │ sim-(small|large)\s+│ 0\.\d{3} │\s+0\.\d{3} │/);
-  assert.equal(table.stderr, '');
+  assert.equal(table.stderr, 'read router demo@1 (artifacts/routers/demo/v1.json)\n');
 });
 
 test('a CSV of queries, with the monitoring sample chosen by query hash and marked', () => {
@@ -65,7 +65,7 @@ test('a CSV of queries, with the monitoring sample chosen by query hash and mark
   const table = runCli(['route', '--router', 'demo', '--file', 'q.csv', '--monitoring', '0.1'], dir);
   assert.match(table.stdout, /│ line │ query\s+│ model\s+│ score │ threshold │ note\s+│/);
   assert.match(table.stdout, /│ monitoring │/);
-  assert.match(table.stderr, new RegExp(`^60 queries: \\d+ to sim-large \\([\\d.]+%\\), ${monitored} of them forced by the 10\\.0% monitoring sample, \\d+ to sim-small\\n$`));
+  assert.match(table.stderr, new RegExp(`^read router demo@1 \\(artifacts/routers/demo/v1\\.json\\)\\n60 queries: \\d+ to sim-large \\([\\d.]+%\\), ${monitored} of them forced by the 10\\.0% monitoring sample, \\d+ to sim-small\\n$`));
 });
 
 test('a deployment gives the router, threshold and monitoring share', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, DEMO, filesUnder, runCli, tempDir, writeFile } from './helpers.ts';
 import { writeTinyBert } from './fixtures/tiny-bert.ts';
@@ -76,11 +76,15 @@ test('logistic on TF-IDF: tuned C, Platt calibration, default threshold, report 
   assert.equal(body.training.tuning.candidates.length, 3);
   assert.ok(body.training.validation.auc > 0.8, `held-out AUC ${body.training.validation.auc}`);
 
-  // Same seed, same router: the body (everything but timings) is identical.
-  assert.equal(runCli(['train', 'd.jsonl', '--name', 'lr'], dir).code, 0);
-  const again = json(join(dir, 'artifacts/routers/lr/v2.json')).body;
-  for (const b of [body, again]) b.training.seconds = 0;
-  assert.deepEqual(again, body);
+  // Same data and seed, same router: the re-run finds it already written and adds no version.
+  const rerun = runCli(['train', 'd.jsonl', '--name', 'lr'], dir);
+  assert.equal(rerun.code, 0, rerun.stderr);
+  assert.match(rerun.stdout, /Router unchanged: identical to artifacts\/routers\/lr\/v1\.json \(same content from the same inputs\), no new version written/);
+  assert.equal(existsSync(join(dir, 'artifacts/routers/lr/v2.json')), false);
+  assert.equal(body.training.seconds, undefined, 'a run time in the body would make every re-run differ');
+  // Another seed is another router: a new version.
+  assert.equal(runCli(['train', 'd.jsonl', '--name', 'lr', '--seed', '2'], dir).code, 0);
+  assert.notDeepEqual(json(join(dir, 'artifacts/routers/lr/v2.json')).body, body);
 });
 
 test('k-fold tuning, isotonic calibration, a fixed C', () => {

@@ -1,7 +1,8 @@
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { UserError } from '../errors.js';
+import { fileSystemError, UserError } from '../errors.js';
+import { sweepStaleTemps, writeNewFile } from './atomic-write.js';
+import type { Hash } from './hash.js';
 import { EnvelopeProblem, makeEnvelope, withArticle, validateEnvelope, type ArtifactKind, type Envelope, type LineageRef } from './envelope.js';
 
 const FOLDERS: Record<ArtifactKind, string> = {
@@ -33,11 +34,6 @@ export interface WriteTarget {
   now?: Date;
 }
 
-export interface Written<B> {
-  path: string;
-  envelope: Envelope<B>;
-}
-
 export function checkName(name: string): string {
   if (!NAME.test(name)) {
     throw new UserError(`invalid artifact name "${name}": use letters, digits, ".", "_" and "-", starting with a letter or digit`);
@@ -55,49 +51,66 @@ function versionsIn(folder: string, ext: string): number[] {
     .sort((a, b) => a - b);
 }
 
+export interface Written<B> {
+  path: string;
+  envelope: Envelope<B>;
+  /** True when an identical artifact (same content and lineage) was already the latest version: nothing was written. */
+  reused?: boolean;
+}
+
+function sameLineage(a: readonly LineageRef[], b: readonly LineageRef[]): boolean {
+  return a.length === b.length && a.every((r, i) => r.kind === b[i]!.kind && r.hash === b[i]!.hash && r.role === b[i]!.role);
+}
+
+/** The latest version's envelope when it holds this very content, made from the same inputs; else undefined. */
+function identicalLatest(folder: string, ext: string, hash: Hash, lineage: readonly LineageRef[]): { path: string; envelope: Envelope } | undefined {
+  const latest = versionsIn(folder, ext).at(-1);
+  if (latest === undefined) return undefined;
+  const path = join(folder, `v${latest}.${ext}`);
+  try {
+    // A dataset's envelope is its first line; a JSON artifact is one document.
+    const text = readFileSync(path, 'utf8');
+    const head = ext === 'jsonl' ? text.slice(0, text.indexOf('\n')) : text;
+    const env = JSON.parse(head) as Envelope;
+    return env.contentHash === hash && Array.isArray(env.lineage) && sameLineage(env.lineage, lineage) ? { path, envelope: env } : undefined;
+  } catch {
+    // An unreadable latest version is never "the same": write a new one.
+    return undefined;
+  }
+}
+
 /**
- * Writes `text` as the next version of NAME, atomically and without ever replacing a file:
- * the bytes go to a temp file first, then a hard link claims `vN` (link fails if vN exists,
- * so two concurrent writers get different versions instead of one overwriting the other).
+ * Writes `text` as the next version of NAME, atomically and without ever replacing a file
+ * (a hard link claims `vN`, so two concurrent writers get different versions). When the latest
+ * version already holds the same content from the same inputs, it is returned instead: re-running
+ * a finished command adds no copy.
  */
-function writeNextVersion(kind: ArtifactKind, target: WriteTarget, render: (version: number) => string): string {
+function writeNextVersion<B>(kind: ArtifactKind, target: WriteTarget, hash: Hash, lineage: LineageRef[], render: (version: number) => { text: string; envelope: Envelope<B> }): Written<B> {
   const folder = join(target.root, FOLDERS[kind], checkName(target.name));
-  mkdirSync(folder, { recursive: true });
   const ext = EXTENSIONS[kind];
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (err) {
+    throw fileSystemError(err, folder);
+  }
+  sweepStaleTemps(folder);
+  const same = identicalLatest(folder, ext, hash, lineage);
+  if (same) return { path: same.path, envelope: same.envelope as Envelope<B>, reused: true };
   for (let attempt = 0; attempt < 100; attempt++) {
     const version = (versionsIn(folder, ext).at(-1) ?? 0) + 1;
-    const tmp = join(folder, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-    writeDurably(tmp, render(version));
     const final = join(folder, `v${version}.${ext}`);
-    try {
-      linkSync(tmp, final);
-      return final;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    } finally {
-      unlinkSync(tmp);
-    }
+    const { text, envelope } = render(version);
+    if (writeNewFile(final, text)) return { path: final, envelope };
   }
   throw new Error(`could not claim a new version in ${folder}`);
 }
 
-function writeDurably(path: string, text: string): void {
-  const fd = openSync(path, 'wx');
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export function writeJsonArtifact<B>(kind: Exclude<ArtifactKind, 'dataset'>, body: B, lineage: LineageRef[], target: WriteTarget): Written<B> {
-  let envelope!: Envelope<B>;
-  const path = writeNextVersion(kind, target, (version) => {
-    envelope = { ...makeEnvelope(kind, body, lineage, { now: target.now }), name: target.name, version };
-    return JSON.stringify(orderEnvelope(envelope), null, 2) + '\n';
+  const base = makeEnvelope(kind, body, lineage, { now: target.now });
+  return writeNextVersion(kind, target, base.contentHash, lineage, (version) => {
+    const envelope: Envelope<B> = { ...base, name: target.name, version };
+    return { text: JSON.stringify(orderEnvelope(envelope), null, 2) + '\n', envelope };
   });
-  return { path, envelope };
 }
 
 /** A dataset is JSONL: the envelope on the first line (its body holds the models and pair), one row per line after it. */
@@ -108,13 +121,10 @@ export function renderDataset<B>(body: B, rows: readonly unknown[], lineage: Lin
 }
 
 export function writeDatasetArtifact<B>(body: B, rows: readonly unknown[], lineage: LineageRef[], target: WriteTarget): Written<B> {
-  let envelope!: Envelope<B>;
-  const path = writeNextVersion('dataset', target, (version) => {
-    const rendered = renderDataset(body, rows, lineage, { now: target.now, name: target.name, version });
-    envelope = rendered.envelope;
-    return rendered.text;
-  });
-  return { path, envelope };
+  const first = renderDataset(body, rows, lineage, { now: target.now, name: target.name, version: 1 });
+  return writeNextVersion('dataset', target, first.envelope.contentHash, lineage, (version) =>
+    version === 1 ? first : renderDataset(body, rows, lineage, { now: target.now, name: target.name, version }),
+  );
 }
 
 /** Header fields first and the body last, so `head` on a file shows what it is. */

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { GateFailure, UserError } from '../errors.js';
 import { toolVersion } from '../version.js';
 import { addInputOptions } from './input-options.js';
+import { checkArtifactsRoot } from './paths.js';
 import { foldCount, integer, nonNegative, nonNegativeInteger, openShare, positive, positiveInteger, positiveList, positiveOrAuto, repeatable, share, shareList, thresholds, volume } from './parse.js';
 
 // Declares every command and is the only place that turns outcomes into exit codes:
@@ -128,7 +129,8 @@ export function buildProgram(): Command {
         .option('--strong <model>', 'strong model (default: the router\'s pair)')
         .addOption(new Option('--split <which>', 'rows to score: auto (held-out rows of the training dataset, else all), holdout or all').choices(['auto', 'holdout', 'all']).default('auto'))
         .option('--thresholds <list>', 'thresholds for the table, comma-separated in [0,1] (default: one row per tenth of strong share)', thresholds)
-        .option('--max-quality-gap <share>', 'operating point: the cheapest threshold within this quality gap (default 5%); with another target or --deployment, a gate', share)
+        .option('--target-gap <share>', 'operating point: the cheapest threshold within this quality gap (default 5%)', share)
+        .option('--max-quality-gap <share>', 'gate: quality gap at the operating point at most this; alone, also the operating point\'s gap (then add --min-cost-reduction, --deployment or --gate-on bound, or it could never fail)', share)
         .option('--target-share <share>', 'operating point: the largest strong-call share at most this', share)
         .option('--target-budget <usd>', 'operating point: the best quality costing at most this many dollars per 1,000 queries', nonNegative)
         .option('--monitoring <share>', 'share of queries a deployment forces to the strong model to watch quality', share, 0)
@@ -146,7 +148,13 @@ export function buildProgram(): Command {
           'router eval ../shared/data/routellm-mmlu --router mmlu --thresholds 0.3,0.5,0.7 --by source_file',
           'router eval datasets/demo-support.jsonl --router demo --target-share 0.3 --monitoring 0.02 -o report.html -o chart.svg',
           'router eval new.jsonl --deployment demo --max-quality-gap 0.05 --min-cost-reduction 2 --gate-on bound --junit gate.xml',
-        ])),
+        ]) + `
+CI gates (exit 1 when a check fails), one example each:
+  a deployment on fresh data:   router eval fresh.jsonl --deployment demo --max-quality-gap 0.05
+  the saving at a quality gap:  router eval test.jsonl --router demo --target-gap 0.05 --min-cost-reduction 1.5
+  the ranking itself:           router eval test.jsonl --router demo --min-apgr 0.6
+  a gap with sampling noise:    router eval test.jsonl --router demo --target-share 0.3 --max-quality-gap 0.05 --gate-on bound
+`),
     ),
   ).action(async (data: string, opts) => (await import('./commands/eval.js')).evalCommand(data, opts));
 
@@ -220,9 +228,21 @@ export function buildProgram(): Command {
   return program;
 }
 
+// Commands that add versions to the artifacts folder, which must then be writable before any work starts.
+const WRITES_ARTIFACTS = new Set(['label', 'train', 'eval', 'estimate']);
+
+/** Checks every command shares, before its action runs: the artifacts folder and an artifact name. */
+async function checkCommon(command: Command): Promise<void> {
+  const opts = command.opts<{ artifacts?: string; name?: string }>();
+  if (opts.artifacts !== undefined) checkArtifactsRoot(opts.artifacts, WRITES_ARTIFACTS.has(command.name()) ? 'write' : 'read');
+  // Imported here: the store pulls in zod, which `router --help` does not need.
+  if (opts.name !== undefined) (await import('../artifacts/store.js')).checkName(opts.name);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   const program = buildProgram();
+  program.hook('preAction', async (_program, command) => checkCommon(command));
   program.exitOverride();
   program.commands.forEach((c) => c.exitOverride());
   try {

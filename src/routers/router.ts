@@ -103,7 +103,8 @@ export interface RouterBody {
   training: {
     rows: number;
     positives: number;
-    seconds: number;
+    /** Written by earlier versions only: a run's duration is not content, and kept re-runs from being identical. */
+    seconds?: number;
     options: Record<string, unknown>;
     /** Metrics on the held-out rows (the split above), from the final router. */
     validation: Metrics | null;
@@ -132,5 +133,5 @@ export const routerBodySchema = z.object({
   model: z.unknown(),
   calibration: z.record(z.string(), z.unknown()),
   split: z.object({ seed: z.number(), holdout: z.number().gt(0).lt(1), datasetHash: z.string() }).nullable(),
-  training: z.object({ rows: z.number(), positives: z.number(), seconds: z.number(), options: z.record(z.string(), z.unknown()), validation: z.unknown() }),
+  training: z.object({ rows: z.number(), positives: z.number(), seconds: z.number().optional(), options: z.record(z.string(), z.unknown()), validation: z.unknown() }),
 });

@@ -47,6 +47,8 @@ export interface TrainRequest {
 export interface Trained {
   router: Pipeline;
   body: RouterBody;
+  /** Wall time of the whole fit. Kept out of the body, so the same data and seed give the same artifact. */
+  seconds: number;
 }
 
 /** Mean log-loss of probabilities against 0/1 labels, clipped like sklearn so a hard 0 or 1 stays finite. */
@@ -254,7 +256,6 @@ export async function trainOnRows(req: TrainRequest, train: DatasetRow[], test: 
     training: {
       rows: labels.length,
       positives,
-      seconds,
       options: { ...finalOptions, calibration: req.calibration },
       validation,
       tuning: canTune
@@ -267,12 +268,12 @@ export async function trainOnRows(req: TrainRequest, train: DatasetRow[], test: 
         : null,
     },
   };
-  return { router, body, testScores };
+  return { router, body, testScores, seconds };
 }
 
 export async function trainRouter(req: TrainRequest): Promise<Trained> {
   const table = pairTable(req.dataset, req.pair);
   const { train, test } = req.split ? splitRows(table.rows, req.split) : { train: table.rows, test: [] };
-  const { router, body } = await trainOnRows(req, train, test);
-  return { router, body };
+  const { router, body, seconds } = await trainOnRows(req, train, test);
+  return { router, body, seconds };
 }

@@ -38,3 +38,8 @@ export function costLabel(unit: 'usd' | 'units'): string {
 export function costValue(x: number, unit: 'usd' | 'units'): string {
   return unit === 'usd' ? usd(x * 1000, 4) : fixed(x, 3);
 }
+
+/** "Router written to PATH", or, when a re-run found the same content already there, that nothing was added. */
+export function writtenLine(what: string, path: string, reused: boolean): string {
+  return reused ? `${what} unchanged: identical to ${path} (same content from the same inputs), no new version written` : `${what} written to ${path}`;
+}

@@ -1,6 +1,6 @@
 import type { Envelope } from '../artifacts/envelope.js';
 import type { EstimateBody, ModelCost } from '../cost/estimate.js';
-import { colors, count, fixed, pct, times, usd } from './format.js';
+import { colors, count, fixed, pct, times, usd, writtenLine } from './format.js';
 import { renderTable } from './table.js';
 
 // `router estimate` for people: a terminal summary with cli-table3 tables, and the same content as
@@ -129,7 +129,7 @@ function gridRows(b: EstimateBody): { head: string[]; rows: string[][] } {
 
 const GRID_CAPTION = 'monthly savings (and share of the always-strong bill) by weak share (rows) and strong/weak cost-per-query ratio (columns); * marks this estimate';
 
-export function renderEstimate(body: EstimateBody, path: string): string {
+export function renderEstimate(body: EstimateBody, path: string, reused = false): string {
   const i = body.inputs;
   const result = resultRows(body);
   const grid = gridRows(body);
@@ -149,7 +149,7 @@ export function renderEstimate(body: EstimateBody, path: string): string {
   const quality = qualityLine(body);
   if (quality) lines.push(`${colors.bold('Quality')}: ${quality}`);
   for (const l of [savingsRangeLine(body), latencyLine(body)]) if (l) lines.push(`  ${l}`);
-  lines.push('', `${colors.bold('Sensitivity')}: ${GRID_CAPTION}`, renderTable(grid.head, grid.rows), '', `Estimate written to ${path}`);
+  lines.push('', `${colors.bold('Sensitivity')}: ${GRID_CAPTION}`, renderTable(grid.head, grid.rows), '', writtenLine('Estimate', path, reused));
   return lines.join('\n');
 }
 

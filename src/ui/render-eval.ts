@@ -2,7 +2,7 @@ import type { EvalReportBody, OperatingPoint, StrategyResult, TablePoint } from 
 import type { StoredPoint } from '../eval/sweep.js';
 import { describeCheck } from '../eval/gate.js';
 import { terminalChart } from './chart-terminal.js';
-import { colors, costLabel, costValue, count, fixed, pct, times } from './format.js';
+import { colors, costLabel, costValue, count, fixed, pct, times, writtenLine } from './format.js';
 import { renderTable } from './table.js';
 
 // The eval report as sections (text and tables), rendered three ways from the same content:
@@ -185,10 +185,13 @@ export interface Written {
   report: string;
   deployments: string[];
   files: string[];
+  /** Artifacts that were already the latest version with this content: nothing new was written. */
+  reused?: string[];
 }
 
 function writtenLines(w: Written): string[] {
-  return [`Report written to ${w.report}`, ...w.deployments.map((p) => `Deployment written to ${p}`), ...w.files.map((p) => `Wrote ${p}`)];
+  const artifact = (what: string, path: string) => writtenLine(what, path, w.reused?.includes(path) === true);
+  return [artifact('Report', w.report), ...w.deployments.map((p) => artifact('Deployment', p)), ...w.files.map((p) => `Wrote ${p}`)];
 }
 
 export function renderEval(body: EvalReportBody, written: Written): string {

@@ -1,5 +1,5 @@
 import type { Metrics, RouterBody } from '../routers/router.js';
-import { colors, count, fixed, pct } from './format.js';
+import { colors, count, fixed, pct, writtenLine } from './format.js';
 import { renderTable } from './table.js';
 
 /** Progress of long steps (embedding thousands of texts, tuning) on stderr. */
@@ -50,7 +50,7 @@ function optionText(o: Record<string, unknown>): string {
     .join(', ');
 }
 
-export function renderTraining(body: RouterBody & { embedderDescription?: string }, path: string, hash: string, pairChosenBy?: string): string {
+export function renderTraining(body: RouterBody & { embedderDescription?: string; seconds?: number }, path: string, hash: string, pairChosenBy?: string, reused = false): string {
   const t = body.training;
   const v = t.validation;
   const tuning = t.tuning;
@@ -58,7 +58,7 @@ export function renderTraining(body: RouterBody & { embedderDescription?: string
   const lines = [
     `${colors.bold('Trained')} ${body.router} router on ${features} for ${body.pair.weak} (weak) -> ${body.pair.strong} (strong), target: strong model better`,
     ...(pairChosenBy ? [`  pair chosen by ${pairChosenBy}; name it with --weak and --strong`] : []),
-    `  ${count(t.rows)} training rows, ${pct(t.positives / t.rows)} where the strong model is better; trained in ${t.seconds.toFixed(2)} s`,
+    `  ${count(t.rows)} training rows, ${pct(t.positives / t.rows)} where the strong model is better; trained in ${(body.seconds ?? t.seconds ?? 0).toFixed(2)} s`,
   ];
   if (tuning) {
     const how = tuning.method === 'folds' ? `${tuning.folds}-fold cross-validation` : `a ${pct(tuning.share ?? 0, 0)} validation split`;
@@ -88,6 +88,6 @@ export function renderTraining(body: RouterBody & { embedderDescription?: string
   }
   if (!v) lines.push('  trained on every row (--no-holdout): evaluate it on other data');
   for (const n of t.notes ?? []) lines.push(`  note: ${n}`);
-  lines.push('', `Router written to ${path}`, `  content hash ${hash}`);
+  lines.push('', writtenLine('Router', path, reused), `  content hash ${hash}`);
   return lines.join('\n');
 }

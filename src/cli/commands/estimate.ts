@@ -1,6 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { readJsonArtifact, resolveArtifact, writeJsonArtifact } from '../../artifacts/store.js';
+import { WriteSet } from '../../artifacts/atomic-write.js';
 import type { LineageRef } from '../../artifacts/envelope.js';
 import { sha256 } from '../../artifacts/hash.js';
 import { loadCatalog } from '../../cost/catalog.js';
@@ -10,7 +11,8 @@ import type { MeasuredTokens } from '../../cost/query-tokens.js';
 import { UserError } from '../../errors.js';
 import type { EstimateAnswers } from '../../ui/prompt-estimate.js';
 import { renderEstimate, renderEstimateMarkdown } from '../../ui/render-estimate.js';
-import { note, out, printJson, warn } from '../output.js';
+import { note, out, printJson, readNote, warn } from '../output.js';
+import { checkOutputs } from '../paths.js';
 
 interface EstimateFlags extends EstimateAnswers {
   router?: string;
@@ -48,12 +50,14 @@ function readSource(flags: EstimateFlags, lineage: LineageRef[]): OperatingSourc
   if (flags.eval !== undefined) {
     const path = resolveArtifact(flags.eval, 'eval-report', flags.artifacts);
     const env = readJsonArtifact(path, 'eval-report');
+    readNote('eval report', path);
     lineage.push({ kind: 'eval-report', hash: env.contentHash, path, role: 'operating-point' });
     return fromEvalReport(env.body, env.name ?? flags.eval, path, flags.router);
   }
   if (flags.deployment !== undefined) {
     const path = resolveArtifact(flags.deployment, 'deployment', flags.artifacts);
     const env = readJsonArtifact(path, 'deployment');
+    readNote('deployment', path);
     lineage.push({ kind: 'deployment', hash: env.contentHash, path, role: 'operating-point' });
     return fromDeployment(env.body, env.name ?? flags.deployment, path);
   }
@@ -155,6 +159,10 @@ function isPromptExit(err: unknown): boolean {
 
 export async function estimate(given: EstimateFlags): Promise<void> {
   const flags: EstimateFlags = { ...given };
+  const asJson = flags.output !== undefined && extname(flags.output).toLowerCase() === '.json';
+  if (flags.output !== undefined) {
+    checkOutputs([{ path: flags.output, option: '-o' }], { inputs: [flags.queries, flags.prices].filter((p): p is string => p !== undefined), artifacts: flags.artifacts });
+  }
   const interactive = canPrompt();
   let asked = false;
   for (let round = 0; ; round++) {
@@ -164,19 +172,24 @@ export async function estimate(given: EstimateFlags): Promise<void> {
       const { body, warnings } = estimateCore(req);
       if (asked) note(`To get this estimate again without questions:\n  ${reproduceCommand(flags)}\n`);
       for (const w of warnings) warn(w);
-      const written = writeJsonArtifact('estimate', body, lineage, { root: flags.artifacts, name: flags.name });
-      if (flags.output !== undefined) {
-        const ext = extname(flags.output).toLowerCase();
-        const text = ext === '.json' ? JSON.stringify({ path: written.path, ...written.envelope }, null, 2) + '\n' : renderEstimateMarkdown(written.envelope, written.path);
-        try {
-          writeFileSync(flags.output, text);
-        } catch (e) {
-          throw new UserError(`cannot write the report (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: flags.output });
+      // The artifact and the document, both or neither (a full disk at the second removes the first).
+      const files = new WriteSet();
+      let written: ReturnType<typeof writeJsonArtifact<typeof body>>;
+      try {
+        written = writeJsonArtifact('estimate', body, lineage, { root: flags.artifacts, name: flags.name });
+        if (!written.reused) files.claim(written.path);
+        if (flags.output !== undefined) {
+          const text = asJson ? JSON.stringify({ path: written.path, ...written.envelope }, null, 2) + '\n' : renderEstimateMarkdown(written.envelope, written.path);
+          files.stage(flags.output, text);
         }
-        note(`${ext === '.json' ? 'JSON' : 'Markdown'} report written to ${flags.output}`);
+        files.commit();
+      } catch (e) {
+        files.abort();
+        throw e;
       }
       if (flags.json) printJson({ path: written.path, ...written.envelope });
-      else out(renderEstimate(body, written.path));
+      else out(renderEstimate(body, written.path, written.reused === true));
+      if (flags.output !== undefined) note(`${asJson ? 'JSON' : 'Markdown'} report written to ${flags.output}`);
       return;
     } catch (err) {
       // Each answer fills one missing input; the bound only guards against a question that cannot be answered.

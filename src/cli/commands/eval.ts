@@ -1,8 +1,8 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, join, relative } from 'node:path';
+import { dirname, extname, relative } from 'node:path';
 import { datasetLineage, readDataset } from '../../data/read-dataset.js';
 import { readJsonArtifact, resolveArtifact, writeJsonArtifact } from '../../artifacts/store.js';
-import type { LineageRef } from '../../artifacts/envelope.js';
+import { WriteSet } from '../../artifacts/atomic-write.js';
+import type { Envelope, LineageRef } from '../../artifacts/envelope.js';
 import { GateFailure, UserError } from '../../errors.js';
 import type { Target } from '../../eval/calibrate.js';
 import { deploymentBodySchema, deploymentOf, type DeploymentBody } from '../../eval/deployment.js';
@@ -13,7 +13,8 @@ import { renderEval, renderEvalHtml, renderEvalMarkdown, type Written } from '..
 import { qualityCostSvg } from '../../ui/svg-chart.js';
 import { readOptions, type InputFlags } from '../input-options.js';
 import { loadRouter } from '../load-router.js';
-import { out, printJson, warn } from '../output.js';
+import { out, printJson, readNote, versionOf, warn } from '../output.js';
+import { checkOutputs, type OutputRequest } from '../paths.js';
 
 interface EvalFlags extends InputFlags {
   router?: string[];
@@ -23,6 +24,7 @@ interface EvalFlags extends InputFlags {
   split: 'auto' | 'holdout' | 'all';
   thresholds?: number[];
   maxQualityGap?: number;
+  targetGap?: number;
   targetShare?: number;
   targetBudget?: number;
   minCostReduction?: number;
@@ -52,28 +54,36 @@ function outputFormats(files: string[]): { file: string; format: Format }[] {
   });
 }
 
-/** Export files are the user's to name; written whole (temp file, rename) so a reader never sees half of one. */
-function writeOutput(file: string, text: string): void {
-  mkdirSync(dirname(file) || '.', { recursive: true });
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
-
-function targetOf(flags: EvalFlags, deployment: DeploymentBody | undefined): { target: Target; explicit: boolean } {
+function targetOf(flags: EvalFlags, deployment: boolean): { target: Target | null; explicit: boolean } {
   const pickers = [
+    ['--target-gap', flags.targetGap],
     ['--target-share', flags.targetShare],
     ['--target-budget', flags.targetBudget],
   ].filter(([, v]) => v !== undefined) as [string, number][];
   if (deployment) {
     if (pickers.length) throw new UserError(`${pickers[0]![0]} chooses a threshold, but --deployment fixes it; use one or the other`);
-    return { target: { kind: 'threshold', value: deployment.threshold }, explicit: false };
+    return { target: null, explicit: false };
   }
-  if (pickers.length > 1) throw new UserError('--target-share and --target-budget both choose the threshold; give one');
+  if (pickers.length > 1) throw new UserError(`${pickers.map(([f]) => f).join(' and ')} each choose the threshold; give one`);
   if (flags.targetShare !== undefined) return { target: { kind: 'strong-share', value: flags.targetShare }, explicit: true };
   if (flags.targetBudget !== undefined) return { target: { kind: 'budget-per-1k', value: flags.targetBudget }, explicit: true };
-  // The default operating point: the cheapest threshold within a 5% quality gap.
-  return { target: { kind: 'max-quality-gap', value: flags.maxQualityGap ?? 0.05 }, explicit: flags.maxQualityGap !== undefined };
+  // The cheapest threshold within a quality gap: --target-gap, else a lone --max-quality-gap (as
+  // before that flag was only a gate), else 5%.
+  const gap = flags.targetGap ?? flags.maxQualityGap;
+  return { target: { kind: 'max-quality-gap', value: gap ?? 0.05 }, explicit: gap !== undefined };
+}
+
+/**
+ * A gate whose every check holds by construction is refused: a quality-gap limit checked, on the
+ * point estimate, at the very point chosen for being within that gap passes whatever the router.
+ */
+function checkGateCanFail(gate: GateSpec, target: Target | null): void {
+  if (!gateRequested(gate) || gate.on !== 'point' || gate.minCostReduction !== undefined || gate.minApgr !== undefined) return;
+  if (target?.kind !== 'max-quality-gap' || gate.maxQualityGap === undefined || target.value > gate.maxQualityGap) return;
+  throw new UserError(
+    `--max-quality-gap ${gate.maxQualityGap} would check the operating point chosen for being within that gap, so it always passes; ` +
+      'add --min-cost-reduction X, gate a deployment on fresh data (--deployment REF), or compare the bootstrap bound (--gate-on bound)',
+  );
 }
 
 async function loadDeployment(ref: string, root: string): Promise<{ path: string; hash: LineageRef['hash']; body: DeploymentBody; router: LoadedRouter }> {
@@ -98,11 +108,19 @@ export async function evalCommand(data: string, flags: EvalFlags): Promise<void>
   if (!flags.deployment && !flags.router?.length) throw new UserError('name the router to evaluate with --router, or a deployment with --deployment');
   const gate: GateSpec = { maxQualityGap: flags.maxQualityGap, minCostReduction: flags.minCostReduction, minApgr: flags.minApgr, on: flags.gateOn };
   if (gate.on === 'bound' && flags.bootstrap === 0) throw new UserError('--gate-on bound compares bootstrap bounds; it cannot be used with --bootstrap 0');
+  const chosen = targetOf(flags, flags.deployment !== undefined);
+  checkGateCanFail(gate, chosen.target);
+  const requests: OutputRequest[] = [...outputs.map((o) => ({ path: o.file, option: '-o' })), ...(flags.junit !== undefined ? [{ path: flags.junit, option: '--junit' }] : [])];
+  checkOutputs(requests, { inputs: [data, ...(flags.router ?? []), ...(flags.deployment ? [flags.deployment] : [])], artifacts: root });
 
   const deployment = flags.deployment ? await loadDeployment(flags.deployment, root) : undefined;
   const routers = deployment ? [deployment.router] : await Promise.all(flags.router!.map((ref) => loadRouter(ref, root)));
-  const { target, explicit } = targetOf(flags, deployment?.body);
+  if (deployment) readNote('deployment', deployment.path);
+  for (const r of routers) readNote('router', r.path);
+  const target: Target = deployment ? { kind: 'threshold', value: deployment.body.threshold } : chosen.target!;
+  const explicit = chosen.explicit;
   const dataset = readDataset(data, readOptions(flags));
+  if (dataset.source.isArtifact && versionOf(dataset.source.path)) readNote('dataset', dataset.source.path);
   const { body, warnings, detail } = await evaluate({
     dataset,
     routers,
@@ -122,8 +140,37 @@ export async function evalCommand(data: string, flags: EvalFlags): Promise<void>
     ...routers.map((r) => ({ kind: 'router' as const, hash: r.hash, path: r.path, role: 'router' })),
     ...(deployment ? [{ kind: 'deployment' as const, hash: deployment.hash, path: deployment.path, role: 'threshold' }] : []),
   ];
+  // All or nothing: if a later output fails (a full disk), the versions and files this run created are removed.
+  const files = new WriteSet();
+  try {
+    const written = writeAll(body, detail, lineage, { flags, root, routers, target, explicit, outputs, files });
+    files.commit();
+    if (flags.json) printJson({ path: written.report, ...written.envelope, deployments: written.deployments, outputs: written.files });
+    else out(renderEval(body, written));
+  } catch (err) {
+    files.abort();
+    throw err;
+  }
+  if (body.gate && !body.gate.passed) throw new GateFailure(failureMessage(body.gate));
+}
+
+type EvalResult = Awaited<ReturnType<typeof evaluate>>;
+
+function writeAll(
+  body: EvalResult['body'],
+  detail: EvalResult['detail'],
+  lineage: LineageRef[],
+  ctx: { flags: EvalFlags; root: string; routers: LoadedRouter[]; target: Target; explicit: boolean; outputs: { file: string; format: Format }[]; files: WriteSet },
+): Written & { envelope: Envelope<EvalResult['body']> } {
+  const { flags, root, routers, target, explicit, outputs, files } = ctx;
   const report = writeJsonArtifact('eval-report', body, lineage, { root, name: flags.name ?? routers[0]!.name });
-  const written: Written = { report: report.path, deployments: [], files: [] };
+  if (!report.reused) files.claim(report.path);
+  const written: Written = {
+    report: report.path,
+    reused: report.reused ? [report.path] : [],
+    deployments: [],
+    files: [...outputs.map((o) => o.file), ...(flags.junit ? [flags.junit] : [])],
+  };
 
   if (explicit && target.kind !== 'threshold') {
     body.routers.forEach((r, i) => {
@@ -136,6 +183,8 @@ export async function evalCommand(data: string, flags: EvalFlags): Promise<void>
         { kind: 'eval-report', hash: report.envelope.contentHash, path: report.path, role: 'calibration' },
         { kind: 'router', hash: r.hash, path: r.path, role: 'router' },
       ], { root, name: r.name });
+      if (w.reused) written.reused!.push(w.path);
+      else files.claim(w.path);
       written.deployments.push(w.path);
     });
   }
@@ -148,17 +197,12 @@ export async function evalCommand(data: string, flags: EvalFlags): Promise<void>
     else if (o.format === 'svg') text = qualityCostSvg(body);
     else if (o.format === 'md') text = renderEvalMarkdown(body, written, svgFile && relative(dirname(o.file), svgFile));
     else text = renderEvalHtml(body, written, qualityCostSvg(body));
-    writeOutput(o.file, text);
-    written.files.push(o.file);
+    files.stage(o.file, text);
   }
   if (flags.junit) {
     // Written with or without a gate (then with no test cases), so a CI step that collects it always finds it.
-    const checks = body.gate ?? { on: gate.on, passed: true, checks: [] };
-    writeOutput(flags.junit, junitXml(checks, { name: `router eval ${routers.map((r) => r.name).join(', ')}`, timestamp: report.envelope.createdAt, report: report.path }));
-    written.files.push(flags.junit);
+    const checks = body.gate ?? { on: flags.gateOn, passed: true, checks: [] };
+    files.stage(flags.junit, junitXml(checks, { name: `router eval ${routers.map((r) => r.name).join(', ')}`, timestamp: report.envelope.createdAt, report: report.path }));
   }
-
-  if (flags.json) printJson({ path: report.path, ...report.envelope, deployments: written.deployments, outputs: written.files });
-  else out(renderEval(body, written));
-  if (body.gate && !body.gate.passed) throw new GateFailure(failureMessage(body.gate));
+  return { ...written, envelope: report.envelope };
 }

@@ -4,7 +4,7 @@ import { deploymentBodySchema, type DeploymentBody } from '../../eval/deployment
 import { UserError } from '../../errors.js';
 import { decide } from '../../routers/monitoring.js';
 import { defaultCacheDir, loadRouter } from '../load-router.js';
-import { note, out, printJson } from '../output.js';
+import { note, out, printJson, readNote } from '../output.js';
 import { renderTable } from '../../ui/table.js';
 import { count, fixed, pct } from '../../ui/format.js';
 import { startProgress } from '../../ui/render-train.js';
@@ -54,6 +54,8 @@ export async function route(args: string[], flags: RouteFlags): Promise<void> {
   if (deployment && loaded.hash !== deployment.body.router.hash) {
     throw new UserError(`deployment names router ${deployment.body.router.name} with hash ${deployment.body.router.hash.slice(0, 19)}…, but ${loaded.path} has hash ${loaded.hash.slice(0, 19)}…`, { file: deployment.path });
   }
+  if (deployment) readNote('deployment', deployment.path);
+  readNote('router', loaded.path);
   const threshold = flags.threshold ?? deployment?.body.threshold ?? loaded.body.threshold;
   const monitoring = flags.monitoring ?? deployment?.body.monitoring ?? 0;
   let scores: Float64Array;

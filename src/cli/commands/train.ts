@@ -1,14 +1,14 @@
 import { basename, extname, join } from 'node:path';
 import { datasetLineage, readDataset } from '../../data/read-dataset.js';
 import { choosePair } from '../../data/pair.js';
-import { readText, writeJsonArtifact } from '../../artifacts/store.js';
+import { checkName, readText, writeJsonArtifact } from '../../artifacts/store.js';
 import { sha256 } from '../../artifacts/hash.js';
 import type { LineageRef } from '../../artifacts/envelope.js';
 import type { CalibrationMethod } from '../../routers/calibration.js';
 import { trainRouter } from '../../routers/train.js';
 import { readOptions, type InputFlags } from '../input-options.js';
 import { defaultCacheDir } from '../load-router.js';
-import { note, out, printJson } from '../output.js';
+import { note, out, printJson, readNote, versionOf } from '../output.js';
 import { renderTraining, startProgress } from '../../ui/render-train.js';
 
 interface TrainFlags extends InputFlags {
@@ -41,7 +41,11 @@ export function defaultName(ref: string): string {
 }
 
 export async function train(data: string, flags: TrainFlags): Promise<void> {
+  // Checked before the fit, which can take minutes: the name (also one made from the file name) and the routes file.
+  const name = checkName(flags.name ?? defaultName(data));
+  const routes = flags.routes !== undefined ? readText(flags.routes) : undefined;
   const dataset = readDataset(data, readOptions(flags));
+  if (dataset.source.isArtifact && versionOf(dataset.source.path)) readNote('dataset', dataset.source.path);
   const pair = choosePair(dataset, { weak: flags.weak, strong: flags.strong });
   const cacheDir = flags.cache ? join(flags.cacheDir ?? defaultCacheDir(), 'embeddings') : null;
   const progress = await startProgress();
@@ -66,14 +70,14 @@ export async function train(data: string, flags: TrainFlags): Promise<void> {
   }
   const { router, body } = trained;
   const lineage: LineageRef[] = [datasetLineage(dataset, 'train')];
-  if (flags.routes) lineage.push({ kind: 'file', hash: sha256(readText(flags.routes)), path: flags.routes, role: 'routes' });
-  const written = writeJsonArtifact('router', body, lineage, { root: flags.artifacts, name: flags.name ?? defaultName(data) });
+  if (flags.routes && routes !== undefined) lineage.push({ kind: 'file', hash: sha256(routes), path: flags.routes, role: 'routes' });
+  const written = writeJsonArtifact('router', body, lineage, { root: flags.artifacts, name });
   const embedderDescription = router.featurizer.describe();
   if (flags.json) {
     // The weights and the vocabulary are in the file; the summary is what a script wants.
     printJson({ path: written.path, ...written.envelope, body: { ...body, model: undefined, embedder: { spec: body.embedder.spec, layout: body.embedder.layout, description: embedderDescription } } });
   } else {
-    out(renderTraining({ ...body, embedderDescription }, written.path, written.envelope.contentHash, pair.chosenBy));
+    out(renderTraining({ ...body, embedderDescription, seconds: trained.seconds }, written.path, written.envelope.contentHash, pair.chosenBy, written.reused === true));
   }
   if (body.training.tuning === null && flags.holdout !== false) note('note: too few training rows to tune; no calibration, default threshold 0.5');
 }
