@@ -48,7 +48,6 @@ const FS_PROBLEMS: Record<string, string> = {
   EFBIG: 'the file is too large for the file system',
   EMFILE: 'too many open files',
   ELOOP: 'too many symbolic links (a loop?)',
-  EEXIST: 'already exists',
 };
 
 /**

@@ -87,6 +87,16 @@ function discard(tmp: string): void {
   }
 }
 
+/** mkdir -p, where a file in the way is reported as such (mkdir says EEXIST). */
+export function makeFolder(folder: string): void {
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw Object.assign(new Error(`not a folder: ${folder}`), { code: 'ENOTDIR' });
+    throw err;
+  }
+}
+
 /** Writes `path` whole, replacing it: a reader sees the old file or the new one, never part of one. */
 export function writeFileAtomic(path: string, text: string | Uint8Array): void {
   const set = new WriteSet();
@@ -112,7 +122,7 @@ export class WriteSet {
     const folder = dirname(path) || '.';
     const tmp = tempBeside(path);
     try {
-      mkdirSync(folder, { recursive: true });
+      makeFolder(folder);
       sweepStaleTemps(folder);
       writeTemp(tmp, text);
     } catch (err) {

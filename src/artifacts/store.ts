@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileSystemError, UserError } from '../errors.js';
-import { sweepStaleTemps, writeNewFile } from './atomic-write.js';
+import { makeFolder, sweepStaleTemps, writeNewFile } from './atomic-write.js';
 import type { Hash } from './hash.js';
 import { EnvelopeProblem, makeEnvelope, withArticle, validateEnvelope, type ArtifactKind, type Envelope, type LineageRef } from './envelope.js';
 
@@ -89,7 +89,7 @@ function writeNextVersion<B>(kind: ArtifactKind, target: WriteTarget, hash: Hash
   const folder = join(target.root, FOLDERS[kind], checkName(target.name));
   const ext = EXTENSIONS[kind];
   try {
-    mkdirSync(folder, { recursive: true });
+    makeFolder(folder);
   } catch (err) {
     throw fileSystemError(err, folder);
   }
