@@ -54,9 +54,9 @@ const FS_PROBLEMS: Record<string, string> = {
  * A failed file-system call on a path the user gave (an output, the artifacts folder) is theirs to
  * fix: one line naming the path and the cause, exit 2. Other errors pass through unchanged.
  */
-export function fileSystemError(err: unknown, path: string): unknown {
+export function fileSystemError(err: unknown, path: string, verb: 'read' | 'write' = 'write'): unknown {
   if (err instanceof UserError) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const problem = code !== undefined ? FS_PROBLEMS[code] : undefined;
-  return problem !== undefined ? new UserError(`cannot write: ${problem} (${code})`, { file: path }) : err;
+  return problem !== undefined ? new UserError(`cannot ${verb}: ${problem} (${code})`, { file: path }) : err;
 }

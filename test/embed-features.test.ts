@@ -50,6 +50,24 @@ test('a partial record left by a crash is ignored', async () => {
   await embedCached(source(), ['x', 'yy'], new EmbeddingCache(dir, 'k'));
   appendFileSync(join(dir, 'k.d2.f32'), Buffer.alloc(17, 7));
   assert.equal(new EmbeddingCache(dir, 'k').size, 2);
+  // Records appended after the partial one stay readable: the writer pads to a whole record first.
+  const s = source();
+  await embedCached(s, ['x', 'zzz'], new EmbeddingCache(dir, 'k'));
+  assert.deepEqual(s.calls, [['zzz']]);
+  const later = source();
+  const read = await embedCached(later, ['x', 'yy', 'zzz'], new EmbeddingCache(dir, 'k'));
+  assert.deepEqual(later.calls, []);
+  assert.deepEqual(Array.from(read.matrix.data), [1, 1, 2, 1, 3, 1]);
+});
+
+test('a cache that cannot be written (a file where its folder should be) is one line naming it', async () => {
+  const dir = tempDir();
+  appendFileSync(join(dir, 'emb'), 'not a folder');
+  await assert.rejects(embedCached(source(), ['x'], new EmbeddingCache(join(dir, 'emb'), 'k')), (err: unknown) => {
+    assert.ok(err instanceof UserError);
+    assert.match(err.describe(), /emb: embedding cache: cannot read: a part of this path is a file, not a folder \(ENOTDIR\); fix it or run with --no-cache$/);
+    return true;
+  });
 });
 
 test('NaN from an embedder: one clear error, and nothing cached', async () => {

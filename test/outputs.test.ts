@@ -58,6 +58,8 @@ test('names and artifact folders are checked when the command starts', () => {
   refused(dir, ['train', 'd.jsonl', '--artifacts', ''], '--artifacts is empty: name a folder (default: artifacts)');
   refused(dir, ['eval', 'd.jsonl', '--router', 'x', '--artifacts', ''], '--artifacts is empty: name a folder (default: artifacts)');
   refused(dir, ['train', 'd.jsonl', '--router', 'semantic', '--routes', 'nosuch.json'], 'nosuch.json: no such file');
+  refused(dir, ['train', 'd.jsonl', '--cache-dir', 'afile'], 'afile: --cache-dir: is a file, expected a folder');
+  refused(dir, ['train', 'd.jsonl', '--name', 'n'.repeat(201)], `invalid artifact name "${'n'.repeat(20)}…": at most 200 characters`);
 });
 
 test('eval writes its report, deployments and files all together: a failure at the last leaves nothing', (t) => {

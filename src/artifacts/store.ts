@@ -34,7 +34,11 @@ export interface WriteTarget {
   now?: Date;
 }
 
+// Room for the kind folder, `vN.jsonl` and the temp name within a 255-byte file name.
+const NAME_MAX = 200;
+
 export function checkName(name: string): string {
+  if (name.length > NAME_MAX) throw new UserError(`invalid artifact name "${name.slice(0, 20)}…": at most ${NAME_MAX} characters`);
   if (!NAME.test(name)) {
     throw new UserError(`invalid artifact name "${name}": use letters, digits, ".", "_" and "-", starting with a letter or digit`);
   }

@@ -81,14 +81,26 @@ function inside(child: string, folder: string): boolean {
  * writable. `--artifacts ""` would silently mean the current folder.
  */
 export function checkArtifactsRoot(root: string, mode: 'read' | 'write'): void {
-  if (root.trim() === '') throw new UserError('--artifacts is empty: name a folder (default: artifacts)');
-  checkLength(root, '--artifacts');
-  if (existsSync(root)) {
-    if (!statSync(root).isDirectory()) throw new UserError('--artifacts: is a file, expected a folder', { file: root });
-    if (mode === 'write' && !writable(root)) throw new UserError('--artifacts: permission denied: the folder is not writable', { file: root });
+  checkFolder(root, '--artifacts', mode, 'artifacts');
+}
+
+/**
+ * A folder option (the artifacts store, a cache): not empty, not a file, and, in `write` mode,
+ * writable or creatable. A cache is checked in `shape` mode only: a read-only one is still usable.
+ */
+export function checkFolder(path: string, option: string, mode: 'read' | 'write' | 'shape', fallback?: string): void {
+  if (path.trim() === '') throw new UserError(`${option} is empty: name a folder${fallback ? ` (default: ${fallback})` : ''}`);
+  checkLength(path, option);
+  if (existsSync(path)) {
+    if (!statSync(path).isDirectory()) throw new UserError(`${option}: is a file, expected a folder`, { file: path });
+    if (mode === 'write' && !writable(path)) throw new UserError(`${option}: permission denied: the folder is not writable`, { file: path });
     return;
   }
-  if (mode === 'write') checkCreatable(root, '--artifacts');
+  if (mode === 'write') checkCreatable(path, option);
+  else if (mode === 'shape') {
+    const { existing } = nearestExisting(path);
+    if (!statSync(existing).isDirectory()) throw new UserError(`${option}: ${displayPath(existing)} is a file, so nothing can be created under it`, { file: path });
+  }
 }
 
 function sameFile(a: string, b: string): boolean {

@@ -1,7 +1,8 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { UserError } from '../errors.js';
+import { makeFolder } from '../artifacts/atomic-write.js';
+import { fileSystemError, UserError } from '../errors.js';
 import { denseZeros, firstNonFinite, row, type DenseMatrix } from './dense.js';
 
 // On-disk embedding cache: one append-only file per embedder identity (its `key`), holding fixed-size
@@ -43,7 +44,14 @@ export class EmbeddingCache {
     this.entries = new Map();
     if (!existsSync(this.dir)) return this.entries;
     const stem = safeName(this.key);
-    for (const f of readdirSync(this.dir)) {
+    let files: string[];
+    try {
+      files = readdirSync(this.dir);
+    } catch (err) {
+      const e = fileSystemError(err, this.dir, 'read');
+      throw e instanceof UserError ? new UserError(`embedding cache: ${e.message}; fix it or run with --no-cache`, e.where) : e;
+    }
+    for (const f of files) {
       const m = FILE_PATTERN.exec(f);
       if (!m || m[1] !== stem) continue;
       const dim = Number(m[2]);
@@ -89,13 +97,25 @@ export class EmbeddingCache {
       for (let k = 0; k < dim; k++) buf.writeFloatLE(v[k]!, i * size + HASH_BYTES + 4 * k);
       entries.set(h.toString('hex'), Float32Array.from(v));
     });
-    mkdirSync(this.dir, { recursive: true });
-    const fd = openSync(this.fileFor(dim), 'a');
+    const file = this.fileFor(dim);
     try {
-      writeSync(fd, buf);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      makeFolder(this.dir);
+      const fd = openSync(file, 'a');
+      try {
+        // A write cut short (a kill, a full disk) leaves a partial record; pad it to a whole one, or
+        // every record appended after it would be read out of step and lost. The padded record's
+        // hash is partly zeros and never matches a text.
+        const tail = fstatSync(fd).size % size;
+        const out = tail === 0 ? buf : Buffer.concat([Buffer.alloc(size - tail), buf]);
+        for (let off = 0; off < out.length; ) off += writeSync(fd, out, off, out.length - off);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (err) {
+      const e = fileSystemError(err, file);
+      if (e instanceof UserError) throw new UserError(`embedding cache: ${e.message}; fix it or run with --no-cache`, e.where);
+      throw e;
     }
   }
 }
