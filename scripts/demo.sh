@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's demo: train, evaluate and cost a router on the bundled synthetic dataset, offline.
-# Artifacts go to ./artifacts (or $ROUTER_DEMO_ARTIFACTS); each run adds new versions, never overwrites.
+# Artifacts go to ./artifacts (or $ROUTER_DEMO_ARTIFACTS); a re-run finds its identical artifacts and adds no version.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 router() { node bin/router.js "$@" --artifacts "${ROUTER_DEMO_ARTIFACTS:-artifacts}"; }
