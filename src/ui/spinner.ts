@@ -1,4 +1,5 @@
 import type { Ora } from 'ora';
+import pc from 'picocolors';
 
 // The one live status line of every command (ora, on stderr). Everything that can make a
 // terminal spinner hang or flood is decided here rather than left to ora's defaults:
@@ -10,14 +11,18 @@ import type { Ora } from 'ora';
 //   during synchronous work (a knn fit, a TF-IDF pass) they wait for it to finish, and SIGTERM
 //   was ignored for as long as training ran. The cursor stays visible instead, so no handler is
 //   needed and a signal ends the process at once, the kernel's way.
-// - Colour: the frame is coloured only when stderr's colour depth allows it (NO_COLOR,
-//   FORCE_COLOR, TERM=dumb), which chalk inside ora does not check.
+// - Colour: the frame is coloured here, only when stderr's colour depth allows it (NO_COLOR,
+//   FORCE_COLOR, TERM=dumb); chalk inside ora ignores NO_COLOR.
 // - Ticks. ora redraws on a timer, which synchronous work starves; a new text is drawn at once.
 
 /** Below this width a status line has no room for its text; the spinner stays off. */
 export const MIN_COLUMNS = 20;
-/** Least time between two redraws that a text change causes (ora's own frame interval is 80 ms). */
-const REDRAW_MS = 80;
+const DOTS = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+// The Linux console has no braille glyphs.
+const LINE = ['-', '\\', '|', '/'];
+
+/** Time per frame, which is also the least time between two redraws that a text change causes. */
+const FRAME_MS = 80;
 
 export interface Spinner {
   /** Shows `text` beside the spinner, starting it on first use. */
@@ -57,7 +62,7 @@ export function fitLine(text: string, max: number): string {
     const w = width(ch);
     if (used + w > max) {
       // Room for the ellipsis is made by dropping characters from the end.
-      while (cut && used + 1 > max) {
+      while (cut && used + width('…') > max) {
         const last = [...cut].pop()!;
         cut = cut.slice(0, cut.length - last.length);
         used -= width(last);
@@ -84,8 +89,9 @@ export async function openSpinner(options: SpinnerOptions = {}): Promise<Spinner
   const env = options.env ?? process.env;
   if (!spinnerWanted(stream, env)) return SILENT;
   const { default: ora } = await import('ora');
-  const color = stream.hasColors?.(env) ?? false;
-  const line: Ora = ora({ stream, isEnabled: true, discardStdin: false, hideCursor: false, color: color ? 'cyan' : false });
+  const paint = pc.createColors(stream.hasColors?.(env) ?? false).cyan;
+  const frames = (env.TERM === 'linux' ? LINE : DOTS).map(paint);
+  const line: Ora = ora({ stream, isEnabled: true, discardStdin: false, hideCursor: false, color: false, spinner: { interval: FRAME_MS, frames } });
   let text: string | null = null;
   let stopped = false;
   let drawn = 0;
@@ -100,7 +106,7 @@ export async function openSpinner(options: SpinnerOptions = {}): Promise<Spinner
     }
     line.text = fitLine(text, room());
     if (!line.isSpinning) line.start();
-    else if (performance.now() - drawn >= REDRAW_MS) line.render();
+    else if (performance.now() - drawn >= FRAME_MS) line.render();
     else return;
     drawn = performance.now();
   };

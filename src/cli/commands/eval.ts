@@ -10,9 +10,10 @@ import { evaluate, type LoadedRouter } from '../../eval/evaluate.js';
 import { failureMessage, gateRequested, junitXml, runGate, type GateSpec } from '../../eval/gate.js';
 import { perQuery, perQueryCsv } from '../../eval/per-query.js';
 import { renderEval, renderEvalHtml, renderEvalMarkdown, type Written } from '../../ui/render-eval.js';
+import { withProgress } from '../../ui/progress.js';
 import { qualityCostSvg } from '../../ui/svg-chart.js';
 import { readOptions, type InputFlags } from '../input-options.js';
-import { loadRouter } from '../load-router.js';
+import { loadRouter, type LoadOptions } from '../load-router.js';
 import { out, printJson, warn } from '../output.js';
 
 interface EvalFlags extends InputFlags {
@@ -76,7 +77,7 @@ function targetOf(flags: EvalFlags, deployment: DeploymentBody | undefined): { t
   return { target: { kind: 'max-quality-gap', value: flags.maxQualityGap ?? 0.05 }, explicit: flags.maxQualityGap !== undefined };
 }
 
-async function loadDeployment(ref: string, root: string): Promise<{ path: string; hash: LineageRef['hash']; body: DeploymentBody; router: LoadedRouter }> {
+async function loadDeployment(ref: string, root: string, options: LoadOptions): Promise<{ path: string; hash: LineageRef['hash']; body: DeploymentBody; router: LoadedRouter }> {
   const path = resolveArtifact(ref, 'deployment', root);
   const env = readJsonArtifact<DeploymentBody>(path, 'deployment');
   const shape = deploymentBodySchema.safeParse(env.body);
@@ -84,7 +85,7 @@ async function loadDeployment(ref: string, root: string): Promise<{ path: string
     const issue = shape.error.issues[0]!;
     throw new UserError(`invalid deployment artifact: body.${issue.path.join('.')}: ${issue.message}`, { file: path });
   }
-  const router = await loadRouter(env.body.router.path, root);
+  const router = await loadRouter(env.body.router.path, root, options);
   if (router.hash !== env.body.router.hash) {
     throw new UserError(`deployment names router ${env.body.router.name} with hash ${env.body.router.hash.slice(0, 19)}…, but ${env.body.router.path} has hash ${router.hash.slice(0, 19)}…`, { file: path });
   }
@@ -99,20 +100,25 @@ export async function evalCommand(data: string, flags: EvalFlags): Promise<void>
   const gate: GateSpec = { maxQualityGap: flags.maxQualityGap, minCostReduction: flags.minCostReduction, minApgr: flags.minApgr, on: flags.gateOn };
   if (gate.on === 'bound' && flags.bootstrap === 0) throw new UserError('--gate-on bound compares bootstrap bounds; it cannot be used with --bootstrap 0');
 
-  const deployment = flags.deployment ? await loadDeployment(flags.deployment, root) : undefined;
-  const routers = deployment ? [deployment.router] : await Promise.all(flags.router!.map((ref) => loadRouter(ref, root)));
-  const { target, explicit } = targetOf(flags, deployment?.body);
-  const dataset = readDataset(data, readOptions(flags));
-  const { body, warnings, detail } = await evaluate({
-    dataset,
-    routers,
-    pair: { weak: flags.weak ?? deployment?.body.pair.weak, strong: flags.strong ?? deployment?.body.pair.strong },
-    split: flags.split,
-    thresholds: flags.thresholds,
-    target,
-    bootstrap: { resamples: flags.bootstrap, seed: flags.seed, level: 0.95 },
-    by: flags.by,
-    notice: (m) => warn(m),
+  const { deployment, routers, target, explicit, dataset, body, warnings, detail } = await withProgress(`evaluating on ${data}`, async (progress) => {
+    const load: LoadOptions = { onProgress: (what, done, total) => progress.embed(what, done, total) };
+    const deployment = flags.deployment ? await loadDeployment(flags.deployment, root, load) : undefined;
+    const routers = deployment ? [deployment.router] : await Promise.all(flags.router!.map((ref) => loadRouter(ref, root, load)));
+    const { target, explicit } = targetOf(flags, deployment?.body);
+    const dataset = readDataset(data, readOptions(flags));
+    progress.stage(`evaluating ${routers.map((r) => r.name).join(', ')} on ${data}`);
+    const result = await evaluate({
+      dataset,
+      routers,
+      pair: { weak: flags.weak ?? deployment?.body.pair.weak, strong: flags.strong ?? deployment?.body.pair.strong },
+      split: flags.split,
+      thresholds: flags.thresholds,
+      target,
+      bootstrap: { resamples: flags.bootstrap, seed: flags.seed, level: 0.95 },
+      by: flags.by,
+      notice: (m) => warn(m),
+    });
+    return { deployment, routers, target, explicit, dataset, ...result };
   });
   for (const w of warnings) warn(w);
   if (gateRequested(gate)) body.gate = runGate(gate, body.routers);
