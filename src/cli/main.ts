@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { GateFailure, UserError } from '../errors.js';
+import { stopSpinners } from '../ui/spinner.js';
 import { toolVersion } from '../version.js';
 import { addInputOptions } from './input-options.js';
 import { checkArtifactsRoot, checkFolder } from './paths.js';
@@ -243,33 +244,59 @@ async function checkCommon(command: Command): Promise<void> {
   if (opts.name !== undefined) (await import('../artifacts/store.js')).checkName(opts.name);
 }
 
+let outputGuarded = false;
+
+/**
+ * A reader that goes away (`router eval ... | head`) makes the next write fail with EPIPE, which
+ * Node raises as an unhandled 'error' event: a stack trace for an ordinary use of a CLI. Writes to
+ * the closed stream are dropped instead and the command ends as it would have, with its own exit
+ * code (all output comes at the end, so little work is left by then; a failed gate still exits 1).
+ */
+function dropWritesToClosedOutput(): void {
+  if (outputGuarded) return;
+  outputGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  dropWritesToClosedOutput();
   const debug = argv.includes('--debug');
   const program = buildProgram();
   program.hook('preAction', async (_program, command) => checkCommon(command));
   program.exitOverride();
   program.commands.forEach((c) => c.exitOverride());
+  let failed = false;
+  let err: unknown;
   try {
     await program.parseAsync(argv);
-    return EXIT.ok;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // Commander has already printed its one-line message (or the help text).
-      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    }
-    if (err instanceof UserError) {
-      process.stderr.write(`router: ${err.describe()}\n`);
-      if (debug) process.stderr.write(`${err.stack}\n`);
-      return EXIT.usage;
-    }
-    if (err instanceof GateFailure) {
-      process.stderr.write(`router: gate failed: ${err.message}\n`);
-      return EXIT.gate;
-    }
-    const e = err instanceof Error ? err : new Error(String(err));
-    process.stderr.write(`router: internal error: ${e.message}\n`);
-    process.stderr.write(debug ? `${e.stack}\n` : 'This is a bug; run again with --debug for the stack trace and report it.\n');
-    return EXIT.bug;
+  } catch (e) {
+    failed = true;
+    err = e;
   }
+  // No spinner outlives its command, however it ended: its timer would keep the process alive,
+  // and it would draw over the error message below.
+  stopSpinners();
+  if (!failed) return EXIT.ok;
+  if (err instanceof CommanderError) {
+    // Commander has already printed its one-line message (or the help text).
+    return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (err instanceof UserError) {
+    process.stderr.write(`router: ${err.describe()}\n`);
+    if (debug) process.stderr.write(`${err.stack}\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof GateFailure) {
+    process.stderr.write(`router: gate failed: ${err.message}\n`);
+    return EXIT.gate;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  process.stderr.write(`router: internal error: ${e.message}\n`);
+  process.stderr.write(debug ? `${e.stack}\n` : 'This is a bug; run again with --debug for the stack trace and report it.\n');
+  return EXIT.bug;
 }
 

@@ -182,6 +182,10 @@ export async function embedCached(
     );
     done += ids.length;
     onProgress?.(done, missing.length);
+    // A local model (USE on tfjs, ONNX) resolves its promise without leaving the microtask queue,
+    // so without this the spinner's timer, a Ctrl-C handler and a resize never run until every
+    // batch is done (the display once sat at 0/1,821 for 12 minutes).
+    await new Promise((resolve) => setImmediate(resolve));
   }
   const dim = vectors.find((v) => v !== undefined)?.length ?? 0;
   const matrix = denseZeros(texts.length, dim);

@@ -1,8 +1,9 @@
 import type { Progress } from '../label/label-run.js';
 import type { RunEstimate } from '../label/estimate.js';
 import { count, usd } from './format.js';
+import { openSpinner } from './spinner.js';
 
-// The live line of `router label` on stderr (ora), and the spending confirmation
+// The live line of `router label` on stderr (the shared spinner), and the spending confirmation
 // (@inquirer/prompts). Both are loaded only when stderr is a terminal; piped or under CI the
 // run is silent until its summary.
 
@@ -35,15 +36,18 @@ const silent: ProgressDisplay = { begin() {}, update() {}, stop() {} };
 
 export async function startProgress(enabled: boolean): Promise<ProgressDisplay> {
   if (!enabled) return silent;
-  const { default: ora } = await import('ora');
-  const spinner = ora({ stream: process.stderr, discardStdin: false, text: 'labelling' });
+  const spinner = await openSpinner();
   let started = performance.now();
   let doneAtStart: number | undefined;
   let last = 0;
+  // Nothing is drawn before begin(): the confirmation prompt may still be on the terminal.
+  let text = 'labelling';
+  let begun = false;
   return {
     begin() {
       started = performance.now();
-      spinner.start();
+      begun = true;
+      spinner.show(text);
     },
     update(p) {
       doneAtStart ??= p.done;
@@ -51,7 +55,8 @@ export async function startProgress(enabled: boolean): Promise<ProgressDisplay> 
       // The text only changes what the next frame draws; rebuilding it for every call is waste.
       if (now - last < 100 && p.done < p.total) return;
       last = now;
-      spinner.text = progressText(p, now - started, doneAtStart);
+      text = progressText(p, now - started, doneAtStart);
+      if (begun) spinner.show(text);
     },
     stop() {
       spinner.stop();

@@ -2,44 +2,6 @@ import type { Metrics, RouterBody } from '../routers/router.js';
 import { colors, count, fixed, pct, writtenLine } from './format.js';
 import { renderTable } from './table.js';
 
-/** Progress of long steps (embedding thousands of texts, tuning) on stderr. */
-export interface Progress {
-  stage(text: string): void;
-  embed(what: string, done: number, total: number): void;
-  /** Ends the spinner; `summary` stays on stderr. */
-  stop(summary?: string): void;
-}
-
-const SILENT: Progress = { stage() {}, embed() {}, stop() {} };
-
-/**
- * An ora spinner on stderr when it is a terminal (and not CI); otherwise nothing, so logs and pipes
- * stay clean. ora is imported here, on the command's path, never by `router --help`.
- */
-export async function startProgress(env: NodeJS.ProcessEnv = process.env): Promise<Progress> {
-  if (!process.stderr.isTTY || env.CI) return SILENT;
-  const { default: ora } = await import('ora');
-  const spinner = ora({ stream: process.stderr, discardStdin: false }).start();
-  const started = Date.now();
-  let embedStart = 0;
-  return {
-    stage(text) {
-      spinner.text = text;
-    },
-    embed(what, done, total) {
-      if (total === 0) return;
-      if (done === 0) embedStart = Date.now();
-      const rate = done > 0 ? done / ((Date.now() - embedStart) / 1000) : 0;
-      const eta = rate > 0 ? ` (${Math.ceil((total - done) / rate)} s left)` : '';
-      spinner.text = `embedding with ${what}: ${count(done)}/${count(total)}${eta}`;
-    },
-    stop(summary) {
-      if (summary) spinner.succeed(`${summary} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      else spinner.stop();
-    },
-  };
-}
-
 function metricRow(label: string, m: Metrics): string[] {
   return [label, count(m.rows), fixed(m.auc), fixed(m.logLoss), fixed(m.apgr), pct(m.cpt50 ?? null), pct(m.cpt80 ?? null)];
 }

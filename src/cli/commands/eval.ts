@@ -10,9 +10,10 @@ import { evaluate, type LoadedRouter } from '../../eval/evaluate.js';
 import { failureMessage, gateRequested, junitXml, runGate, type GateSpec } from '../../eval/gate.js';
 import { perQuery, perQueryCsv } from '../../eval/per-query.js';
 import { renderEval, renderEvalHtml, renderEvalMarkdown, type Written } from '../../ui/render-eval.js';
+import { withProgress } from '../../ui/progress.js';
 import { qualityCostSvg } from '../../ui/svg-chart.js';
 import { readOptions, type InputFlags } from '../input-options.js';
-import { loadRouter } from '../load-router.js';
+import { loadRouter, type LoadOptions } from '../load-router.js';
 import { out, printJson, readNote, versionOf, warn } from '../output.js';
 import { checkOutputs, type OutputRequest } from '../paths.js';
 
@@ -86,7 +87,7 @@ function checkGateCanFail(gate: GateSpec, target: Target | null): void {
   );
 }
 
-async function loadDeployment(ref: string, root: string): Promise<{ path: string; hash: LineageRef['hash']; body: DeploymentBody; router: LoadedRouter }> {
+async function loadDeployment(ref: string, root: string, options: LoadOptions): Promise<{ path: string; hash: LineageRef['hash']; body: DeploymentBody; router: LoadedRouter }> {
   const path = resolveArtifact(ref, 'deployment', root);
   const env = readJsonArtifact<DeploymentBody>(path, 'deployment');
   const shape = deploymentBodySchema.safeParse(env.body);
@@ -94,7 +95,7 @@ async function loadDeployment(ref: string, root: string): Promise<{ path: string
     const issue = shape.error.issues[0]!;
     throw new UserError(`invalid deployment artifact: body.${issue.path.join('.')}: ${issue.message}`, { file: path });
   }
-  const router = await loadRouter(env.body.router.path, root);
+  const router = await loadRouter(env.body.router.path, root, options);
   if (router.hash !== env.body.router.hash) {
     throw new UserError(`deployment names router ${env.body.router.name} with hash ${env.body.router.hash.slice(0, 19)}…, but ${env.body.router.path} has hash ${router.hash.slice(0, 19)}…`, { file: path });
   }
@@ -113,24 +114,29 @@ export async function evalCommand(data: string, flags: EvalFlags): Promise<void>
   const requests: OutputRequest[] = [...outputs.map((o) => ({ path: o.file, option: '-o' })), ...(flags.junit !== undefined ? [{ path: flags.junit, option: '--junit' }] : [])];
   checkOutputs(requests, { inputs: [data, ...(flags.router ?? []), ...(flags.deployment ? [flags.deployment] : [])], artifacts: root });
 
-  const deployment = flags.deployment ? await loadDeployment(flags.deployment, root) : undefined;
-  const routers = deployment ? [deployment.router] : await Promise.all(flags.router!.map((ref) => loadRouter(ref, root)));
-  if (deployment) readNote('deployment', deployment.path);
-  for (const r of routers) readNote('router', r.path);
-  const target: Target = deployment ? { kind: 'threshold', value: deployment.body.threshold } : chosen.target!;
-  const explicit = chosen.explicit;
-  const dataset = readDataset(data, readOptions(flags));
-  if (dataset.source.isArtifact && versionOf(dataset.source.path)) readNote('dataset', dataset.source.path);
-  const { body, warnings, detail } = await evaluate({
-    dataset,
-    routers,
-    pair: { weak: flags.weak ?? deployment?.body.pair.weak, strong: flags.strong ?? deployment?.body.pair.strong },
-    split: flags.split,
-    thresholds: flags.thresholds,
-    target,
-    bootstrap: { resamples: flags.bootstrap, seed: flags.seed, level: 0.95 },
-    by: flags.by,
-    notice: (m) => warn(m),
+  const { deployment, routers, target, explicit, dataset, body, warnings, detail } = await withProgress(`evaluating on ${data}`, async (progress) => {
+    const load: LoadOptions = { onProgress: (what, done, total) => progress.embed(what, done, total) };
+    const deployment = flags.deployment ? await loadDeployment(flags.deployment, root, load) : undefined;
+    const routers = deployment ? [deployment.router] : await Promise.all(flags.router!.map((ref) => loadRouter(ref, root, load)));
+    if (deployment) readNote('deployment', deployment.path);
+    for (const r of routers) readNote('router', r.path);
+    const target: Target = deployment ? { kind: 'threshold', value: deployment.body.threshold } : chosen.target!;
+    const explicit = chosen.explicit;
+    const dataset = readDataset(data, readOptions(flags));
+    if (dataset.source.isArtifact && versionOf(dataset.source.path)) readNote('dataset', dataset.source.path);
+    progress.stage(`evaluating ${routers.map((r) => r.name).join(', ')} on ${data}`);
+    const result = await evaluate({
+      dataset,
+      routers,
+      pair: { weak: flags.weak ?? deployment?.body.pair.weak, strong: flags.strong ?? deployment?.body.pair.strong },
+      split: flags.split,
+      thresholds: flags.thresholds,
+      target,
+      bootstrap: { resamples: flags.bootstrap, seed: flags.seed, level: 0.95 },
+      by: flags.by,
+      notice: (m) => warn(m),
+    });
+    return { deployment, routers, target, explicit, dataset, ...result };
   });
   for (const w of warnings) warn(w);
   if (gateRequested(gate)) body.gate = runGate(gate, body.routers);

@@ -7,7 +7,7 @@ import { defaultCacheDir, loadRouter } from '../load-router.js';
 import { note, out, printJson, readNote } from '../output.js';
 import { renderTable } from '../../ui/table.js';
 import { count, fixed, pct } from '../../ui/format.js';
-import { startProgress } from '../../ui/render-train.js';
+import { withProgress } from '../../ui/progress.js';
 
 interface RouteFlags {
   router?: string;
@@ -44,26 +44,22 @@ export async function route(args: string[], flags: RouteFlags): Promise<void> {
     if (!shape.success) throw new UserError(`invalid deployment artifact: body.${shape.error.issues[0]!.path.join('.')}: ${shape.error.issues[0]!.message}`, { file: path });
     deployment = { path, body: env.body };
   }
-  const progress = await startProgress();
   const cacheDir = flags.cache ? (flags.cacheDir ?? defaultCacheDir()) : null;
-  const loaded = loadRouter(deployment?.body.router.path ?? flags.router!, flags.artifacts, {
-    embedder: flags.embedder,
-    cacheDir,
-    onProgress: (what, done, total) => progress.embed(what, done, total),
+  const { loaded, scores } = await withProgress(`routing ${count(queries.length)} ${queries.length === 1 ? 'query' : 'queries'}`, async (progress) => {
+    const loaded = loadRouter(deployment?.body.router.path ?? flags.router!, flags.artifacts, {
+      embedder: flags.embedder,
+      cacheDir,
+      onProgress: (what, done, total) => progress.embed(what, done, total),
+    });
+    if (deployment && loaded.hash !== deployment.body.router.hash) {
+      throw new UserError(`deployment names router ${deployment.body.router.name} with hash ${deployment.body.router.hash.slice(0, 19)}…, but ${loaded.path} has hash ${loaded.hash.slice(0, 19)}…`, { file: deployment.path });
+    }
+    return { loaded, scores: await loaded.router.score(queries.map((q) => q.query)) };
   });
-  if (deployment && loaded.hash !== deployment.body.router.hash) {
-    throw new UserError(`deployment names router ${deployment.body.router.name} with hash ${deployment.body.router.hash.slice(0, 19)}…, but ${loaded.path} has hash ${loaded.hash.slice(0, 19)}…`, { file: deployment.path });
-  }
   if (deployment) readNote('deployment', deployment.path);
   readNote('router', loaded.path);
   const threshold = flags.threshold ?? deployment?.body.threshold ?? loaded.body.threshold;
   const monitoring = flags.monitoring ?? deployment?.body.monitoring ?? 0;
-  let scores: Float64Array;
-  try {
-    scores = await loaded.router.score(queries.map((q) => q.query));
-  } finally {
-    progress.stop();
-  }
   const pair = loaded.body.pair;
   const decisions = queries.map((q, i) => ({ ...(q.line !== undefined ? { line: q.line } : {}), query: q.query, ...decide(q.query, scores[i]!, threshold, monitoring, pair) }));
 

@@ -9,7 +9,8 @@ import { trainRouter } from '../../routers/train.js';
 import { readOptions, type InputFlags } from '../input-options.js';
 import { defaultCacheDir } from '../load-router.js';
 import { note, out, printJson, readNote, versionOf } from '../output.js';
-import { renderTraining, startProgress } from '../../ui/render-train.js';
+import { withProgress } from '../../ui/progress.js';
+import { renderTraining } from '../../ui/render-train.js';
 
 interface TrainFlags extends InputFlags {
   name?: string;
@@ -48,10 +49,8 @@ export async function train(data: string, flags: TrainFlags): Promise<void> {
   if (dataset.source.isArtifact && versionOf(dataset.source.path)) readNote('dataset', dataset.source.path);
   const pair = choosePair(dataset, { weak: flags.weak, strong: flags.strong });
   const cacheDir = flags.cache ? join(flags.cacheDir ?? defaultCacheDir(), 'embeddings') : null;
-  const progress = await startProgress();
-  let trained: Awaited<ReturnType<typeof trainRouter>>;
-  try {
-    trained = await trainRouter({
+  const trained = await withProgress(`training a ${flags.router} router`, (progress) =>
+    trainRouter({
       dataset,
       pair,
       router: flags.router,
@@ -64,10 +63,8 @@ export async function train(data: string, flags: TrainFlags): Promise<void> {
       options: { c: flags.c, hidden: flags.hidden, epochs: flags.epochs, k: flags.k, dim: flags.dim, routes: flags.routes, objective: flags.objective },
       features: { cacheDir, env: process.env, onProgress: (what, done, total) => progress.embed(what, done, total) },
       onStage: (s) => progress.stage(s),
-    });
-  } finally {
-    progress.stop();
-  }
+    }),
+  );
   const { router, body } = trained;
   const lineage: LineageRef[] = [datasetLineage(dataset, 'train')];
   if (flags.routes && routes !== undefined) lineage.push({ kind: 'file', hash: sha256(routes), path: flags.routes, role: 'routes' });

@@ -1,0 +1,19 @@
+// Who acts on which signal. SIGTERM is caught nowhere in this tool, on purpose: with no JavaScript
+// listener the kernel ends the process at once, even in the middle of a synchronous fit, where a
+// listener would only run once that work yielded (a 10 s knn fit once ignored SIGTERM, then wrote
+// its router). Nothing here may listen to SIGTERM; test/terminal.test.ts checks every command.
+// SIGINT (Ctrl-C) ends the process the same way unless a command takes it over, as `router label`
+// does to let the calls in flight finish.
+
+/**
+ * Calls `handler` on each Ctrl-C instead of ending the process, with the number of Ctrl-Cs so far
+ * (the handler decides what a second one does). The returned function gives Ctrl-C back to the default.
+ */
+export function onInterrupt(handler: (times: number) => void): () => void {
+  let times = 0;
+  const listener = () => handler(++times);
+  process.on('SIGINT', listener);
+  return () => {
+    process.off('SIGINT', listener);
+  };
+}
