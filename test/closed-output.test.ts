@@ -69,5 +69,5 @@ test('router route --json | head -1 over a large output: one line, no stack trac
   writeFile(dir, 'q.csv', 'id,query\n' + Array.from({ length: 3000 }, (_, i) => `q${i},where is order ${i}`).join('\n') + '\n');
   const r = spawnSync('bash', ['-c', `'${process.execPath}' '${BIN}' route --router demo --file q.csv --json | head -1; echo "exit \${PIPESTATUS[0]}" >&2`], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.stdout, '{\n');
-  assert.equal(r.stderr, 'exit 0\n');
+  assert.equal(r.stderr, 'read router demo@1 (artifacts/routers/demo/v1.json)\nexit 0\n');
 });
