@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { Hash } from '../artifacts/hash.js';
 import type { Pair } from '../data/pair.js';
 import type { Target } from './calibrate.js';
@@ -35,14 +34,6 @@ export interface DeploymentBody {
   /** Why the expected numbers may not hold in production. */
   caveat?: string;
 }
-
-/** Shape checks for the fields `eval --deployment` reads. */
-export const deploymentBodySchema = z.object({
-  router: z.object({ name: z.string(), path: z.string(), hash: z.string() }),
-  pair: z.object({ weak: z.string(), strong: z.string() }),
-  threshold: z.number(),
-  monitoring: z.number().min(0).max(1),
-});
 
 export function deploymentOf(
   r: RouterResult,

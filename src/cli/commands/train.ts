@@ -1,8 +1,8 @@
 import { basename, extname, join } from 'node:path';
 import { datasetLineage, readDataset } from '../../data/read-dataset.js';
 import { choosePair } from '../../data/pair.js';
-import { readText, writeJsonArtifact } from '../../artifacts/store.js';
-import { sha256 } from '../../artifacts/hash.js';
+import { writeJsonArtifact } from '../../artifacts/store.js';
+import { readTextFile } from '../../text-file.js';
 import type { LineageRef } from '../../artifacts/envelope.js';
 import type { CalibrationMethod } from '../../routers/calibration.js';
 import { trainRouter } from '../../routers/train.js';
@@ -66,7 +66,7 @@ export async function train(data: string, flags: TrainFlags): Promise<void> {
   }
   const { router, body } = trained;
   const lineage: LineageRef[] = [datasetLineage(dataset, 'train')];
-  if (flags.routes) lineage.push({ kind: 'file', hash: sha256(readText(flags.routes)), path: flags.routes, role: 'routes' });
+  if (flags.routes) lineage.push({ kind: 'file', hash: readTextFile(flags.routes).hash, path: flags.routes, role: 'routes' });
   const written = writeJsonArtifact('router', body, lineage, { root: flags.artifacts, name: flags.name ?? defaultName(data) });
   const embedderDescription = router.featurizer.describe();
   if (flags.json) {
