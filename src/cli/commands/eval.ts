@@ -13,7 +13,7 @@ import { renderEval, renderEvalHtml, renderEvalMarkdown, type Written } from '..
 import { qualityCostSvg } from '../../ui/svg-chart.js';
 import { readOptions, type InputFlags } from '../input-options.js';
 import { loadRouter } from '../load-router.js';
-import { out, printJson, warn } from '../output.js';
+import { note, out, printJson, warn } from '../output.js';
 
 interface EvalFlags extends InputFlags {
   router?: string[];
@@ -98,6 +98,7 @@ export async function evalCommand(data: string, flags: EvalFlags): Promise<void>
   const routers = deployment ? [deployment.router] : await Promise.all(flags.router!.map((ref) => loadRouter(ref, root)));
   const { target, explicit } = targetOf(flags, deployment?.body);
   const dataset = readDataset(data, readOptions(flags));
+  for (const n of dataset.notes ?? []) note(`note: ${n}`);
   const { body, warnings, detail } = await evaluate({
     dataset,
     routers,

@@ -1,6 +1,6 @@
 import { basename, extname, join } from 'node:path';
 import { datasetLineage, readDataset } from '../../data/read-dataset.js';
-import { choosePair } from '../../data/pair.js';
+import { choosePair, leftOutNote } from '../../data/pair.js';
 import { writeJsonArtifact } from '../../artifacts/store.js';
 import { readTextFile } from '../../text-file.js';
 import type { LineageRef } from '../../artifacts/envelope.js';
@@ -43,6 +43,7 @@ export function defaultName(ref: string): string {
 export async function train(data: string, flags: TrainFlags): Promise<void> {
   const dataset = readDataset(data, readOptions(flags));
   const pair = choosePair(dataset, { weak: flags.weak, strong: flags.strong });
+  for (const n of [...(dataset.notes ?? []), leftOutNote(dataset.rows, pair)]) if (n) note(`note: ${n}`);
   const cacheDir = flags.cache ? join(flags.cacheDir ?? defaultCacheDir(), 'embeddings') : null;
   const progress = await startProgress();
   let trained: Awaited<ReturnType<typeof trainRouter>>;
