@@ -41,6 +41,12 @@ export function mib(bytes: number): string {
   return `${+(bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 3 : 1)} MiB`;
 }
 
+/** Refuses a file too large to read as one string; callers reading many files check each first. */
+export function checkTextSize(path: string, size: number, options: Pick<TextOptions, 'maxBytes' | 'tooLargeHint'>): void {
+  const max = options.maxBytes ?? MAX_TEXT_BYTES;
+  if (size > max) throw new UserError(`is ${mib(size)}, over the ${mib(max)} limit of one file; ${options.tooLargeHint ?? 'split it into smaller files'}`, { file: path });
+}
+
 export function readTextFile(path: string, options: TextOptions = {}): TextFile {
   let bytes: Buffer;
   let fd: number | undefined;
@@ -48,10 +54,7 @@ export function readTextFile(path: string, options: TextOptions = {}): TextFile 
     fd = openSync(path, 'r');
     const stat = fstatSync(fd);
     if (stat.isDirectory()) throw new UserError('is a folder, expected a file', { file: path });
-    const max = options.maxBytes ?? MAX_TEXT_BYTES;
-    if (stat.size > max) {
-      throw new UserError(`is ${mib(stat.size)}, over the ${mib(max)} limit of one file; ${options.tooLargeHint ?? 'split it into smaller files'}`, { file: path });
-    }
+    checkTextSize(path, stat.size, options);
     bytes = readFileSync(fd);
   } catch (err) {
     if (err instanceof UserError) throw err;

@@ -60,8 +60,8 @@ function checkStructure(text: string, file: string): void {
         const after = /^[^,\r\n]{0,20}/.exec(text.slice(i, i + 20))![0];
         throw new UserError(
           line === open
-            ? `quote inside a quoted field: the field ends at a quote followed by "${after}"; write a quote inside a quoted field as ""`
-            : `the quoted field that starts on this line runs on to line ${line}, where its quote is followed by "${after}": a closing quote is missing, or a quote inside the field is not written as ""`,
+            ? `a quote inside a quoted field ends it early (followed by '${after}'); write each quote inside a quoted field as ""`
+            : `the quoted field that starts on this line runs on to line ${line}, where a quote is followed by '${after}' instead of a comma or the line end: a closing quote is missing, or a quote inside the field is not written as ""`,
           { file, line: open },
         );
       }

@@ -6,7 +6,7 @@ import { UserError } from '../errors.js';
 import { sha256, type Hash } from '../artifacts/hash.js';
 import type { LineageRef } from '../artifacts/envelope.js';
 import { DEFAULT_ROOT, resolveArtifact, validated } from '../artifacts/store.js';
-import { mib, readTextFile, type Encoding } from '../text-file.js';
+import { checkTextSize, mib, readTextFile, type Encoding, type TextOptions } from '../text-file.js';
 import { parseCsv, type CsvRecord, type CsvTable } from './csv.js';
 import { rowSchema, type DatasetBody } from './schemas.js';
 import type { Dataset, DatasetFormat, DatasetRow, MetaValue, ModelInfo } from './dataset.js';
@@ -61,9 +61,21 @@ interface FileRows {
  * supported formats, into the one in-memory shape every command uses.
  */
 export function readDataset(ref: string, options: ReadOptions = {}): Dataset {
+  try {
+    return readAny(ref, options);
+  } catch (err) {
+    // The size checks estimate; a string or array that still outgrows V8 is the same user problem.
+    if (err instanceof RangeError) {
+      throw new UserError(`too large to read in memory (${err.message}): split it into several files in one folder and read fewer of them at once`, { file: ref });
+    }
+    throw err;
+  }
+}
+
+function readAny(ref: string, options: ReadOptions): Dataset {
   if (existsSync(ref) && statSync(ref).isDirectory()) return readFolder(ref, options);
   const path = existsSync(ref) ? ref : resolveArtifact(ref, 'dataset', options.root ?? DEFAULT_ROOT);
-  checkFitsInMemory(statSync(path).size, path, options, 'file');
+  checkSizes([path], path, options, 'file');
   const one = readFile(path, options, undefined);
   checkUniqueIds([{ file: path, ...one }]);
   return {
@@ -75,7 +87,14 @@ export function readDataset(ref: string, options: ReadOptions = {}): Dataset {
   };
 }
 
-function checkFitsInMemory(bytes: number, file: string, options: ReadOptions, what: 'file' | 'folder'): void {
+/** Before reading anything: each file within the one-string limit, all of them within the heap. */
+function checkSizes(paths: string[], file: string, options: ReadOptions, what: 'file' | 'folder'): void {
+  let bytes = 0;
+  for (const p of paths) {
+    const size = statSync(p).size;
+    checkTextSize(p, size, textOptions(options, true));
+    bytes += size;
+  }
   const heap = options.limits?.heapBytes ?? getHeapStatistics().heap_size_limit;
   if (bytes * HEAP_PER_BYTE <= heap) return;
   const need = Math.ceil((bytes * HEAP_PER_BYTE) / 2 ** 20 / 1024) * 1024;
@@ -90,8 +109,8 @@ function readFolder(dir: string, options: ReadOptions): Dataset {
   const entries = readdirSync(dir).sort();
   const files = entries.filter((f) => DATA_EXTENSIONS.has(extname(f).toLowerCase()) && statSync(join(dir, f)).isFile());
   if (files.length === 0) throw new UserError('folder holds no .csv or .jsonl files', { file: dir });
-  const skipped = entries.filter((f) => !files.includes(f));
-  checkFitsInMemory(files.reduce((s, f) => s + statSync(join(dir, f)).size, 0), dir, options, 'folder');
+  const skipped = entries.filter((f) => !files.includes(f)).map((f) => (statSync(join(dir, f)).isDirectory() ? `${f}/` : f));
+  checkSizes(files.map((f) => join(dir, f)), dir, options, 'folder');
   const parts = files.map((f) => {
     const file = join(dir, f);
     return { file, name: f, ...readFile(file, options, basename(f, extname(f))) };
@@ -116,26 +135,30 @@ function readFolder(dir: string, options: ReadOptions): Dataset {
 
 function skippedNote(names: string[]): string {
   const shown = names.length > 5 ? [...names.slice(0, 5), `and ${names.length - 5} more`] : names;
-  return `${names.length} ${names.length === 1 ? 'file' : 'files'} of the folder left out, not .csv or .jsonl: ${shown.join(', ')}`;
+  return `${names.length} ${names.length === 1 ? 'file' : 'files'} left out of the folder: not .csv or .jsonl (${shown.join(', ')})`;
 }
 
 function readFile(file: string, options: ReadOptions, sourceFile: string | undefined): FileRows {
   const ext = extname(file).toLowerCase();
   const jsonl = ext === '.jsonl' || options.format === 'jsonl';
   if (!jsonl && ext !== '.csv') throw new UserError(`unsupported file type "${ext || '(none)'}": expected .csv or .jsonl`, { file });
-  const { text, hash } = readTextFile(file, {
-    encoding: options.encoding,
-    bom: jsonl ? 'refuse' : 'strip',
-    maxBytes: options.limits?.fileBytes,
-    tooLargeHint: 'split it into several files in one folder, and give the folder',
-    encodingFlag: true,
-  });
+  const { text, hash } = readTextFile(file, textOptions(options, jsonl));
   if (jsonl) {
     const read = readJsonl(text, file, sourceFile);
     // An artifact is named by its content hash, so lineage links survive a copy or a rename.
     return { ...read, hash: read.contentHash ?? hash, isArtifact: read.contentHash !== undefined };
   }
   return { ...readCsv(parseCsv(text, file), options, sourceFile), hash };
+}
+
+function textOptions(options: ReadOptions, jsonl: boolean): TextOptions {
+  return {
+    encoding: options.encoding,
+    bom: jsonl ? 'refuse' : 'strip',
+    maxBytes: options.limits?.fileBytes,
+    tooLargeHint: 'split it into several files in one folder, and give the folder',
+    encodingFlag: true,
+  };
 }
 
 function mergeModels(lists: ModelInfo[][]): ModelInfo[] {
