@@ -37,14 +37,17 @@ export interface TextOptions {
   encodingFlag?: boolean;
 }
 
-export function mib(bytes: number): string {
-  return `${+(bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 3 : 1)} MiB`;
+/** "513 MiB", "1.5 KiB", "73 bytes". */
+export function size(bytes: number): string {
+  if (bytes >= 2 ** 20) return `${+(bytes / 2 ** 20).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${+(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
 }
 
 /** Refuses a file too large to read as one string; callers reading many files check each first. */
-export function checkTextSize(path: string, size: number, options: Pick<TextOptions, 'maxBytes' | 'tooLargeHint'>): void {
+export function checkTextSize(path: string, bytes: number, options: Pick<TextOptions, 'maxBytes' | 'tooLargeHint'>): void {
   const max = options.maxBytes ?? MAX_TEXT_BYTES;
-  if (size > max) throw new UserError(`is ${mib(size)}, over the ${mib(max)} limit of one file; ${options.tooLargeHint ?? 'split it into smaller files'}`, { file: path });
+  if (bytes > max) throw new UserError(`is ${size(bytes)}, over the limit of ${size(max)} for one file; ${options.tooLargeHint ?? 'split it into smaller files'}`, { file: path });
 }
 
 export function readTextFile(path: string, options: TextOptions = {}): TextFile {
@@ -80,11 +83,7 @@ export function decodeText(bytes: Uint8Array, file: string, options: TextOptions
     const cause = looksUtf16 ? 'it looks like UTF-16 without a byte order mark: save it as UTF-8' : 'binary data, not a text file';
     throw new UserError(`NUL byte at offset ${nul}: ${cause}`, { file, line: lineAt(buf, nul) });
   }
-  if (options.encoding === 'latin1') {
-    // The WHATWG "latin1" label is Windows-1252, the superset spreadsheets actually write
-    // (curly quotes at 0x91-0x94 instead of unprintable C1 controls).
-    return new TextDecoder('latin1').decode(buf);
-  }
+  if (options.encoding === 'latin1') return decodeWindows1252(buf);
   let start = 0;
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
     if (options.bom !== 'strip') throw new UserError('starts with a UTF-8 byte order mark (bytes EF BB BF), which JSON and JSONL do not allow: save it without one', { file, line: 1 });
@@ -97,6 +96,19 @@ export function decodeText(bytes: Uint8Array, file: string, options: TextOptions
     throw new UserError(`byte 0x${buf[at]!.toString(16).toUpperCase().padStart(2, '0')} at offset ${at} is not UTF-8: ${hint}`, { file, line: lineAt(buf, at) });
   }
   return body.toString('utf8');
+}
+
+// What "Latin-1" files from spreadsheets are: Windows-1252, which puts curly quotes, dashes and €
+// where ISO-8859-1 has unprintable C1 controls (as WHATWG's "latin1" label does; Node 20's
+// TextDecoder ignores that, so the 32 code points are mapped here). Unassigned bytes stay C1.
+const CP1252_80_9F = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+];
+
+function decodeWindows1252(buf: Buffer): string {
+  const text = buf.toString('latin1');
+  return /[\x80-\x9f]/.test(text) ? text.replace(/[\x80-\x9f]/g, (c) => String.fromCharCode(CP1252_80_9F[c.charCodeAt(0) - 0x80]!)) : text;
 }
 
 function wideEncoding(b: Buffer): string | undefined {

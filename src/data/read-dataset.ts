@@ -6,7 +6,7 @@ import { UserError } from '../errors.js';
 import { sha256, type Hash } from '../artifacts/hash.js';
 import type { LineageRef } from '../artifacts/envelope.js';
 import { DEFAULT_ROOT, resolveArtifact, validated } from '../artifacts/store.js';
-import { checkTextSize, mib, readTextFile, type Encoding, type TextOptions } from '../text-file.js';
+import { checkTextSize, readTextFile, size, type Encoding, type TextOptions } from '../text-file.js';
 import { parseCsv, type CsvRecord, type CsvTable } from './csv.js';
 import { rowSchema, type DatasetBody } from './schemas.js';
 import type { Dataset, DatasetFormat, DatasetRow, MetaValue, ModelInfo } from './dataset.js';
@@ -91,16 +91,16 @@ function readAny(ref: string, options: ReadOptions): Dataset {
 function checkSizes(paths: string[], file: string, options: ReadOptions, what: 'file' | 'folder'): void {
   let bytes = 0;
   for (const p of paths) {
-    const size = statSync(p).size;
-    checkTextSize(p, size, textOptions(options, true));
-    bytes += size;
+    const n = statSync(p).size;
+    checkTextSize(p, n, textOptions(options, true));
+    bytes += n;
   }
   const heap = options.limits?.heapBytes ?? getHeapStatistics().heap_size_limit;
   if (bytes * HEAP_PER_BYTE <= heap) return;
   const need = Math.ceil((bytes * HEAP_PER_BYTE) / 2 ** 20 / 1024) * 1024;
   const fewer = what === 'folder' ? 'read fewer of its files (move some out of the folder)' : 'read a part of it';
   throw new UserError(
-    `${what === 'folder' ? 'the folder\'s data files are' : 'is'} ${mib(bytes)}, which needs about ${mib(bytes * HEAP_PER_BYTE)} of memory to read, more than this process's ${mib(heap)} limit: run with NODE_OPTIONS=--max-old-space-size=${need}, or ${fewer}`,
+    `${what === 'folder' ? 'the folder\'s data files are' : 'is'} ${size(bytes)}, which needs about ${size(bytes * HEAP_PER_BYTE)} of memory to read, more than the ${size(heap)} this process may use: run with NODE_OPTIONS=--max-old-space-size=${need}, or ${fewer}`,
     { file },
   );
 }
