@@ -134,6 +134,12 @@ test('a CRLF header over LF rows, and the reverse, are mixed line endings, named
   const ok = writeFile(dir, 'ok.csv', 'prompt,weak,strong\r\n"two\nlines",True,False\r\n"two\r\nlines, again",False,True\r\nq3,True,True');
   const d = readDataset(ok);
   assert.deepEqual(d.rows.map((r) => r.query), ['two\nlines', 'two\r\nlines, again', 'q3']);
+  // A dataset artifact whose line ends became CRLF (git autocrlf) still reads, hash and all: JSON cannot hold a raw CR.
+  const rows = [{ id: 'a', query: 'q', models: { w: { quality: 0 }, s: { quality: 1 } } }, { id: 'b', query: 'r', models: { w: { quality: 1 }, s: { quality: 1 } } }];
+  const { path, envelope } = writeDatasetArtifact({ models: [{ id: 'w' }, { id: 's' }], rowCount: 2 }, rows, [], { root: dir, name: 'ds' });
+  const crlf = writeFile(dir, 'crlf.jsonl', readFileSync(path, 'utf8').replace(/\n/g, '\r\n'));
+  assert.equal(readDataset(crlf).source.hash, envelope.contentHash);
+  assert.deepEqual(readDataset(crlf).rows, rows);
 });
 
 test('an unclosed quote is reported on the line where it opened, not where the parser gave up', () => {

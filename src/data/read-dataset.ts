@@ -192,7 +192,9 @@ function zodWhere(err: ZodError): { field: string; message: string } {
 }
 
 function readJsonl(text: string, file: string, sourceFile: string | undefined): Omit<FileRows, 'hash'> & { contentHash?: Hash } {
-  const lines = text.split('\n');
+  // A JSON string cannot hold a raw CR, so one before a line feed is a CRLF line end (git's
+  // autocrlf, a Windows editor): dropping it reads the rows, and an artifact's hash, as written.
+  const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   if (lines.at(-1) === '') lines.pop();
   let first = 0;
   let contentHash: Hash | undefined;
