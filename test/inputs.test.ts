@@ -114,6 +114,9 @@ test('a JSONL or JSON artifact with a byte order mark is refused by name; a CSV 
   const dir = tempDir();
   const row = '{"query":"a","models":{"w":{"quality":0},"s":{"quality":1}}}\n';
   const jsonl = writeBytes(dir, 'b.jsonl', Buffer.concat([BOM, Buffer.from(row)]));
+  // JSON is UTF-8 whatever --encoding says, and its message does not offer the flag.
+  const l1 = writeBytes(dir, 'l1.jsonl', Buffer.from('{"query":"caf\xe9","models":{"w":{"quality":0}}}\n', 'latin1'));
+  rejects(() => readDataset(l1, { encoding: 'latin1' }), `${l1}:1: byte 0xE9 at offset 13 is not UTF-8: save it as UTF-8`);
   rejects(() => readDataset(jsonl), `${jsonl}:1: starts with a UTF-8 byte order mark (bytes EF BB BF), which JSON and JSONL do not allow: save it without one`);
   const { path } = writeJsonArtifact('bench', { machine: { cpu: 'x', cores: 1 }, date: '2026-01-01' }, [], { root: dir, name: 'b' });
   writeFileSync(path, Buffer.concat([BOM, readFileSync(path)]));
@@ -267,6 +270,10 @@ test('a deployment with threshold 5 is refused by eval, route and estimate, nami
 
 test('every kind has a body schema, checked on every read; a dataset artifact too', () => {
   for (const kind of ARTIFACT_KINDS) assert.ok(checkBody(kind, 'not an object'), kind);
+  // The all-weak operating point's threshold is the double just above 1, and is a valid deployment.
+  const deployment = { router: { name: 'r', path: 'r.json', hash: 'sha256:x' }, pair: { weak: 'w', strong: 's' }, monitoring: 0 };
+  assert.equal(checkBody('deployment', { ...deployment, threshold: 1 + Number.EPSILON }), undefined);
+  assert.deepEqual(checkBody('deployment', { ...deployment, threshold: 1.001 }), { field: 'body.threshold', message: 'invalid deployment artifact: must be in [0,1]' });
   const root = tempDir();
   const rows = [{ id: 'a', query: 'q', models: { w: { quality: 0 }, s: { quality: 1 } } }];
   const { path } = writeDatasetArtifact({ models: [{ id: 'w' }, { id: 's' }], rowCount: 1, defaultPair: { weak: 'w', strong: 's' } }, rows, [], { root, name: 'ds' });

@@ -34,7 +34,7 @@ export interface InputFlags {
 
 /** Undecodable bytes are an error naming the byte; this is the way to read a Latin-1 export instead. */
 export function encodingOption(): Option {
-  return new Option('--encoding <name>', 'how CSV and JSONL bytes are decoded; latin1 reads Latin-1 (Windows-1252) exports').choices(ENCODINGS).default('utf8');
+  return new Option('--encoding <name>', 'how CSV bytes are decoded (JSON is always UTF-8); latin1 reads Latin-1 (Windows-1252) exports').choices(ENCODINGS).default('utf8');
 }
 
 export function readOptions(f: InputFlags): ReadOptions {

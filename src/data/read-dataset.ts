@@ -27,7 +27,7 @@ export interface ReadOptions {
   winnerCol?: string;
   /** Where NAME references are looked up. */
   root?: string;
-  /** How the bytes of CSV and JSONL files are decoded (default utf8, strictly). */
+  /** How the bytes of CSV files are decoded (default utf8, strictly); JSONL is always UTF-8. */
   encoding?: Encoding;
   /** Size limits, injectable so tests need not write gigabytes. */
   limits?: { fileBytes?: number; heapBytes?: number };
@@ -151,13 +151,14 @@ function readFile(file: string, options: ReadOptions, sourceFile: string | undef
   return { ...readCsv(parseCsv(text, file), options, sourceFile), hash };
 }
 
+/** JSON is UTF-8 by definition (RFC 8259), and artifacts are written so: --encoding is for CSV exports. */
 function textOptions(options: ReadOptions, jsonl: boolean): TextOptions {
   return {
-    encoding: options.encoding,
+    encoding: jsonl ? 'utf8' : options.encoding,
     bom: jsonl ? 'refuse' : 'strip',
     maxBytes: options.limits?.fileBytes,
     tooLargeHint: 'split it into several files in one folder, and give the folder',
-    encodingFlag: true,
+    encodingFlag: !jsonl,
   };
 }
 
