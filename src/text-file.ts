@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { UserError } from './errors.js';
 import { sha256, type Hash } from './artifacts/hash.js';
 
@@ -83,7 +83,13 @@ export function decodeText(bytes: Uint8Array, file: string, options: TextOptions
     const cause = looksUtf16 ? 'it looks like UTF-16 without a byte order mark: save it as UTF-8' : 'binary data, not a text file';
     throw new UserError(`NUL byte at offset ${nul}: ${cause}`, { file, line: lineAt(buf, nul) });
   }
-  if (options.encoding === 'latin1') return decodeWindows1252(buf);
+  if (options.encoding === 'latin1') {
+    // Latin-1 text almost never forms valid multi-byte UTF-8, so a file that does is UTF-8, and
+    // decoding it as Latin-1 would turn every é into Ã© on its way to the models.
+    const utf8 = (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) || (!isAscii(buf) && isUtf8(buf));
+    if (utf8) throw new UserError('is UTF-8, not Latin-1: read it without --encoding latin1', { file });
+    return decodeWindows1252(buf);
+  }
   let start = 0;
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
     if (options.bom !== 'strip') throw new UserError('starts with a UTF-8 byte order mark (bytes EF BB BF), which JSON and JSONL do not allow: save it without one', { file, line: 1 });

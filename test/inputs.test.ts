@@ -66,6 +66,12 @@ test('train records the byte hash of a Latin-1 file it read with --encoding lati
   assert.deepEqual(JSON.parse(r.stdout).lineage, [{ kind: 'file', hash: bytesHash(file), path: 'l.csv', role: 'train' }]);
   // Latin-1 as spreadsheets write it (Windows-1252): 0x93/0x94 are curly quotes, not C1 controls.
   assert.equal(readDataset(file, { encoding: 'latin1' }).rows[0]!.query, '\u201ccafé\u201d');
+  // A UTF-8 file given --encoding latin1 would reach the models as mojibake (cafÃ©): refused. ASCII is both.
+  const utf8 = writeFile(dir, 'u.csv', 'prompt,weak,strong\ncafé,True,False\nq2,False,True\n');
+  rejects(() => readDataset(utf8, { encoding: 'latin1' }), `${utf8}: is UTF-8, not Latin-1: read it without --encoding latin1`);
+  const bom = writeBytes(dir, 'b.csv', Buffer.concat([BOM, Buffer.from(GOOD)]));
+  rejects(() => readDataset(bom, { encoding: 'latin1' }), `${bom}: is UTF-8, not Latin-1: read it without --encoding latin1`);
+  assert.equal(readDataset(writeFile(dir, 'a.csv', GOOD), { encoding: 'latin1' }).rows.length, 3);
 });
 
 // ---------------------------------------------------------------- undecodable bytes
