@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { readDataset } from '../src/data/read-dataset.ts';
 import { readQueries } from '../src/data/read-queries.ts';
 import { leftOutNote } from '../src/data/pair.ts';
+import type { DatasetRow } from '../src/data/dataset.ts';
 import { readJsonArtifact, writeDatasetArtifact, writeJsonArtifact } from '../src/artifacts/store.ts';
 import { contentHash, ARTIFACT_KINDS } from '../src/artifacts/envelope.ts';
 import { checkBody } from '../src/artifacts/kinds.ts';
@@ -202,13 +203,13 @@ test('files a data folder skips are counted in a note', () => {
 });
 
 test('rows without an outcome for the pair are counted in a note, by cause', () => {
-  const rows = [
+  const rows: DatasetRow[] = [
     { id: '1', query: 'a', models: { weak: { quality: 0 }, 'strong-m': { quality: 1 } } },
     { id: '2', query: 'b', models: { weak: { quality: 1 } } },
   ];
   assert.equal(leftOutNote(rows, { weak: 'weak', strong: 'strong-m' }), '1 row left out: no outcome for strong-m');
   assert.equal(leftOutNote(rows.slice(0, 1), { weak: 'weak', strong: 'strong-m' }), undefined);
-  const more = [...rows, { id: '3', query: 'c', models: { other: { quality: 1 } } }, { id: '4', query: 'd', models: { weak: { quality: 0 } } }];
+  const more: DatasetRow[] = [...rows, { id: '3', query: 'c', models: { other: { quality: 1 } } }, { id: '4', query: 'd', models: { weak: { quality: 0 } } }];
   assert.equal(leftOutNote(more, { weak: 'weak', strong: 'strong-m' }), '3 rows left out: no outcome for strong-m (2), weak or strong-m (1)');
 
   const dir = tempDir();
