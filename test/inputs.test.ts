@@ -261,7 +261,7 @@ test('a deployment with threshold 5 is refused by eval, route and estimate, nami
   const router = join(dir, 'artifacts/routers/demo/v1.json');
   const original = readFileSync(router, 'utf8');
   handEdited(router, (b) => (b.threshold = 7));
-  assert.equal(runCli(['route', '--router', 'demo', 'hello'], dir).stderr, 'router: artifacts/routers/demo/v1.json: field "body.threshold": invalid router artifact: Too big: expected number to be <=1\n');
+  assert.equal(runCli(['route', '--router', 'demo', 'hello'], dir).stderr, 'router: artifacts/routers/demo/v1.json: field "body.threshold": invalid router artifact: must be in [0,1]\n');
   writeFileSync(router, original);
   handEdited(router, (b) => delete b.calibration);
   assert.equal(runCli(['route', '--router', 'demo', 'hello'], dir).stderr, 'router: artifacts/routers/demo/v1.json: field "body.calibration": router artifact from an older version of this tool (no calibration record); train it again\n');
