@@ -97,7 +97,7 @@ export function decodeText(bytes: Uint8Array, file: string, options: TextOptions
   }
   const body = buf.subarray(start);
   if (!isUtf8(body)) {
-    const at = start + firstInvalidUtf8(body);
+    const at = start + Math.max(0, firstInvalidUtf8(body));
     const hint = options.encodingFlag ? 'save it as UTF-8, or read it as Latin-1 with --encoding latin1' : 'save it as UTF-8';
     throw new UserError(`byte 0x${buf[at]!.toString(16).toUpperCase().padStart(2, '0')} at offset ${at} is not UTF-8: ${hint}`, { file, line: lineAt(buf, at) });
   }

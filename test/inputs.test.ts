@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, openSync, closeSync, ftruncateSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, openSync, closeSync, ftruncateSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readDataset } from '../src/data/read-dataset.ts';
 import { readQueries } from '../src/data/read-queries.ts';
@@ -198,8 +198,10 @@ test('files a data folder skips are counted in a note', () => {
   const r = runCli(['train', 'data', '--router', 'random', '--no-holdout'], dir);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /^note: 3 files left out of the folder: not \.csv or \.jsonl \(README\.md, b\.csv\.bak, old\/\)\n/);
-  writeFile(folder, 'c.csv', GOOD.replace(/q/g, 'c'));
-  assert.equal(readDataset(join(dir, 'data', 'a.csv')).notes, undefined);
+  assert.equal(readDataset(join(folder, 'a.csv')).notes, undefined);
+  // A data file that cannot be read is an error, not a file left out.
+  symlinkSync(join(dir, 'nowhere.csv'), join(folder, 'broken.csv'));
+  rejects(() => readDataset(folder), `${join(folder, 'broken.csv')}: no such file`);
 });
 
 test('rows without an outcome for the pair are counted in a note, by cause', () => {

@@ -91,7 +91,8 @@ function readAny(ref: string, options: ReadOptions): Dataset {
 function checkSizes(paths: string[], file: string, options: ReadOptions, what: 'file' | 'folder'): void {
   let bytes = 0;
   for (const p of paths) {
-    const n = statSync(p).size;
+    // A broken link is left to the reader, which names it.
+    const n = statSync(p, { throwIfNoEntry: false })?.size ?? 0;
     checkTextSize(p, n, textOptions(options, true));
     bytes += n;
   }
@@ -107,9 +108,10 @@ function checkSizes(paths: string[], file: string, options: ReadOptions, what: '
 
 function readFolder(dir: string, options: ReadOptions): Dataset {
   const entries = readdirSync(dir).sort();
-  const files = entries.filter((f) => DATA_EXTENSIONS.has(extname(f).toLowerCase()) && statSync(join(dir, f)).isFile());
+  const isDir = (f: string) => statSync(join(dir, f), { throwIfNoEntry: false })?.isDirectory() ?? false;
+  const files = entries.filter((f) => DATA_EXTENSIONS.has(extname(f).toLowerCase()) && !isDir(f));
   if (files.length === 0) throw new UserError('folder holds no .csv or .jsonl files', { file: dir });
-  const skipped = entries.filter((f) => !files.includes(f)).map((f) => (statSync(join(dir, f)).isDirectory() ? `${f}/` : f));
+  const skipped = entries.filter((f) => !files.includes(f)).map((f) => (isDir(f) ? `${f}/` : f));
   checkSizes(files.map((f) => join(dir, f)), dir, options, 'folder');
   const parts = files.map((f) => {
     const file = join(dir, f);
