@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
-import { isAscii, isUtf8 } from 'node:buffer';
+import { constants, isAscii, isUtf8 } from 'node:buffer';
 import { UserError } from './errors.js';
 import { sha256, type Hash } from './artifacts/hash.js';
 
@@ -12,10 +12,10 @@ export const ENCODINGS = ['utf8', 'latin1'] as const;
 export type Encoding = (typeof ENCODINGS)[number];
 
 /**
- * V8 cannot hold a longer string (about 512 Mi UTF-16 units), so a larger file could only fail
- * half-way through the read with an internal error.
+ * V8 cannot hold a longer string (2^29 - 24 UTF-16 units, just under 512 MiB of ASCII), so a
+ * larger file could only fail half-way through the read with an internal error.
  */
-export const MAX_TEXT_BYTES = 512 * 2 ** 20;
+export const MAX_TEXT_BYTES = constants.MAX_STRING_LENGTH;
 
 export interface TextFile {
   path: string;
@@ -47,7 +47,10 @@ export function size(bytes: number): string {
 /** Refuses a file too large to read as one string; callers reading many files check each first. */
 export function checkTextSize(path: string, bytes: number, options: Pick<TextOptions, 'maxBytes' | 'tooLargeHint'>): void {
   const max = options.maxBytes ?? MAX_TEXT_BYTES;
-  if (bytes > max) throw new UserError(`is ${size(bytes)}, over the limit of ${size(max)} for one file; ${options.tooLargeHint ?? 'split it into smaller files'}`, { file: path });
+  if (bytes <= max) return;
+  // Just over the limit, rounded sizes would read "512 MiB, over the limit of 512 MiB".
+  const [have, limit] = size(bytes) === size(max) ? [`${bytes.toLocaleString('en-US')} bytes`, `${max.toLocaleString('en-US')} bytes`] : [size(bytes), size(max)];
+  throw new UserError(`is ${have}, over the limit of ${limit} for one file; ${options.tooLargeHint ?? 'split it into smaller files'}`, { file: path });
 }
 
 export function readTextFile(path: string, options: TextOptions = {}): TextFile {

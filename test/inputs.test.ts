@@ -328,6 +328,11 @@ test('a CSV over 512 MiB is refused before it is read, naming the limit and the 
   const r = runCli(['train', 'huge.csv'], dir);
   assert.equal(r.stderr, 'router: huge.csv: is 513 MiB, over the limit of 512 MiB for one file; split it into several files in one folder, and give the folder\n');
   assert.equal(r.code, 2);
+  // Exactly 512 MiB of ASCII is 24 characters more than V8's longest string.
+  const edge = openSync(join(dir, 'edge.csv'), 'w');
+  ftruncateSync(edge, 512 * 2 ** 20);
+  closeSync(edge);
+  rejects(() => readDataset(join(dir, 'edge.csv')), `${join(dir, 'edge.csv')}: is 536,870,912 bytes, over the limit of 536,870,888 bytes for one file; split it into several files in one folder, and give the folder`);
   const q = runCli(['route', '--router', 'x', '--file', 'huge.csv'], dir);
   assert.equal(q.stderr, 'router: huge.csv: is 513 MiB, over the limit of 512 MiB for one file; split it into several CSVs and give each in turn\n');
   assert.equal(q.code, 2);

@@ -65,7 +65,7 @@ export function readDataset(ref: string, options: ReadOptions = {}): Dataset {
     return readAny(ref, options);
   } catch (err) {
     // The size checks estimate; a string or array that still outgrows V8 is the same user problem.
-    if (err instanceof RangeError) {
+    if (err instanceof RangeError || (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG')) {
       throw new UserError(`too large to read in memory (${err.message}): split it into several files in one folder and read fewer of them at once`, { file: ref });
     }
     throw err;
