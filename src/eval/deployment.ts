@@ -4,6 +4,9 @@ import type { Target } from './calibrate.js';
 import { nextUp } from './cascade.js';
 import type { EvalReportBody, ModelUsage, RouterResult, StoredPoint, TablePoint } from './evaluate.js';
 
+// The body schema lives with the other artifact-body schemas (checked on every read, artifacts/kinds.ts).
+export { deploymentBodySchema } from './schemas.js';
+
 /**
  * A deployment: a router plus the threshold chosen for a target, the metrics expected there and
  * the monitoring share. `route` applies it; `estimate` projects its cost.
