@@ -24,7 +24,9 @@ test('every artifact carries kind, schema version, tool version, creation time, 
   const root = tempDir();
   const now = new Date('2026-03-04T05:06:07.000Z');
   const lineage = [{ kind: 'file' as const, hash: `sha256:${'a'.repeat(64)}` as const, path: 'x.csv', role: 'train' }];
-  const { path, envelope } = writeJsonArtifact('eval-report', body, lineage, { root, name: 'r', now });
+  // The store checks every body it reads against its kind's schema, so this one is a minimal valid report.
+  const report = { pair: { weak: 'w', strong: 's' }, costUnit: 'units', usage: {}, routers: [{ name: 'r', operatingPoint: { point: { threshold: 0.5, strongShare: 0.3, qualityGap: 0.01 } } }], nested: body.nested };
+  const { path, envelope } = writeJsonArtifact('eval-report', report, lineage, { root, name: 'r', now });
   assert.equal(path, join(root, 'reports', 'r', 'v1.json'));
   const onDisk = JSON.parse(readFileSync(path, 'utf8'));
   assert.deepEqual(Object.keys(onDisk), ['kind', 'schemaVersion', 'toolVersion', 'createdAt', 'name', 'version', 'contentHash', 'lineage', 'body']);
@@ -34,7 +36,7 @@ test('every artifact carries kind, schema version, tool version, creation time, 
   assert.equal(onDisk.createdAt, '2026-03-04T05:06:07.000Z');
   assert.deepEqual(onDisk.lineage, lineage);
   assert.equal(onDisk.contentHash, envelope.contentHash);
-  assert.deepEqual(readJsonArtifact(path, 'eval-report').body, body);
+  assert.deepEqual(readJsonArtifact(path, 'eval-report').body, report, 'the body is returned as written, fields outside the schema included');
 });
 
 test('writing never overwrites: each write is a new version, and NAME resolves to the latest', () => {

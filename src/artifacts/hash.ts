@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 
 export type Hash = `sha256:${string}`;
 
+/** Of a file, pass its bytes (readTextFile's `hash` does): decoded text can fold different bytes into one U+FFFD. */
 export function sha256(data: string | Uint8Array): Hash {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }

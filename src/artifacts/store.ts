@@ -1,8 +1,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileSystemError, UserError } from '../errors.js';
+import { readTextFile } from '../text-file.js';
 import { makeFolder, sweepStaleTemps, writeNewFile } from './atomic-write.js';
 import type { Hash } from './hash.js';
+import { checkBody } from './kinds.js';
 import { EnvelopeProblem, makeEnvelope, withArticle, validateEnvelope, type ArtifactKind, type Envelope, type LineageRef } from './envelope.js';
 
 const FOLDERS: Record<ArtifactKind, string> = {
@@ -173,16 +175,9 @@ export function resolveArtifact(ref: string, kind: ArtifactKind, root = DEFAULT_
   return join(folder, `v${version}.${ext}`);
 }
 
+/** A file's text, decoded strictly (see text-file.ts); JSON readers use it as is. */
 export function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UserError('no such file', { file: path });
-    if (code === 'EISDIR') throw new UserError('is a folder, expected a file', { file: path });
-    if (code === 'EACCES') throw new UserError('permission denied', { file: path });
-    throw err;
-  }
+  return readTextFile(path).text;
 }
 
 /** Reads and validates a JSON artifact of the given kind. */
@@ -200,13 +195,19 @@ export function readJsonArtifact<B = unknown>(path: string, kind: Exclude<Artifa
   return validated(raw, kind, path) as Envelope<B>;
 }
 
+/** The envelope (kind, version, hash) and then the body, against its kind's schema (kinds.ts). */
 export function validated(raw: unknown, kind: ArtifactKind, path: string, trailing = ''): Envelope {
+  const line = kind === 'dataset' ? 1 : undefined;
+  let env: Envelope;
   try {
-    return validateEnvelope(raw, kind, trailing);
+    env = validateEnvelope(raw, kind, trailing);
   } catch (err) {
-    if (err instanceof EnvelopeProblem) throw new UserError(err.message, { file: path, line: kind === 'dataset' ? 1 : undefined });
+    if (err instanceof EnvelopeProblem) throw new UserError(err.message, { file: path, line });
     throw err;
   }
+  const problem = checkBody(kind, env.body);
+  if (problem) throw new UserError(problem.message, { file: path, line, field: problem.field });
+  return env;
 }
 
 export function displayPath(path: string): string {

@@ -1,10 +1,12 @@
 import { Option, type Command } from 'commander';
+import { ENCODINGS, type Encoding } from '../text-file.js';
 import type { ReadOptions } from '../data/read-dataset.js';
 import { gradeScale, list } from './parse.js';
 
 /** Flags that say how to read a dataset; train and eval share them so one column mapping serves both. */
 export function addInputOptions(cmd: Command): Command {
   return cmd
+    .addOption(encodingOption())
     .addOption(new Option('--format <format>', 'input format').choices(['auto', 'jsonl', 'correctness', 'grades', 'battles']).default('auto'))
     .option('--query-col <name>', 'column holding the query (default: query, prompt, question, input or text)')
     .option('--id-col <name>', 'column holding a unique id (default: id when present, else FILE:ROW)')
@@ -26,7 +28,13 @@ export interface InputFlags {
   modelACol: string;
   modelBCol: string;
   winnerCol: string;
+  encoding: Encoding;
   artifacts: string;
+}
+
+/** Undecodable bytes are an error naming the byte; this is the way to read a Latin-1 export instead. */
+export function encodingOption(): Option {
+  return new Option('--encoding <name>', 'how CSV bytes are decoded (JSON is always UTF-8); latin1 reads Latin-1 (Windows-1252) exports').choices(ENCODINGS).default('utf8');
 }
 
 export function readOptions(f: InputFlags): ReadOptions {
@@ -41,5 +49,6 @@ export function readOptions(f: InputFlags): ReadOptions {
     modelBCol: f.modelBCol,
     winnerCol: f.winnerCol,
     root: f.artifacts,
+    encoding: f.encoding,
   };
 }

@@ -3,7 +3,7 @@ import { readJsonArtifact, resolveArtifact } from '../artifacts/store.js';
 import { Featurizer, type FeatureContext } from '../embed/features.js';
 import { calibrationSchema } from '../routers/calibration.js';
 import { routerType } from '../routers/registry.js';
-import { routerBodySchema, type RouterBody } from '../routers/router.js';
+import type { RouterBody } from '../routers/router.js';
 import { Pipeline } from '../routers/pipeline.js';
 import type { LoadedRouter } from '../eval/evaluate.js';
 import { UserError } from '../errors.js';
@@ -28,14 +28,6 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export function loadRouter(ref: string, root: string, options: LoadOptions = {}): LoadedRouter {
   const path = resolveArtifact(ref, 'router', root);
   const env = readJsonArtifact<RouterBody>(path, 'router');
-  const shape = routerBodySchema.safeParse(env.body);
-  if (!shape.success) {
-    const issue = shape.error.issues[0]!;
-    if (issue.path[0] === 'embedder' || issue.path[0] === 'calibration') {
-      throw new UserError('router artifact from an older version of this tool (no embedder or calibration record); train it again', { file: path });
-    }
-    throw new UserError(`invalid router artifact: body.${issue.path.join('.')}: ${issue.message}`, { file: path });
-  }
   const body = env.body;
   const penv = options.env ?? process.env;
   const cacheDir = options.cacheDir === undefined ? defaultCacheDir(penv) : options.cacheDir;

@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { GateFailure, UserError } from '../errors.js';
 import { stopSpinners } from '../ui/spinner.js';
 import { toolVersion } from '../version.js';
-import { addInputOptions } from './input-options.js';
+import { addInputOptions, encodingOption } from './input-options.js';
 import { checkArtifactsRoot, checkFolder } from './paths.js';
 import { foldCount, integer, nonNegative, nonNegativeInteger, openShare, positive, positiveInteger, positiveList, positiveOrAuto, repeatable, share, shareList, thresholds, volume } from './parse.js';
 
@@ -54,6 +54,7 @@ export function buildProgram(): Command {
       .option('--template <file>', 'replace judge prompts: JSON with any of pairwise, grade, confidence, each {"system", "user"}')
       .option('--query-col <name>', 'column holding the query (default: query, prompt, question, input or text)')
       .option('--id-col <name>', 'column holding a unique id (default: id when present, else FILE:ROW)')
+      .addOption(encodingOption())
       .option('--name <name>', 'dataset artifact name (default: the CSV\'s name)')
       .option('-j, --concurrency <n>', 'calls in flight at once', positiveInteger, 8)
       .option('--rpm <n>', 'requests per minute, per provider endpoint (the config file can set each)', positive)
@@ -186,6 +187,7 @@ CI gates (exit 1 when a check fails), one example each:
       .option('--strong-output-tokens <n>', 'output tokens per query of the strong model', nonNegative)
       .option('--queries <csv>', 'CSV of real queries: input tokens per query measured with each model\'s tokenizer')
       .option('--query-col <name>', 'column of --queries holding the query (default: query, prompt, question, input or text)')
+      .addOption(encodingOption())
       .option('--monitoring <share>', 'share of queries forced to the strong model to monitor quality (default: 5%, or the deployment\'s)', share)
       .option('--cascade', 'the weak model answers every query; escalations also pay for the strong one')
       .option('--overhead <usd>', 'the router\'s own cost per query in dollars (an embedding call, say)', nonNegative, 0)
@@ -214,6 +216,7 @@ CI gates (exit 1 when a check fails), one example each:
       .option('--deployment <ref>', 'deployment artifact: its router, threshold and monitoring share')
       .option('--file <csv>', 'CSV of queries to route, one per row')
       .option('--query-col <name>', 'column of --file holding the query (default: query, prompt, question, input or text)')
+      .addOption(encodingOption())
       .option('--threshold <t>', 'send to strong when the score is at least this (default: the router\'s or the deployment\'s)', share)
       .option('--monitoring <share>', 'share of queries forced to the strong model, chosen by query hash and marked (default 0)', share)
       .option('--embedder <spec>', 'the embedder to use; must be the router\'s (an onnx:<folder> may point at a moved copy of its model)')

@@ -65,13 +65,28 @@ export function gradeScale(value: string): [number, number] {
 
 const SUFFIX: Record<string, number> = { '': 1, k: 1e3, m: 1e6, b: 1e9 };
 
-/** "1000000/day", "1.5M/day", "30M/month": returns queries per day or per month as given. */
+/**
+ * Above this, sums of dollars per query stop being exact to the cent; no real service is near it,
+ * so a larger count is a typo (a hundred digits) rather than a volume.
+ */
+export const MAX_VOLUME = 1e15;
+
+const VOLUME_HINT = 'expected a count per day or month, e.g. 1000000/day, 50k/day or 30M/month.';
+
+/** "1000000/day", "1,000,000/day", "1.5M/day", "30M/month": returns queries per day or per month as given. */
 export function volume(value: string): { count: number; per: 'day' | 'month' } {
+  if (/^\s*-/.test(value)) throw new InvalidArgumentError(`a volume cannot be negative; ${VOLUME_HINT}`);
   const m = /^\s*([\d.,_]+)\s*([kmb]?)\s*\/\s*(day|month|d|mo)\s*$/i.exec(value);
-  const count = m ? Number(m[1]!.replace(/[,_]/g, '')) * SUFFIX[m[2]!.toLowerCase()]! : NaN;
-  if (/^\s*-/.test(value)) throw new InvalidArgumentError('a volume cannot be negative; expected a count per day or month, e.g. 1000000/day, 50k/day or 30M/month.');
-  if (!m || !Number.isFinite(count) || count < 0) {
-    throw new InvalidArgumentError('expected a count per day or month, e.g. 1000000/day, 50k/day or 30M/month.');
+  if (!m) throw new InvalidArgumentError(VOLUME_HINT);
+  const digits = m[1]!;
+  // "5,5" is a decimal comma, not 55: a comma is only read as a thousands separator where it is one.
+  if (digits.includes(',') && !/^\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(digits)) {
+    throw new InvalidArgumentError(`"${digits}": a comma can only separate thousands (1,000,000); write a decimal point as ".", e.g. 5.5k/day.`);
+  }
+  if (!/^(?:\d{1,3}(?:,\d{3})+|\d+(?:_\d+)*|)(?:\.\d+)?$/.test(digits) || !/\d/.test(digits)) throw new InvalidArgumentError(VOLUME_HINT);
+  const count = Number(digits.replace(/[,_]/g, '')) * SUFFIX[m[2]!.toLowerCase()]!;
+  if (!Number.isFinite(count) || count > MAX_VOLUME) {
+    throw new InvalidArgumentError(`too large: at most 10^15 queries per day or month; ${VOLUME_HINT}`);
   }
   return { count, per: m[3]!.toLowerCase().startsWith('d') ? 'day' : 'month' };
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
+import { readTextFile } from '../text-file.js';
 
 // The dated price catalog shipped with the tool, and user overrides in the same format.
 // One place answers "what does this model cost", for `label --dry-run`, `--max-cost` and `estimate`.
@@ -38,13 +39,7 @@ function parseCatalog(text: string, file: string): Catalog {
 export function loadCatalog(overridePath?: string): Catalog {
   const builtIn = parseCatalog(readFileSync(BUILT_IN, 'utf8'), 'src/cost/prices.json');
   if (!overridePath) return builtIn;
-  let text: string;
-  try {
-    text = readFileSync(overridePath, 'utf8');
-  } catch {
-    throw new UserError('no such file', { file: overridePath });
-  }
-  const extra = parseCatalog(text, overridePath);
+  const extra = parseCatalog(readTextFile(overridePath).text, overridePath);
   return { description: builtIn.description, models: { ...builtIn.models, ...extra.models } };
 }
 

@@ -1,65 +1,12 @@
 import { z } from 'zod';
 import { UserError } from '../errors.js';
 import type { Pair } from '../data/pair.js';
+import { ciSchema, deploymentEstimateSchema, evalReportBodySchema, usageSchema } from '../eval/schemas.js';
 
 // Where an estimate's weak share and quality come from: the operating point of an eval report,
 // or the threshold of a deployment. Only the fields estimate reads are checked, so a report that
 // gains fields (confidence intervals, say) still reads, and one that lacks what we need fails with
 // the field's name instead of a crash.
-
-const interval = z.tuple([z.number(), z.number()]);
-
-const ciSchema = z.object({
-  level: z.number(),
-  qualityGap: interval.nullable().optional(),
-  strongShare: interval.nullable().optional(),
-});
-
-const latencySchema = z.object({ p50: z.number(), p95: z.number() });
-
-const pointSchema = z.object({
-  threshold: z.number().nullable(),
-  strongShare: z.number().min(0).max(1),
-  qualityGap: z.number().nullable(),
-  latency: latencySchema.nullable().optional(),
-});
-
-const usageSchema = z.object({
-  meanCost: z.number().nullable().optional(),
-  meanInputTokens: z.number().nullable().optional(),
-  meanOutputTokens: z.number().nullable().optional(),
-  price: z
-    .object({ inputPerMTok: z.number().optional(), outputPerMTok: z.number().optional(), perCall: z.number().optional() })
-    .nullable()
-    .optional(),
-});
-
-const pairSchema = z.object({ weak: z.string(), strong: z.string() });
-
-const strategySchema = z.object({
-  name: z.string(),
-  operatingPoint: z.object({ target: z.number().optional(), point: pointSchema, ci: ciSchema.optional() }),
-  curve: z.array(pointSchema).optional(),
-});
-
-const evalReportSchema = z.object({
-  pair: pairSchema,
-  costUnit: z.enum(['usd', 'units']),
-  usage: z.record(z.string(), usageSchema),
-  routers: z.array(strategySchema).min(1),
-  /** The weak model's confidence cascade, in reports whose data records confidence. */
-  cascade: strategySchema.nullable().optional(),
-});
-
-const deploymentSchema = z.object({
-  router: z.object({ name: z.string() }),
-  pair: pairSchema,
-  threshold: z.number(),
-  monitoring: z.number().min(0).max(1),
-  expected: pointSchema.extend({ ci: ciSchema.optional() }),
-  costUnit: z.enum(['usd', 'units']),
-  usage: z.record(z.string(), usageSchema),
-});
 
 export type ConfidenceInterval = z.infer<typeof ciSchema>;
 export type ModelUsageView = z.infer<typeof usageSchema>;
@@ -102,7 +49,7 @@ function parsed<S extends z.ZodType>(schema: S, body: unknown, what: string, fil
  * another, or `cascade` for the report's confidence cascade.
  */
 export function fromEvalReport(body: unknown, name: string, file: string, router?: string): OperatingSource {
-  const b = parsed(evalReportSchema, body, 'eval report', file);
+  const b = parsed(evalReportBodySchema, body, 'eval report', file);
   const strategies = [...b.routers, ...(b.cascade ? [b.cascade] : [])];
   const r = router === undefined ? b.routers[0]! : strategies.find((x) => x.name === router);
   if (!r) throw new UserError(`eval report ${name} has no router "${router}" (it has: ${strategies.map((x) => x.name).join(', ')})`, { file });
@@ -127,7 +74,7 @@ export function fromEvalReport(body: unknown, name: string, file: string, router
 }
 
 export function fromDeployment(body: unknown, name: string, file: string): OperatingSource {
-  const b = parsed(deploymentSchema, body, 'deployment', file);
+  const b = parsed(deploymentEstimateSchema, body, 'deployment', file);
   return {
     kind: 'deployment',
     name,

@@ -1,5 +1,6 @@
 import type { Hash } from '../artifacts/hash.js';
 import { readQueries } from '../data/read-queries.js';
+import type { Encoding } from '../text-file.js';
 import { bareModel } from './catalog.js';
 
 // Input tokens per query measured on a CSV of real queries, with the tokenizer of each model where
@@ -44,8 +45,8 @@ async function encoder(encoding: string): Promise<Encoder> {
   return (await import(`gpt-tokenizer/encoding/${encoding}`)) as Encoder;
 }
 
-export async function measureQueryTokens(path: string, queryCol: string | undefined, models: { weak: string | null; strong: string | null }): Promise<MeasuredTokens> {
-  const file = readQueries(path, { queryCol });
+export async function measureQueryTokens(path: string, queryCol: string | undefined, models: { weak: string | null; strong: string | null }, encoding?: Encoding): Promise<MeasuredTokens> {
+  const file = readQueries(path, { queryCol, encoding });
   const queries = file.rows.map((r) => r.query);
   const column = file.queryColumn;
   const means = new Map<string, number>();

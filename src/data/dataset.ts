@@ -81,4 +81,6 @@ export interface Dataset {
   defaultPair?: { weak: string; strong: string };
   description?: string;
   rows: DatasetRow[];
+  /** What the reader left out (files of a folder it does not read), for the command to print. */
+  notes?: string[];
 }

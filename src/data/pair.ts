@@ -74,6 +74,27 @@ export function callCost(o: ModelOutcome, info: ModelInfo | undefined): number |
   return p?.perCall;
 }
 
+/**
+ * The rows pairTable leaves out (no outcome for one of the pair's models), counted by cause, as
+ * one note: "3 rows left out: no outcome for strong-m (2), weak-m (1)". Undefined when none is.
+ */
+export function leftOutNote(rows: DatasetRow[], pair: Pair): string | undefined {
+  const causes = new Map<string, number>();
+  let n = 0;
+  for (const r of rows) {
+    const missing = [pair.weak, pair.strong].filter((m) => !r.models[m]);
+    if (missing.length === 0) continue;
+    n++;
+    const cause = missing.join(' or ');
+    causes.set(cause, (causes.get(cause) ?? 0) + 1);
+  }
+  if (n === 0) return undefined;
+  const rowsWord = (k: number) => `${k.toLocaleString('en-US')} ${k === 1 ? 'row' : 'rows'}`;
+  const parts = [...causes].sort((a, b) => b[1] - a[1]);
+  const detail = parts.length === 1 ? parts[0]![0] : parts.map(([c, k]) => `${c} (${k.toLocaleString('en-US')})`).join(', ');
+  return `${rowsWord(n)} left out: no outcome for ${detail}`;
+}
+
 export function pairTable(dataset: Dataset, pair: Pair & { chosenBy?: string }, rows: DatasetRow[] = dataset.rows): PairTable {
   const both = rows.filter((r) => r.models[pair.weak] && r.models[pair.strong]);
   if (both.length === 0) {

@@ -1,7 +1,7 @@
 import { basename, extname } from 'node:path';
 import { UserError } from '../errors.js';
-import { sha256, type Hash } from '../artifacts/hash.js';
-import { readText } from '../artifacts/store.js';
+import type { Hash } from '../artifacts/hash.js';
+import { readTextFile, type Encoding } from '../text-file.js';
 import { parseCsv } from './csv.js';
 import { idColumn, queryColumn, requireColumn } from './read-dataset.js';
 import type { MetaValue } from './dataset.js';
@@ -34,11 +34,12 @@ export interface ReadQueryOptions {
   idCol?: string;
   /** Column with known answers (reference grading); required to exist when given. */
   referenceCol?: string;
+  encoding?: Encoding;
 }
 
 export function readQueries(path: string, options: ReadQueryOptions = {}): QueryFile {
   if (extname(path).toLowerCase() !== '.csv') throw new UserError(`expected a .csv file of queries, got "${extname(path) || '(no extension)'}"`, { file: path });
-  const text = readText(path);
+  const { text, hash } = readTextFile(path, { encoding: options.encoding, bom: 'strip', tooLargeHint: 'split it into several CSVs and give each in turn', encodingFlag: true });
   const table = parseCsv(text, path);
   const { columns } = table;
   const qCol = queryColumn(table, options);
@@ -65,5 +66,5 @@ export function readQueries(path: string, options: ReadQueryOptions = {}): Query
     }
     return { id, query, line: rec.line, meta, ...(reference !== undefined ? { reference } : {}) };
   });
-  return { path, hash: sha256(text), queryColumn: qCol, rows };
+  return { path, hash, queryColumn: qCol, rows };
 }

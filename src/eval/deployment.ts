@@ -1,9 +1,11 @@
-import { z } from 'zod';
 import type { Hash } from '../artifacts/hash.js';
 import type { Pair } from '../data/pair.js';
 import type { Target } from './calibrate.js';
 import { nextUp } from './cascade.js';
 import type { EvalReportBody, ModelUsage, RouterResult, StoredPoint, TablePoint } from './evaluate.js';
+
+// The body schema lives with the other artifact-body schemas (checked on every read, artifacts/kinds.ts).
+export { deploymentBodySchema } from './schemas.js';
 
 /**
  * A deployment: a router plus the threshold chosen for a target, the metrics expected there and
@@ -35,14 +37,6 @@ export interface DeploymentBody {
   /** Why the expected numbers may not hold in production. */
   caveat?: string;
 }
-
-/** Shape checks for the fields `eval --deployment` reads. */
-export const deploymentBodySchema = z.object({
-  router: z.object({ name: z.string(), path: z.string(), hash: z.string() }),
-  pair: z.object({ weak: z.string(), strong: z.string() }),
-  threshold: z.number(),
-  monitoring: z.number().min(0).max(1),
-});
 
 export function deploymentOf(
   r: RouterResult,

@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
-import { callCost, pairTable, strongWins, type Pair, type PairTable } from '../data/pair.js';
+import { callCost, leftOutNote, pairTable, strongWins, type Pair, type PairTable } from '../data/pair.js';
 import { splitRows } from '../data/split.js';
 import type { Hash } from '../artifacts/hash.js';
 import type { Router, RouterBody } from '../routers/router.js';
@@ -325,7 +325,8 @@ export async function evaluate(req: EvalRequest): Promise<EvalOutcome> {
       : null;
 
   const routers: RouterResult[] = req.routers.map((r, i) => ({ ...results[i]!, path: r.path, hash: r.hash, router: r.body.router }));
-  const notes = req.target.kind === 'threshold' ? [] : [SAME_DATA_NOTE];
+  const leftOut = leftOutNote(chosen.rows, pair);
+  const notes = [...(leftOut ? [leftOut] : []), ...(req.target.kind === 'threshold' ? [] : [SAME_DATA_NOTE])];
   return {
     warnings,
     detail: {

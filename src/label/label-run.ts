@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { canonicalJson, sha256, type Hash } from '../artifacts/hash.js';
-import { readText, writeDatasetArtifact } from '../artifacts/store.js';
+import { writeDatasetArtifact } from '../artifacts/store.js';
+import { readTextFile, type Encoding } from '../text-file.js';
 import type { Envelope } from '../artifacts/envelope.js';
 import { findPrice, loadCatalog, type PriceEntry } from '../cost/catalog.js';
 import { toolVersion } from '../version.js';
@@ -38,6 +39,7 @@ export interface LabelOptions {
   match: MatchKind;
   referenceCol?: string;
   queryCol?: string;
+  encoding?: Encoding;
   idCol?: string;
   confidence: boolean;
   template?: string;
@@ -173,7 +175,7 @@ function prepare(opts: LabelOptions, hooks: LabelHooks): Prepared {
   for (const role of roles) parseModelId(ids[role]!, `--${role}`);
   if (parseModelId(ids.weak!, '--weak').id === parseModelId(ids.strong!, '--strong').id) throw new UserError('--weak and --strong name the same model');
 
-  const queries = readQueries(opts.queries, { queryCol: opts.queryCol, idCol: opts.idCol, referenceCol: opts.mode === 'reference' ? opts.referenceCol : undefined });
+  const queries = readQueries(opts.queries, { queryCol: opts.queryCol, idCol: opts.idCol, encoding: opts.encoding, referenceCol: opts.mode === 'reference' ? opts.referenceCol : undefined });
   if (opts.mode === 'reference') {
     for (const q of queries.rows) checkReference(opts.match, q.reference!, { file: queries.path, line: q.line, column: opts.referenceCol! });
   }
@@ -206,7 +208,7 @@ function prepare(opts: LabelOptions, hooks: LabelHooks): Prepared {
   };
   const used = templatesUsed(plan);
   const tHash = used.length ? templateHash(templates, used) : null;
-  const templateFile = opts.template && used.length ? { path: opts.template, hash: sha256(readText(opts.template)) } : undefined;
+  const templateFile = opts.template && used.length ? { path: opts.template, hash: readTextFile(opts.template).hash } : undefined;
   const runId = runIdOf(plan, queries.hash, tHash, opts.referenceCol);
   const journalPath = join(opts.artifacts, 'label-runs', `${opts.name}-${runId}.jsonl`);
   const state = readJournal(journalPath);

@@ -128,7 +128,7 @@ export const routerBodySchema = z.object({
   router: z.string(),
   pair: z.object({ weak: z.string(), strong: z.string() }),
   target: z.literal('strong-wins'),
-  threshold: z.number().min(0).max(1),
+  threshold: z.number().min(0, 'must be in [0,1]').max(1, 'must be in [0,1]'),
   embedder: z.record(z.string(), z.unknown()),
   model: z.unknown(),
   calibration: z.record(z.string(), z.unknown()),

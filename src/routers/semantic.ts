@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { packFloats, unpackFloats } from '../artifacts/arrays.js';
-import { readText } from '../artifacts/store.js';
-import { sha256 } from '../artifacts/hash.js';
+import { readTextFile } from '../text-file.js';
 import { UserError } from '../errors.js';
 import { normalizeRows, row, type DenseMatrix } from '../embed/dense.js';
 import type { Features } from '../embed/features.js';
@@ -38,7 +37,7 @@ const stateSchema = z.object({
 });
 
 export function readRoutes(path: string): RoutesFile {
-  const text = readText(path);
+  const { text } = readTextFile(path);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -133,7 +132,7 @@ export const semanticRouter: RouterType = {
     return new SemanticHead(
       file.routes.map((r) => ({ name: r.name, model: r.model, utterances: r.utterances.length, strong: r.model === pair.strong })),
       centroids,
-      sha256(readText(path)),
+      readTextFile(path).hash,
     );
   },
   load(raw) {

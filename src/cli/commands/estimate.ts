@@ -1,14 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { readJsonArtifact, resolveArtifact, writeJsonArtifact } from '../../artifacts/store.js';
 import { WriteSet } from '../../artifacts/atomic-write.js';
 import type { LineageRef } from '../../artifacts/envelope.js';
-import { sha256 } from '../../artifacts/hash.js';
 import { loadCatalog } from '../../cost/catalog.js';
 import { estimate as estimateCore, MissingInput, type EstimateRequest, type Volume } from '../../cost/estimate.js';
 import { fromDeployment, fromEvalReport, type OperatingSource } from '../../cost/operating-source.js';
 import type { MeasuredTokens } from '../../cost/query-tokens.js';
 import { UserError } from '../../errors.js';
+import { readTextFile, type Encoding } from '../../text-file.js';
 import type { EstimateAnswers } from '../../ui/prompt-estimate.js';
 import { renderEstimate, renderEstimateMarkdown } from '../../ui/render-estimate.js';
 import { note, out, printJson, readNote, warn } from '../output.js';
@@ -23,6 +22,7 @@ interface EstimateFlags extends EstimateAnswers {
   strongOutputTokens?: number;
   queries?: string;
   queryCol?: string;
+  encoding?: Encoding;
   monitoring?: number;
   cascade?: boolean;
   overhead: number;
@@ -68,11 +68,11 @@ const measuredCache = new Map<string, MeasuredTokens>();
 
 async function measure(flags: EstimateFlags, models: { weak: string | null; strong: string | null }): Promise<MeasuredTokens | undefined> {
   if (flags.queries === undefined) return undefined;
-  const key = JSON.stringify([flags.queries, flags.queryCol, models]);
+  const key = JSON.stringify([flags.queries, flags.queryCol, flags.encoding, models]);
   let m = measuredCache.get(key);
   if (!m) {
     const { measureQueryTokens } = await import('../../cost/query-tokens.js');
-    m = await measureQueryTokens(flags.queries, flags.queryCol, models);
+    m = await measureQueryTokens(flags.queries, flags.queryCol, models, flags.encoding);
     measuredCache.set(key, m);
   }
   return m;
@@ -80,7 +80,7 @@ async function measure(flags: EstimateFlags, models: { weak: string | null; stro
 
 async function request(flags: EstimateFlags, lineage: LineageRef[]): Promise<EstimateRequest> {
   const catalog = loadCatalog(flags.prices);
-  if (flags.prices !== undefined) lineage.push({ kind: 'file', hash: sha256(readFileSync(flags.prices)), path: flags.prices, role: 'prices' });
+  if (flags.prices !== undefined) lineage.push({ kind: 'file', hash: readTextFile(flags.prices).hash, path: flags.prices, role: 'prices' });
   const source = readSource(flags, lineage);
   const measured = await measure(flags, { weak: flags.weakModel ?? source?.pair.weak ?? null, strong: flags.strongModel ?? source?.pair.strong ?? null });
   if (measured) lineage.push({ kind: 'file', hash: measured.hash, path: measured.file, role: 'queries' });
@@ -138,6 +138,7 @@ export function reproduceCommand(flags: EstimateFlags): string {
   add('--strong-output-tokens', flags.strongOutputTokens);
   add('--queries', flags.queries);
   add('--query-col', flags.queryCol);
+  add('--encoding', flags.encoding, 'utf8');
   add('--monitoring', flags.monitoring);
   if (flags.cascade) args.push('--cascade');
   add('--overhead', flags.overhead, 0);

@@ -5,7 +5,7 @@ import { WriteSet } from '../../artifacts/atomic-write.js';
 import type { Envelope, LineageRef } from '../../artifacts/envelope.js';
 import { GateFailure, UserError } from '../../errors.js';
 import type { Target } from '../../eval/calibrate.js';
-import { deploymentBodySchema, deploymentOf, type DeploymentBody } from '../../eval/deployment.js';
+import { deploymentOf, type DeploymentBody } from '../../eval/deployment.js';
 import { evaluate, type LoadedRouter } from '../../eval/evaluate.js';
 import { failureMessage, gateRequested, junitXml, runGate, type GateSpec } from '../../eval/gate.js';
 import { perQuery, perQueryCsv } from '../../eval/per-query.js';
@@ -14,7 +14,7 @@ import { withProgress } from '../../ui/progress.js';
 import { qualityCostSvg } from '../../ui/svg-chart.js';
 import { readOptions, type InputFlags } from '../input-options.js';
 import { loadRouter, type LoadOptions } from '../load-router.js';
-import { out, printJson, readNote, versionOf, warn } from '../output.js';
+import { note, out, printJson, readNote, versionOf, warn } from '../output.js';
 import { checkOutputs, type OutputRequest } from '../paths.js';
 
 interface EvalFlags extends InputFlags {
@@ -90,11 +90,6 @@ function checkGateCanFail(gate: GateSpec, target: Target | null): void {
 async function loadDeployment(ref: string, root: string, options: LoadOptions): Promise<{ path: string; hash: LineageRef['hash']; body: DeploymentBody; router: LoadedRouter }> {
   const path = resolveArtifact(ref, 'deployment', root);
   const env = readJsonArtifact<DeploymentBody>(path, 'deployment');
-  const shape = deploymentBodySchema.safeParse(env.body);
-  if (!shape.success) {
-    const issue = shape.error.issues[0]!;
-    throw new UserError(`invalid deployment artifact: body.${issue.path.join('.')}: ${issue.message}`, { file: path });
-  }
   const router = await loadRouter(env.body.router.path, root, options);
   if (router.hash !== env.body.router.hash) {
     throw new UserError(`deployment names router ${env.body.router.name} with hash ${env.body.router.hash.slice(0, 19)}…, but ${env.body.router.path} has hash ${router.hash.slice(0, 19)}…`, { file: path });
@@ -138,6 +133,7 @@ export async function evalCommand(data: string, flags: EvalFlags): Promise<void>
     });
     return { deployment, routers, target, explicit, dataset, ...result };
   });
+  for (const n of dataset.notes ?? []) note(`note: ${n}`);
   for (const w of warnings) warn(w);
   if (gateRequested(gate)) body.gate = runGate(gate, body.routers);
 

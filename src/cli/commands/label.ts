@@ -1,5 +1,6 @@
 import { basename, extname } from 'node:path';
 import { UserError } from '../../errors.js';
+import type { Encoding } from '../../text-file.js';
 import { labelQueries, type LabelOptions } from '../../label/label-run.js';
 import type { RunEstimate } from '../../label/estimate.js';
 import type { Mode } from '../../label/row.js';
@@ -23,6 +24,7 @@ interface LabelFlags {
   confidence?: boolean;
   template?: string;
   queryCol?: string;
+  encoding?: Encoding;
   idCol?: string;
   name?: string;
   concurrency: number;
@@ -72,6 +74,7 @@ export async function label(queries: string, flags: LabelFlags): Promise<void> {
     match: flags.match,
     referenceCol: flags.referenceCol,
     queryCol: flags.queryCol,
+    encoding: flags.encoding,
     idCol: flags.idCol,
     confidence: flags.confidence ?? false,
     template: flags.template,

@@ -1,7 +1,8 @@
 import { readJsonArtifact, resolveArtifact } from '../../artifacts/store.js';
 import { readQueries } from '../../data/read-queries.js';
-import { deploymentBodySchema, type DeploymentBody } from '../../eval/deployment.js';
+import type { DeploymentBody } from '../../eval/deployment.js';
 import { UserError } from '../../errors.js';
+import type { Encoding } from '../../text-file.js';
 import { decide } from '../../routers/monitoring.js';
 import { defaultCacheDir, loadRouter } from '../load-router.js';
 import { note, out, printJson, readNote } from '../output.js';
@@ -14,6 +15,7 @@ interface RouteFlags {
   deployment?: string;
   file?: string;
   queryCol?: string;
+  encoding?: Encoding;
   threshold?: number;
   monitoring?: number;
   embedder?: string;
@@ -33,15 +35,13 @@ export async function route(args: string[], flags: RouteFlags): Promise<void> {
   if (!flags.router && !flags.deployment) throw new UserError('name the router with --router, or a deployment with --deployment');
   if (flags.file && args.length) throw new UserError('give queries as arguments or with --file, not both');
   if (!flags.file && args.length === 0) throw new UserError('no query: give one or more as arguments, or a CSV with --file');
-  const queries: { query: string; line?: number }[] = flags.file ? readQueries(flags.file, { queryCol: flags.queryCol }).rows : args.map((query) => ({ query }));
+  const queries: { query: string; line?: number }[] = flags.file ? readQueries(flags.file, { queryCol: flags.queryCol, encoding: flags.encoding }).rows : args.map((query) => ({ query }));
   if (!flags.file && queries.some((q) => q.query.trim() === '')) throw new UserError('empty query');
 
   let deployment: { path: string; body: DeploymentBody } | null = null;
   if (flags.deployment) {
     const path = resolveArtifact(flags.deployment, 'deployment', flags.artifacts);
     const env = readJsonArtifact<DeploymentBody>(path, 'deployment');
-    const shape = deploymentBodySchema.safeParse(env.body);
-    if (!shape.success) throw new UserError(`invalid deployment artifact: body.${shape.error.issues[0]!.path.join('.')}: ${shape.error.issues[0]!.message}`, { file: path });
     deployment = { path, body: env.body };
   }
   const cacheDir = flags.cache ? (flags.cacheDir ?? defaultCacheDir()) : null;

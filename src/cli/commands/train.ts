@@ -1,8 +1,8 @@
 import { basename, extname, join } from 'node:path';
 import { datasetLineage, readDataset } from '../../data/read-dataset.js';
-import { choosePair } from '../../data/pair.js';
-import { checkName, readText, writeJsonArtifact } from '../../artifacts/store.js';
-import { sha256 } from '../../artifacts/hash.js';
+import { choosePair, leftOutNote } from '../../data/pair.js';
+import { checkName, writeJsonArtifact } from '../../artifacts/store.js';
+import { readTextFile } from '../../text-file.js';
 import type { LineageRef } from '../../artifacts/envelope.js';
 import type { CalibrationMethod } from '../../routers/calibration.js';
 import { trainRouter } from '../../routers/train.js';
@@ -44,10 +44,11 @@ export function defaultName(ref: string): string {
 export async function train(data: string, flags: TrainFlags): Promise<void> {
   // Checked before the fit, which can take minutes: the name (also one made from the file name) and the routes file.
   const name = checkName(flags.name ?? defaultName(data));
-  const routes = flags.routes !== undefined ? readText(flags.routes) : undefined;
+  const routes = flags.routes !== undefined ? readTextFile(flags.routes) : undefined;
   const dataset = readDataset(data, readOptions(flags));
   if (dataset.source.isArtifact && versionOf(dataset.source.path)) readNote('dataset', dataset.source.path);
   const pair = choosePair(dataset, { weak: flags.weak, strong: flags.strong });
+  for (const n of [...(dataset.notes ?? []), leftOutNote(dataset.rows, pair)]) if (n) note(`note: ${n}`);
   const cacheDir = flags.cache ? join(flags.cacheDir ?? defaultCacheDir(), 'embeddings') : null;
   const trained = await withProgress(`training a ${flags.router} router`, (progress) =>
     trainRouter({
@@ -67,7 +68,7 @@ export async function train(data: string, flags: TrainFlags): Promise<void> {
   );
   const { router, body } = trained;
   const lineage: LineageRef[] = [datasetLineage(dataset, 'train')];
-  if (flags.routes && routes !== undefined) lineage.push({ kind: 'file', hash: sha256(routes), path: flags.routes, role: 'routes' });
+  if (flags.routes && routes !== undefined) lineage.push({ kind: 'file', hash: routes.hash, path: flags.routes, role: 'routes' });
   const written = writeJsonArtifact('router', body, lineage, { root: flags.artifacts, name });
   const embedderDescription = router.featurizer.describe();
   if (flags.json) {

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { ArtifactKind } from './envelope.js';
+import { datasetBodySchema } from '../data/schemas.js';
+import { routerBodySchema } from '../routers/router.js';
+import { deploymentBodySchema, evalReportBodySchema } from '../eval/schemas.js';
+
+// The body schema of every artifact kind, in one place, so the store checks each body it reads
+// the same way: an edited file whose content hash was recomputed still cannot carry a threshold of
+// 5 into eval, route or estimate. Typed by ArtifactKind, so a new kind does not compile without one.
+// Schemas live next to the code that writes the body where one exists; this file only picks them.
+
+const share = z.number().min(0, 'must be in [0,1]').max(1, 'must be in [0,1]');
+
+const estimateBodySchema = z.object({
+  inputs: z.object({
+    volume: z.object({ count: z.number().nonnegative(), per: z.enum(['day', 'month']) }),
+    daysPerMonth: z.number().positive(),
+    queriesPerMonth: z.number().nonnegative(),
+    weakShare: share,
+    monitoring: share,
+  }),
+  projection: z.object({ strongShare: share }),
+  breakEven: z.unknown(),
+  quality: z.object({}).nullable(),
+  sensitivity: z.object({ weakShares: z.array(share), priceRatios: z.array(z.number().positive()) }),
+});
+
+const benchBodySchema = z.object({ machine: z.object({ cpu: z.string(), cores: z.number() }), date: z.string() });
+
+interface KindSpec {
+  body: z.ZodType;
+  /** A friendlier cause for a failure at this top-level field. */
+  explain?: Partial<Record<string, string>>;
+}
+
+const KINDS: Record<ArtifactKind, KindSpec> = {
+  dataset: { body: datasetBodySchema },
+  router: {
+    body: routerBodySchema,
+    explain: {
+      embedder: 'router artifact from an older version of this tool (no embedder record); train it again',
+      calibration: 'router artifact from an older version of this tool (no calibration record); train it again',
+    },
+  },
+  'eval-report': { body: evalReportBodySchema },
+  deployment: { body: deploymentBodySchema },
+  estimate: { body: estimateBodySchema },
+  bench: { body: benchBodySchema },
+};
+
+export interface BodyProblem {
+  /** `body.threshold`, `body.routers.0.name`. */
+  field: string;
+  message: string;
+}
+
+/** The first problem with an artifact body, or undefined when it is a valid body of its kind. */
+export function checkBody(kind: ArtifactKind, body: unknown): BodyProblem | undefined {
+  const spec = KINDS[kind];
+  const r = spec.body.safeParse(body);
+  if (r.success) return undefined;
+  const issue = r.error.issues[0]!;
+  const top = issue.path[0];
+  const explained = typeof top === 'string' ? spec.explain?.[top] : undefined;
+  return { field: ['body', ...issue.path].join('.'), message: explained ?? `invalid ${kind} artifact: ${issue.message}` };
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+// The bodies of eval-report and deployment artifacts as their readers rely on them: checked on
+// every read (artifacts/kinds.ts), and used by estimate to type what it reads. Only fields some
+// reader uses are required, so a report that gains fields still reads.
+
+const interval = z.tuple([z.number(), z.number()]);
+const share = z.number().min(0, 'must be in [0,1]').max(1, 'must be in [0,1]');
+
+export const ciSchema = z.object({
+  level: z.number(),
+  qualityGap: interval.nullable().optional(),
+  strongShare: interval.nullable().optional(),
+});
+
+const latencySchema = z.object({ p50: z.number(), p95: z.number() });
+
+const pointSchema = z.object({
+  threshold: z.number().nullable(),
+  strongShare: share,
+  qualityGap: z.number().nullable(),
+  latency: latencySchema.nullable().optional(),
+});
+
+export const usageSchema = z.object({
+  meanCost: z.number().nullable().optional(),
+  meanInputTokens: z.number().nullable().optional(),
+  meanOutputTokens: z.number().nullable().optional(),
+  price: z
+    .object({ inputPerMTok: z.number().optional(), outputPerMTok: z.number().optional(), perCall: z.number().optional() })
+    .nullable()
+    .optional(),
+});
+
+const pairSchema = z.object({ weak: z.string(), strong: z.string() });
+
+const strategySchema = z.object({
+  name: z.string(),
+  operatingPoint: z.object({ target: z.number().optional(), point: pointSchema, ci: ciSchema.optional() }),
+  curve: z.array(pointSchema).optional(),
+});
+
+export const evalReportBodySchema = z.object({
+  pair: pairSchema,
+  costUnit: z.enum(['usd', 'units']),
+  usage: z.record(z.string(), usageSchema),
+  routers: z.array(strategySchema).min(1),
+  /** The weak model's confidence cascade, in reports whose data records confidence. */
+  cascade: strategySchema.nullable().optional(),
+});
+
+/**
+ * Scores are probabilities; a threshold just above 1 (the next double) is how a deployment whose
+ * operating point is all-weak sends nothing to the strong model.
+ */
+const threshold = z.number().min(0, 'must be in [0,1]').max(1 + Number.EPSILON, 'must be in [0,1]');
+
+/** What `route` and `eval --deployment` read. */
+export const deploymentBodySchema = z.object({
+  router: z.object({ name: z.string(), path: z.string(), hash: z.string() }),
+  pair: pairSchema,
+  threshold,
+  monitoring: share,
+});
+
+/** What `estimate --deployment` reads on top: the metrics expected at the threshold and the costs. */
+export const deploymentEstimateSchema = deploymentBodySchema.extend({
+  expected: pointSchema.extend({ ci: ciSchema.optional() }),
+  costUnit: z.enum(['usd', 'units']),
+  usage: z.record(z.string(), usageSchema),
+});
