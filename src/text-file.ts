@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { constants, isAscii, isUtf8 } from 'node:buffer';
-import { UserError } from './errors.js';
+import { fileSystemError, UserError } from './errors.js';
 import { sha256, type Hash } from './artifacts/hash.js';
 
 // The one way a file's bytes become text. Every input reader (CSV, JSONL, JSON artifacts and
@@ -68,7 +68,7 @@ export function readTextFile(path: string, options: TextOptions = {}): TextFile 
     if (code === 'ENOENT') throw new UserError('no such file', { file: path });
     if (code === 'EISDIR') throw new UserError('is a folder, expected a file', { file: path });
     if (code === 'EACCES') throw new UserError('permission denied', { file: path });
-    throw err;
+    throw fileSystemError(err, path, 'read');
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
