@@ -68,7 +68,7 @@ const written = writeJsonArtifact('router', body, [], { root, name: 'mmlu' });
 // Load + first query in fresh processes (what `router route` pays before printing).
 const probe = `
 const t0 = performance.now();
-const { loadRouter } = await import(${JSON.stringify(resolve(import.meta.dirname, '..', 'dist', 'cli', 'load-router.js'))});
+const { loadRouter } = await import(${JSON.stringify(resolve(import.meta.dirname, '..', 'dist', 'routers', 'load.js'))});
 const t1 = performance.now();
 const r = loadRouter(${JSON.stringify(written.path)}, '.', { cacheDir: null });
 const t2 = performance.now();
@@ -100,7 +100,7 @@ for (let i = 0; i < 7; i++) {
 process.stdout.write(`router route, one query, whole CLI process: median ${median(cli).toFixed(0)} ms\n`);
 
 // In-process throughput and latency on the loaded (stored) router.
-const { loadRouter } = await import('../src/cli/load-router.ts');
+const { loadRouter } = await import('../src/routers/load.ts');
 const loaded = loadRouter(written.path, root, { cacheDir: null });
 const prompts = all.map((r) => r.query);
 await loaded.router.score(prompts.slice(0, 100));

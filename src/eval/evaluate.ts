@@ -3,7 +3,6 @@ import type { Dataset } from '../data/dataset.js';
 import { callCost, leftOutNote, pairTable, strongWins, type Pair, type PairTable } from '../data/pair.js';
 import { splitRows } from '../data/split.js';
 import type { Hash } from '../artifacts/hash.js';
-import type { Router, RouterBody } from '../routers/router.js';
 import { bootstrap, type BootstrapOptions, type Interval } from './bootstrap.js';
 import type { Target } from './calibrate.js';
 import { cascadeOf } from './cascade.js';
@@ -80,15 +79,8 @@ export interface EvalReportBody {
   notes: string[];
 }
 
-export interface LoadedRouter {
-  name: string;
-  path: string;
-  hash: Hash;
-  body: RouterBody;
-  router: Router;
-  /** Hashes of what the router was made from, to spot test data it has already seen. */
-  lineage: Hash[];
-}
+import type { LoadedRouter } from '../routers/load.js';
+export type { LoadedRouter };
 
 export interface EvalRequest {
   dataset: Dataset;

@@ -1,11 +1,11 @@
 import { dirname, extname, relative } from 'node:path';
 import { datasetLineage, readDataset } from '../../data/read-dataset.js';
-import { readJsonArtifact, resolveArtifact, writeJsonArtifact } from '../../artifacts/store.js';
+import { writeJsonArtifact } from '../../artifacts/store.js';
 import { WriteSet } from '../../artifacts/atomic-write.js';
 import type { Envelope, LineageRef } from '../../artifacts/envelope.js';
 import { GateFailure, UserError } from '../../errors.js';
 import type { Target } from '../../eval/calibrate.js';
-import { deploymentOf, type DeploymentBody } from '../../eval/deployment.js';
+import { deploymentOf } from '../../eval/deployment.js';
 import { evaluate, type LoadedRouter } from '../../eval/evaluate.js';
 import { failureMessage, gateRequested, junitXml, runGate, type GateSpec } from '../../eval/gate.js';
 import { perQuery, perQueryCsv } from '../../eval/per-query.js';
@@ -13,7 +13,8 @@ import { renderEval, renderEvalHtml, renderEvalMarkdown, type Written } from '..
 import { withProgress } from '../../ui/progress.js';
 import { qualityCostSvg } from '../../ui/svg-chart.js';
 import { readOptions, type InputFlags } from '../input-options.js';
-import { loadRouter, type LoadOptions } from '../load-router.js';
+import { loadRouter, type LoadOptions } from '../../routers/load.js';
+import { loadDeployment } from '../../routers/open.js';
 import { note, out, printJson, readNote, versionOf, warn } from '../output.js';
 import { checkOutputs, type OutputRequest } from '../paths.js';
 
@@ -87,16 +88,6 @@ function checkGateCanFail(gate: GateSpec, target: Target | null): void {
   );
 }
 
-async function loadDeployment(ref: string, root: string, options: LoadOptions): Promise<{ path: string; hash: LineageRef['hash']; body: DeploymentBody; router: LoadedRouter }> {
-  const path = resolveArtifact(ref, 'deployment', root);
-  const env = readJsonArtifact<DeploymentBody>(path, 'deployment');
-  const router = await loadRouter(env.body.router.path, root, options);
-  if (router.hash !== env.body.router.hash) {
-    throw new UserError(`deployment names router ${env.body.router.name} with hash ${env.body.router.hash.slice(0, 19)}…, but ${env.body.router.path} has hash ${router.hash.slice(0, 19)}…`, { file: path });
-  }
-  return { path, hash: env.contentHash, body: env.body, router };
-}
-
 export async function evalCommand(data: string, flags: EvalFlags): Promise<void> {
   const root = flags.artifacts;
   const outputs = outputFormats(flags.output ?? []);
@@ -111,7 +102,7 @@ export async function evalCommand(data: string, flags: EvalFlags): Promise<void>
 
   const { deployment, routers, target, explicit, dataset, body, warnings, detail } = await withProgress(`evaluating on ${data}`, async (progress) => {
     const load: LoadOptions = { onProgress: (what, done, total) => progress.embed(what, done, total) };
-    const deployment = flags.deployment ? await loadDeployment(flags.deployment, root, load) : undefined;
+    const deployment = flags.deployment ? loadDeployment(flags.deployment, root, load) : undefined;
     const routers = deployment ? [deployment.router] : await Promise.all(flags.router!.map((ref) => loadRouter(ref, root, load)));
     if (deployment) readNote('deployment', deployment.path);
     for (const r of routers) readNote('router', r.path);

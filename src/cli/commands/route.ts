@@ -1,10 +1,8 @@
-import { readJsonArtifact, resolveArtifact } from '../../artifacts/store.js';
 import { readQueries } from '../../data/read-queries.js';
-import type { DeploymentBody } from '../../eval/deployment.js';
 import { UserError } from '../../errors.js';
 import type { Encoding } from '../../text-file.js';
-import { decide } from '../../routers/monitoring.js';
-import { defaultCacheDir, loadRouter } from '../load-router.js';
+import { defaultCacheDir } from '../../routers/load.js';
+import { openRouter } from '../../routers/open.js';
 import { note, out, printJson, readNote } from '../output.js';
 import { renderTable } from '../../ui/table.js';
 import { count, fixed, pct } from '../../ui/format.js';
@@ -38,33 +36,25 @@ export async function route(args: string[], flags: RouteFlags): Promise<void> {
   const queries: { query: string; line?: number }[] = flags.file ? readQueries(flags.file, { queryCol: flags.queryCol, encoding: flags.encoding }).rows : args.map((query) => ({ query }));
   if (!flags.file && queries.some((q) => q.query.trim() === '')) throw new UserError('empty query');
 
-  let deployment: { path: string; body: DeploymentBody } | null = null;
-  if (flags.deployment) {
-    const path = resolveArtifact(flags.deployment, 'deployment', flags.artifacts);
-    const env = readJsonArtifact<DeploymentBody>(path, 'deployment');
-    deployment = { path, body: env.body };
-  }
   const cacheDir = flags.cache ? (flags.cacheDir ?? defaultCacheDir()) : null;
-  const { loaded, scores } = await withProgress(`routing ${count(queries.length)} ${queries.length === 1 ? 'query' : 'queries'}`, async (progress) => {
-    const loaded = loadRouter(deployment?.body.router.path ?? flags.router!, flags.artifacts, {
+  const { opened, routed } = await withProgress(`routing ${count(queries.length)} ${queries.length === 1 ? 'query' : 'queries'}`, async (progress) => {
+    const opened = openRouter(flags.deployment !== undefined ? { deployment: flags.deployment } : { router: flags.router! }, {
+      artifacts: flags.artifacts,
+      threshold: flags.threshold,
+      monitoring: flags.monitoring,
       embedder: flags.embedder,
       cacheDir,
       onProgress: (what, done, total) => progress.embed(what, done, total),
     });
-    if (deployment && loaded.hash !== deployment.body.router.hash) {
-      throw new UserError(`deployment names router ${deployment.body.router.name} with hash ${deployment.body.router.hash.slice(0, 19)}…, but ${loaded.path} has hash ${loaded.hash.slice(0, 19)}…`, { file: deployment.path });
-    }
-    return { loaded, scores: await loaded.router.score(queries.map((q) => q.query)) };
+    return { opened, routed: await opened.routeMany(queries.map((q) => q.query)) };
   });
-  if (deployment) readNote('deployment', deployment.path);
-  readNote('router', loaded.path);
-  const threshold = flags.threshold ?? deployment?.body.threshold ?? loaded.body.threshold;
-  const monitoring = flags.monitoring ?? deployment?.body.monitoring ?? 0;
-  const pair = loaded.body.pair;
-  const decisions = queries.map((q, i) => ({ ...(q.line !== undefined ? { line: q.line } : {}), query: q.query, ...decide(q.query, scores[i]!, threshold, monitoring, pair) }));
+  if (opened.deployment) readNote('deployment', opened.deployment.path);
+  readNote('router', opened.path);
+  const { pair, threshold, monitoring } = opened;
+  const decisions = routed.map((d, i) => ({ ...(queries[i]!.line !== undefined ? { line: queries[i]!.line } : {}), ...d }));
 
   if (flags.json) {
-    printJson({ router: loaded.path, routerHash: loaded.hash, ...(deployment ? { deployment: deployment.path } : {}), pair, threshold, monitoring, decisions });
+    printJson({ router: opened.path, routerHash: opened.hash, ...(opened.deployment ? { deployment: opened.deployment.path } : {}), pair, threshold, monitoring, decisions });
     return;
   }
   const lead = flags.file ? 1 : 0;

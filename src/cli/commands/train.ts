@@ -7,7 +7,7 @@ import type { LineageRef } from '../../artifacts/envelope.js';
 import type { CalibrationMethod } from '../../routers/calibration.js';
 import { trainRouter } from '../../routers/train.js';
 import { readOptions, type InputFlags } from '../input-options.js';
-import { defaultCacheDir } from '../load-router.js';
+import { defaultCacheDir } from '../../routers/load.js';
 import { note, out, printJson, readNote, versionOf } from '../output.js';
 import { withProgress } from '../../ui/progress.js';
 import { renderTraining } from '../../ui/render-train.js';

@@ -1,12 +1,23 @@
 import { join } from 'node:path';
 import { readJsonArtifact, resolveArtifact } from '../artifacts/store.js';
 import { Featurizer, type FeatureContext } from '../embed/features.js';
-import { calibrationSchema } from '../routers/calibration.js';
-import { routerType } from '../routers/registry.js';
-import type { RouterBody } from '../routers/router.js';
-import { Pipeline } from '../routers/pipeline.js';
-import type { LoadedRouter } from '../eval/evaluate.js';
+import type { Hash } from '../artifacts/hash.js';
+import { calibrationSchema } from './calibration.js';
+import { routerType } from './registry.js';
+import type { Router, RouterBody } from './router.js';
+import { Pipeline } from './pipeline.js';
 import { UserError } from '../errors.js';
+
+/** A router artifact read and rebuilt, ready to score queries. */
+export interface LoadedRouter {
+  name: string;
+  path: string;
+  hash: Hash;
+  body: RouterBody;
+  router: Router;
+  /** Hashes of what the router was made from, to spot test data it has already seen. */
+  lineage: Hash[];
+}
 
 export interface LoadOptions {
   /** `--embedder` at routing time: must be the kind the router was trained with (see Featurizer.load). */

@@ -1,0 +1,33 @@
+// The library: what a TypeScript service or script uses in-process, and what the CLI is built on.
+// Everything here is typed and documented; modules not exported here are internal.
+
+// Route in-process with a trained router or a deployment.
+export { openRouter, loadDeployment, type OpenRouter, type OpenOptions, type RouterRef, type RouteDecision, type LoadedDeployment } from './routers/open.js';
+export { loadRouter, defaultCacheDir, type LoadedRouter, type LoadOptions } from './routers/load.js';
+export { decide, isMonitored, type Decision } from './routers/monitoring.js';
+export type { RouterBody, Metrics } from './routers/router.js';
+
+// Read labelled data.
+export { readDataset, datasetLineage, type ReadOptions } from './data/read-dataset.js';
+export type { Dataset, DatasetRow, ModelInfo } from './data/dataset.js';
+export { choosePair, type Pair } from './data/pair.js';
+
+// Train, evaluate, estimate.
+export { trainRouter, type TrainRequest, type Trained, type Tuning } from './routers/train.js';
+export { evaluate, type EvalRequest, type EvalOutcome, type EvalReportBody, type RouterResult, type OperatingPoint } from './eval/evaluate.js';
+export type { Target } from './eval/calibrate.js';
+export { runGate, type GateSpec, type GateReport, type GateCheck } from './eval/gate.js';
+export type { DeploymentBody } from './eval/deployment.js';
+export { estimate, type EstimateRequest, type EstimateOutcome, type EstimateBody, type Volume } from './cost/estimate.js';
+export { loadCatalog, type Catalog, type PriceEntry } from './cost/catalog.js';
+
+// The exact curve and its metrics (GUIDE.md "Definitions").
+export { exactCurve, apgr, cpt, auc, aiq, summarize, randomBaseline, oracle, type Curve, type CurvePoint, type Outcomes, type Summary } from './eval/curve.js';
+
+// The artifact store: versioned, content-hashed files with lineage.
+export { resolveArtifact, readJsonArtifact, writeJsonArtifact, writeDatasetArtifact, checkName, DEFAULT_ROOT, type Written, type WriteTarget } from './artifacts/store.js';
+export type { Envelope, LineageRef, ArtifactKind } from './artifacts/envelope.js';
+export type { Hash } from './artifacts/hash.js';
+
+// Errors: a UserError is the caller's to fix (bad input, a missing file); a GateFailure a limit that did not hold.
+export { UserError, GateFailure, type Where } from './errors.js';

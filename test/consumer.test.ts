@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEMO, ROOT, runCli, tempDir } from './helpers.ts';
+
+// The package as a user gets it: `npm pack`, unpacked into a project outside the repository,
+// imported by name, type-checked with `tsc --strict` and run. Dependencies are linked from the
+// repository's node_modules, so the test needs no network.
+
+const CONSUMER = `
+import { openRouter, loadRouter, readDataset, evaluate, exactCurve, apgr, UserError, type RouteDecision, type EvalReportBody } from 'llm-routerkit';
+
+const router = openRouter({ router: 'demo' }, { artifacts: 'artifacts' });
+const one: RouteDecision = await router.route('How do I reset my password?');
+const many = await router.routeMany(['Where is my order?', 'Our webhook returns 502 after rotating the signing secret']);
+
+const dataset = readDataset(process.argv[2]!);
+const { body } = await evaluate({
+  dataset,
+  routers: [loadRouter('demo', 'artifacts')],
+  pair: {},
+  split: 'auto',
+  target: { kind: 'max-quality-gap', value: 0.05 },
+  bootstrap: { resamples: 0, seed: 1, level: 0.95 },
+});
+const report: EvalReportBody = body;
+
+const curve = exactCurve([3, 2, 1], { qWeak: [0, 1, 0], qStrong: [1, 1, 1], cWeak: [0, 0, 0], cStrong: [1, 1, 1] });
+
+let refused = '';
+try {
+  openRouter({ router: 'nosuch' }, { artifacts: 'artifacts' });
+} catch (err) {
+  if (err instanceof UserError) refused = err.describe();
+}
+
+console.log(JSON.stringify({
+  pair: router.pair,
+  model: one.model,
+  tiers: many.map((d) => d.tier),
+  threshold: router.threshold,
+  apgr: report.routers[0]!.summary.apgr,
+  exact: apgr(curve),
+  refused,
+}));
+`;
+
+test('a project outside the repository installs the packed package, type-checks it strictly and routes with it', () => {
+  const work = tempDir('router-consumer-');
+  const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(pack.status, 0, pack.stderr);
+  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
+  assert.ok(tarball, 'npm pack wrote a tarball');
+
+  const project = join(work, 'project');
+  const modules = join(project, 'node_modules');
+  const installed = join(modules, 'llm-routerkit');
+  mkdirSync(installed, { recursive: true });
+  assert.equal(spawnSync('tar', ['-xzf', join(work, tarball), '-C', installed, '--strip-components', '1']).status, 0);
+  for (const dep of readdirSync(join(ROOT, 'node_modules'))) {
+    if (dep === '.bin' || dep.startsWith('.')) continue;
+    symlinkSync(join(ROOT, 'node_modules', dep), join(modules, dep));
+  }
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noUncheckedIndexedAccess: true, skipLibCheck: false, types: ['node'], outDir: 'out' }, include: ['index.ts'] }));
+  writeFileSync(join(project, 'index.ts'), CONSUMER);
+
+  // Strict type-checking of our declarations too (skipLibCheck false).
+  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: project, encoding: 'utf8' });
+  assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+
+  // The router it opens is trained by the packed CLI itself.
+  const trained = spawnSync(process.execPath, [join(installed, 'bin', 'router.js'), 'train', DEMO, '--name', 'demo'], { cwd: project, encoding: 'utf8' });
+  assert.equal(trained.status, 0, trained.stderr);
+  const run = spawnSync(process.execPath, [join(project, 'out', 'index.js'), DEMO], { cwd: project, encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const result = JSON.parse(run.stdout);
+  assert.deepEqual(result.pair, { weak: 'sim-small', strong: 'sim-large' });
+  assert.ok(['sim-small', 'sim-large'].includes(result.model));
+  assert.equal(result.tiers.length, 2);
+  assert.equal(result.exact, 0.5);
+  assert.ok(result.apgr > 0.6, `held-out APGR ${result.apgr}`);
+  assert.match(result.refused, /no such file, and no router named "nosuch"/);
+
+  // The same numbers as the CLI's eval of that router.
+  const cli = runCli(['eval', DEMO, '--router', 'demo', '--bootstrap', '0', '--json'], project);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.equal(JSON.parse(cli.stdout).body.routers[0].summary.apgr, result.apgr);
+});
