@@ -151,6 +151,21 @@ test('SIGTERM ends train, eval and route at once, in the middle of their work', 
   assert.equal(existsSync(join(dir, 'artifacts/routers/killed')), false, 'a killed train writes no router');
 });
 
+test('label: a failing API under the progress line ends the line and the process', { skip }, async () => {
+  const dir = workspace();
+  writeFile(dir, 'q.csv', 'id,query\n' + Array.from({ length: 20 }, (_, i) => `q${i},question ${i}`).join('\n') + '\n');
+  const server = await startFakeLlmServer({ requireKey: 'another-key' });
+  try {
+    const env = { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.openaiBaseURL };
+    for (const cols of [80, 0]) {
+      const run = await inTerminal(['label', 'q.csv', '--weak', 'openai:fake-weak', '--strong', 'openai:fake-strong', '--judge', 'openai:fake-judge', '--yes', '--no-cache'], { cwd: dir, cols, env, deadlineMs: 30_000 });
+      assertEndedWithError(run, /^router: openai:fake-weak cannot answer \(401/, `label at ${cols} columns`);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
 test('SIGTERM ends label while calls are in flight, and estimate at a question', { skip }, async () => {
   const dir = workspace();
   writeFile(dir, 'q.csv', 'id,query\n' + Array.from({ length: 20 }, (_, i) => `q${i},question ${i}`).join('\n') + '\n');
