@@ -45,7 +45,7 @@ export async function train(data: string, flags: TrainFlags): Promise<void> {
   const dataset = readDataset(data, readOptions(flags));
   const pair = choosePair(dataset, { weak: flags.weak, strong: flags.strong });
   const cacheDir = flags.cache ? join(flags.cacheDir ?? defaultCacheDir(), 'embeddings') : null;
-  const trained = await withProgress(`training a ${flags.router} router`, (progress) =>
+  const trained = await withProgress(`training a router (${flags.router})`, (progress) =>
     trainRouter({
       dataset,
       pair,
