@@ -119,7 +119,7 @@ test('a narrow terminal: each spinner line is cut to fit, one line, never wrappe
   assert.doesNotMatch(run.raw, /\x1b\[\d*A/, 'never moves the cursor up');
 });
 
-test('NO_COLOR: no colour anywhere; TERM=dumb: no escape sequence at all', { skip }, async () => {
+test('NO_COLOR: no colour anywhere; TERM=dumb: no escape sequence at all; CI: no spinner', { skip }, async () => {
   const dir = workspace();
   const args = ['train', DEMO, '--name', 'colour'];
   const coloured = await inTerminal(args, { cwd: dir, cols: 80, deadlineMs: 30_000 });
@@ -132,6 +132,9 @@ test('NO_COLOR: no colour anywhere; TERM=dumb: no escape sequence at all', { ski
   assert.equal(dumb.code, 0);
   assert.doesNotMatch(dumb.raw, /\x1b/, 'no escape sequence on a dumb terminal');
   assert.match(plain(dumb.raw), /Router written to/);
+  const ci = await inTerminal(args, { cwd: dir, cols: 80, env: { CI: 'true' }, deadlineMs: 30_000 });
+  assert.equal(ci.code, 0);
+  assert.doesNotMatch(ci.raw, FRAME, 'no spinner under CI, even on a terminal');
 });
 
 test('SIGTERM ends train, eval and route at once, in the middle of their work', { skip }, async () => {
