@@ -15,7 +15,7 @@ const skip = !hasScript && 'needs util-linux script';
 const FRAME = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
 
 let shared: string | undefined;
-/** A folder with a logistic and a knn router trained on the demo data, and 20,000 queries to route. */
+/** A folder with a logistic and a knn router trained on the demo data, and 50,000 queries to route. */
 function workspace(): string {
   if (shared) return shared;
   const dir = tempDir('router-term-');
@@ -23,7 +23,7 @@ function workspace(): string {
     const r = runCli(['train', DEMO, '--name', name!, '--router', type!], dir);
     assert.equal(r.code, 0, r.stderr);
   }
-  const rows = Array.from({ length: 20_000 }, (_, i) => `q${i},"Where is my order #${i}? It was due ${i % 30} days ago and the invoice INV-${i} was charged twice"`);
+  const rows = Array.from({ length: 50_000 }, (_, i) => `q${i},"Where is my order #${i}? It was due ${i % 30} days ago and the invoice INV-${i} was charged twice"`);
   writeFile(dir, 'many.csv', 'id,query\n' + rows.join('\n') + '\n');
   shared = dir;
   return dir;
@@ -143,7 +143,7 @@ test('SIGTERM ends train, eval and route at once, in the middle of their work', 
     // A knn fit and an mlp fit are synchronous: a JavaScript SIGTERM handler would wait for them (it did: 10 s, then wrote the router).
     ['train', ['train', DEMO, '--name', 'killed', '--router', 'mlp'], /tuning mlp/],
     ['eval', ['eval', DEMO, '--router', 'demo', '--bootstrap', '200000'], /evaluating demo on/],
-    ['route', ['route', '--router', 'slow', '--file', 'many.csv', '--json'], /routing 20,000 queries/],
+    ['route', ['route', '--router', 'slow', '--file', 'many.csv', '--json'], /routing 50,000 queries/],
   ];
   for (const [name, args, when] of cases) {
     const run = await inTerminal(args, { cwd: dir, cols: 80, kill: { when, afterMs: 300 }, deadlineMs: 60_000 });
