@@ -11,7 +11,7 @@ import { hasScript, inTerminal, plain, screen, type TerminalRun } from './termin
 // once. Each run has a deadline, so a hang fails here instead of stalling the suite.
 
 const skip = !hasScript && 'needs util-linux script';
-// The spinner's frames: braille dots, or the line spinner on a Linux console.
+// The spinner's frames (braille dots: the tests' TERM is xterm-256color).
 const FRAME = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
 
 let shared: string | undefined;
