@@ -1,10 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { WriteStream } from 'node:tty';
 import { fitLine, MIN_COLUMNS, openSpinner, spinnerWanted, stopSpinners } from '../src/ui/spinner.ts';
 import { withProgress } from '../src/ui/progress.ts';
 import { onInterrupt } from '../src/cli/signals.ts';
+import { ROOT } from './helpers.ts';
 
 // The spinner on a fake terminal: what it writes at each width, with and without colour, and
 // that it never outlives its work or takes a signal from the process.
@@ -181,4 +184,12 @@ test('onInterrupt takes Ctrl-C over, counts them, and gives it back', () => {
   release();
   assert.equal(process.listenerCount('SIGINT'), before);
   assert.equal(process.listenerCount('SIGTERM'), 0, 'nothing listens to SIGTERM');
+});
+
+test('one spinner helper: only src/ui/spinner.ts loads ora, and no source file listens to SIGTERM', () => {
+  const files = (readdirSync(join(ROOT, 'src'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => join(ROOT, 'src', f));
+  const ora = files.filter((f) => /from 'ora'|import\('ora'\)/.test(readFileSync(f, 'utf8'))).map((f) => relative(ROOT, f));
+  assert.deepEqual(ora, ['src/ui/spinner.ts']);
+  const sigterm = files.filter((f) => /\.(on|once|addListener|prependListener)\(\s*'SIGTERM'/.test(readFileSync(f, 'utf8'))).map((f) => relative(ROOT, f));
+  assert.deepEqual(sigterm, []);
 });

@@ -11,11 +11,11 @@ import { hasScript, inTerminal, plain, screen, type TerminalRun } from './termin
 // once. Each run has a deadline, so a hang fails here instead of stalling the suite.
 
 const skip = !hasScript && 'needs util-linux script';
-// The spinner's frames: braille dots, or the line spinner on a Linux console.
+// The spinner's frames (braille dots: the tests' TERM is xterm-256color).
 const FRAME = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
 
 let shared: string | undefined;
-/** A folder with a logistic and a knn router trained on the demo data, and 20,000 queries to route. */
+/** A folder with a logistic and a knn router trained on the demo data, and 50,000 queries to route. */
 function workspace(): string {
   if (shared) return shared;
   const dir = tempDir('router-term-');
@@ -23,7 +23,7 @@ function workspace(): string {
     const r = runCli(['train', DEMO, '--name', name!, '--router', type!], dir);
     assert.equal(r.code, 0, r.stderr);
   }
-  const rows = Array.from({ length: 20_000 }, (_, i) => `q${i},"Where is my order #${i}? It was due ${i % 30} days ago and the invoice INV-${i} was charged twice"`);
+  const rows = Array.from({ length: 50_000 }, (_, i) => `q${i},"Where is my order #${i}? It was due ${i % 30} days ago and the invoice INV-${i} was charged twice"`);
   writeFile(dir, 'many.csv', 'id,query\n' + rows.join('\n') + '\n');
   shared = dir;
   return dir;
@@ -79,12 +79,12 @@ test('a 0-column terminal: no spinner, no flood, every command finishes (ora onc
   }
 });
 
-test('a 0-column terminal during 5 s of training: a few bytes, then SIGTERM ends it', { skip }, async () => {
+test('a 0-column terminal during 2 s of training: a few bytes, then SIGTERM ends it', { skip }, async () => {
   const dir = workspace();
-  const run = await inTerminal(['train', DEMO, '--name', 'mlp0', '--router', 'mlp'], { cwd: dir, cols: 0, kill: { when: /^/, afterMs: 5000 }, deadlineMs: 30_000 });
+  const run = await inTerminal(['train', DEMO, '--name', 'mlp0', '--router', 'mlp'], { cwd: dir, cols: 0, kill: { when: /^/, afterMs: 2000 }, deadlineMs: 30_000 });
   assert.equal(run.timedOut, false);
   assert.equal(run.code, 128 + 15, 'ended by SIGTERM');
-  assert.ok(run.bytes < 1000, `${run.bytes} bytes in 5 s`);
+  assert.ok(run.bytes < 1000, `${run.bytes} bytes in 2 s`);
   assert.ok(run.killToExitMs! < 2000, `${Math.round(run.killToExitMs!)} ms from SIGTERM to exit`);
 });
 
@@ -119,7 +119,7 @@ test('a narrow terminal: each spinner line is cut to fit, one line, never wrappe
   assert.doesNotMatch(run.raw, /\x1b\[\d*A/, 'never moves the cursor up');
 });
 
-test('NO_COLOR: no colour anywhere; TERM=dumb: no escape sequence at all', { skip }, async () => {
+test('NO_COLOR: no colour anywhere; TERM=dumb: no escape sequence at all; CI: no spinner', { skip }, async () => {
   const dir = workspace();
   const args = ['train', DEMO, '--name', 'colour'];
   const coloured = await inTerminal(args, { cwd: dir, cols: 80, deadlineMs: 30_000 });
@@ -132,6 +132,9 @@ test('NO_COLOR: no colour anywhere; TERM=dumb: no escape sequence at all', { ski
   assert.equal(dumb.code, 0);
   assert.doesNotMatch(dumb.raw, /\x1b/, 'no escape sequence on a dumb terminal');
   assert.match(plain(dumb.raw), /Router (written to|unchanged: identical to)/);
+  const ci = await inTerminal(args, { cwd: dir, cols: 80, env: { CI: 'true' }, deadlineMs: 30_000 });
+  assert.equal(ci.code, 0);
+  assert.doesNotMatch(ci.raw, FRAME, 'no spinner under CI, even on a terminal');
 });
 
 test('SIGTERM ends train, eval and route at once, in the middle of their work', { skip }, async () => {
@@ -140,7 +143,7 @@ test('SIGTERM ends train, eval and route at once, in the middle of their work', 
     // A knn fit and an mlp fit are synchronous: a JavaScript SIGTERM handler would wait for them (it did: 10 s, then wrote the router).
     ['train', ['train', DEMO, '--name', 'killed', '--router', 'mlp'], /tuning mlp/],
     ['eval', ['eval', DEMO, '--router', 'demo', '--bootstrap', '200000'], /evaluating demo on/],
-    ['route', ['route', '--router', 'slow', '--file', 'many.csv', '--json'], /routing 20,000 queries/],
+    ['route', ['route', '--router', 'slow', '--file', 'many.csv', '--json'], /routing 50,000 queries/],
   ];
   for (const [name, args, when] of cases) {
     const run = await inTerminal(args, { cwd: dir, cols: 80, kill: { when, afterMs: 300 }, deadlineMs: 60_000 });
@@ -149,6 +152,21 @@ test('SIGTERM ends train, eval and route at once, in the middle of their work', 
     assert.ok(run.killToExitMs! < 1500, `${name}: ${Math.round(run.killToExitMs!)} ms from SIGTERM to exit`);
   }
   assert.equal(existsSync(join(dir, 'artifacts/routers/killed')), false, 'a killed train writes no router');
+});
+
+test('label: a failing API under the progress line ends the line and the process', { skip }, async () => {
+  const dir = workspace();
+  writeFile(dir, 'q.csv', 'id,query\n' + Array.from({ length: 20 }, (_, i) => `q${i},question ${i}`).join('\n') + '\n');
+  const server = await startFakeLlmServer({ requireKey: 'another-key' });
+  try {
+    const env = { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.openaiBaseURL };
+    for (const cols of [80, 0]) {
+      const run = await inTerminal(['label', 'q.csv', '--weak', 'openai:fake-weak', '--strong', 'openai:fake-strong', '--judge', 'openai:fake-judge', '--yes', '--no-cache'], { cwd: dir, cols, env, deadlineMs: 30_000 });
+      assertEndedWithError(run, /^router: openai:fake-weak cannot answer \(401/, `label at ${cols} columns`);
+    }
+  } finally {
+    await server.close();
+  }
 });
 
 test('SIGTERM ends label while calls are in flight, and estimate at a question', { skip }, async () => {

@@ -1,9 +1,10 @@
 // Who acts on which signal. SIGTERM is caught nowhere in this tool, on purpose: with no JavaScript
 // listener the kernel ends the process at once, even in the middle of a synchronous fit, where a
 // listener would only run once that work yielded (a 10 s knn fit once ignored SIGTERM, then wrote
-// its router). Nothing here may listen to SIGTERM; test/terminal.test.ts checks every command.
-// SIGINT (Ctrl-C) ends the process the same way unless a command takes it over, as `router label`
-// does to let the calls in flight finish.
+// its router). Nothing may listen to SIGTERM: test/spinner.test.ts checks the sources, and
+// test/terminal.test.ts kills every command.
+// SIGINT (Ctrl-C) ends the process the same way unless a command takes it over with onInterrupt
+// (for `router label`: a first Ctrl-C that lets the calls in flight finish).
 
 /**
  * Calls `handler` on each Ctrl-C instead of ending the process, with the number of Ctrl-Cs so far

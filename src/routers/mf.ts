@@ -169,7 +169,7 @@ export const mfRouter: RouterType = {
 
     const val = validation && fixedEpochs === null && validation.x.kind === 'dense' ? validation : null;
     const vb = val ? battles(val) : null;
-    const result = fitLoop({
+    const result = await fitLoop({
       engine,
       n: t.row.length,
       batchSize: BATCH,

@@ -113,7 +113,7 @@ export const mlpRouter: RouterType = {
     const val = validation && fixedEpochs === null && validation.x.kind === 'dense' ? validation : null;
     const valTarget = val ? targetOf(val, options.objective as Objective) : null;
     const valLogits = val ? new Float64Array(val.labels.length) : null;
-    const result = fitLoop({
+    const result = await fitLoop({
       engine,
       n: x.rows,
       batchSize: BATCH,

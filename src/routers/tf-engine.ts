@@ -57,6 +57,9 @@ export function shuffled(n: number, random: () => number): Int32Array {
   return p;
 }
 
+/** Longest stretch of training between two turns of the event loop. */
+const YIELD_MS = 50;
+
 export interface FitLoop {
   engine: Engine;
   /** Training rows; batches are drawn from a seeded shuffle of 0..n-1 each epoch. */
@@ -80,18 +83,25 @@ export interface FitLoop {
  * Adam over shuffled mini-batches with early stopping on the validation loss. Returns the weights
  * of the best epoch (the last one without validation data) and that epoch's number (1-based).
  */
-export function fitLoop(f: FitLoop): { weights: Float32Array[]; epochs: number } {
+export async function fitLoop(f: FitLoop): Promise<{ weights: Float32Array[]; epochs: number }> {
   const { tf } = f.engine;
   const optimizer = tf.train.adam(f.learningRate);
   let best = Infinity;
   let bestEpoch = 0;
   let bestWeights = f.variables.map((v) => v.dataSync().slice() as Float32Array);
+  let yielded = performance.now();
   for (let epoch = 1; epoch <= f.epochs; epoch++) {
     const order = shuffled(f.n, f.random);
     for (let at = 0; at < f.n; at += f.batchSize) {
       const rows = tf.tensor1d(order.subarray(at, Math.min(f.n, at + f.batchSize)), 'int32');
       optimizer.minimize(() => f.batchLoss(rows), false, f.variables);
       rows.dispose();
+      // tfjs's CPU kernels are synchronous: without this an mlp fit (40 s on the demo data) froze
+      // the spinner, and left a resize or a Ctrl-C handler waiting, until it ended.
+      if (performance.now() - yielded >= YIELD_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yielded = performance.now();
+      }
     }
     if (!f.validationLoss) {
       bestEpoch = epoch;

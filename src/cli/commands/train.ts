@@ -50,7 +50,7 @@ export async function train(data: string, flags: TrainFlags): Promise<void> {
   const pair = choosePair(dataset, { weak: flags.weak, strong: flags.strong });
   for (const n of [...(dataset.notes ?? []), leftOutNote(dataset.rows, pair)]) if (n) note(`note: ${n}`);
   const cacheDir = flags.cache ? join(flags.cacheDir ?? defaultCacheDir(), 'embeddings') : null;
-  const trained = await withProgress(`training a ${flags.router} router`, (progress) =>
+  const trained = await withProgress(`training a router (${flags.router})`, (progress) =>
     trainRouter({
       dataset,
       pair,
