@@ -30,6 +30,7 @@ test('an output onto an input, inside an input folder or the artifacts store is 
   const dir = trainedDemo();
   symlinkSync('d.jsonl', join(dir, 'soft.json'));
   linkSync(join(dir, 'd.jsonl'), join(dir, 'hard.csv'));
+  copyFileSync(DEMO, join(dir, 'd.json'));
   mkdirSync(join(dir, 'folder'));
   copyFileSync(DEMO, join(dir, 'folder', 'd.jsonl'));
   writeFileSync(join(dir, 'afile'), 'x');
@@ -44,6 +45,12 @@ test('an output onto an input, inside an input folder or the artifacts store is 
   refused(dir, [...ev, '-o', 'afile/x.md'], `afile/x.md: -o: afile is a file, so nothing can be created under it`);
   refused(dir, [...ev, '-o', 'r.html', '--junit', './r.html'], './r.html: --junit: the same file is also given to -o; each output needs its own file');
   refused(dir, [...ev, '-o', 'x'.repeat(300) + '.md'], `${'x'.repeat(300)}.md: -o: the name is too long (a file name has at most 255 bytes, a path 4095)`);
+  // An artifact anywhere (the bundled dataset, a router copied out of the store) is never replaced,
+  // also by a command for which it is not an input: estimate reads the report, not its dataset.
+  copyFileSync(join(dir, 'artifacts/routers/demo/v1.json'), join(dir, 'copy.json'));
+  refused(dir, [...ev, '-o', 'copy.json'], 'copy.json: -o: this file is a router artifact, which is never replaced; choose another path');
+  assert.equal(runCli([...ev, '--target-share', '0.3'], dir).code, 0);
+  refused(dir, ['estimate', '--eval', 'demo', '--volume', '1k/day', '-o', 'd.json'], 'd.json: -o: this file is a dataset artifact, which is never replaced; choose another path');
   writeFileSync(join(dir, 'q.csv'), 'query\nhello\n');
   refused(dir, ['estimate', '--queries', 'q.csv', '-o', 'q.csv', '--volume', '1k/day', '--weak-share', '0.5', '--weak-model', 'gpt-4o-mini', '--strong-model', 'gpt-4o', '--output-tokens', '100'], 'q.csv: -o: this is an input of the command (q.csv); writing there would destroy it');
 });

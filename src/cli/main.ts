@@ -3,7 +3,6 @@ import { GateFailure, UserError } from '../errors.js';
 import { stopSpinners } from '../ui/spinner.js';
 import { toolVersion } from '../version.js';
 import { addInputOptions, encodingOption } from './input-options.js';
-import { checkArtifactsRoot, checkFolder } from './paths.js';
 import { foldCount, integer, nonNegative, nonNegativeInteger, openShare, positive, positiveInteger, positiveList, positiveOrAuto, repeatable, share, shareList, thresholds, volume } from './parse.js';
 
 // Declares every command and is the only place that turns outcomes into exit codes:
@@ -238,12 +237,13 @@ const WRITES_ARTIFACTS = new Set(['label', 'train', 'eval', 'estimate']);
 /** Checks every command shares, before its action runs: the artifacts folder and an artifact name. */
 async function checkCommon(command: Command): Promise<void> {
   const opts = command.opts<{ artifacts?: string; name?: string; cacheDir?: string; cache?: string | boolean }>();
+  // Imported here, as the store below: `router --help` loads neither, nor zod behind them.
+  const { checkArtifactsRoot, checkFolder } = await import('./paths.js');
   if (opts.artifacts !== undefined) checkArtifactsRoot(opts.artifacts, WRITES_ARTIFACTS.has(command.name()) ? 'write' : 'read');
   if (opts.cacheDir !== undefined) checkFolder(opts.cacheDir, '--cache-dir', 'shape');
   if (typeof opts.cache === 'string') checkFolder(opts.cache, '--cache', 'shape');
   const envCache = process.env.ROUTER_CACHE_DIR?.trim();
   if (opts.cacheDir === undefined && opts.cache === true && envCache) checkFolder(envCache, 'ROUTER_CACHE_DIR', 'shape');
-  // Imported here: the store pulls in zod, which `router --help` does not need.
   if (opts.name !== undefined) (await import('../artifacts/store.js')).checkName(opts.name);
 }
 

@@ -1,5 +1,6 @@
-import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { ARTIFACT_KINDS, type ArtifactKind } from '../artifacts/envelope.js';
 import { UserError } from '../errors.js';
 
 // Every path a command will write is checked when the command starts, before any data is read,
@@ -103,6 +104,27 @@ export function checkFolder(path: string, option: string, mode: 'read' | 'write'
   }
 }
 
+/**
+ * "a dataset" when the file starts like one of our artifacts (the envelope's first key), wherever
+ * it is: a bundled dataset or a router copied out of the store is still evidence, not scratch.
+ */
+function artifactKindOf(path: string): string | undefined {
+  let head = '';
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const buf = Buffer.alloc(64);
+      head = buf.subarray(0, readSync(fd, buf, 0, 64, 0)).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  const m = /^\{\s*"kind"\s*:\s*"([a-z-]+)"/.exec(head);
+  return m && ARTIFACT_KINDS.includes(m[1] as ArtifactKind) ? `${/^[aeiou]/.test(m[1]!) ? 'an' : 'a'} ${m[1]}` : undefined;
+}
+
 function sameFile(a: string, b: string): boolean {
   try {
     const x = statSync(a);
@@ -143,6 +165,8 @@ export function checkOutputs(outputs: readonly OutputRequest[], context: { input
     if (existsSync(o.path)) {
       const st = statSync(o.path);
       if (st.isDirectory()) throw new UserError(`${o.option}: is a folder, expected a file`, { file: o.path });
+      const kind = artifactKindOf(o.path);
+      if (kind) throw new UserError(`${o.option}: this file is ${kind} artifact, which is never replaced; choose another path`, { file: o.path });
       if (!writable(dirname(realLocation(o.path)))) throw new UserError(`${o.option}: permission denied: cannot replace files in this folder`, { file: o.path });
     } else {
       checkCreatable(o.path, o.option);
