@@ -42,6 +42,8 @@ test('an output onto an input, inside an input folder or the artifacts store is 
   refused(dir, ['eval', 'd.jsonl', '--router', 'artifacts/routers/demo/v1.json', '-o', 'artifacts/routers/demo/v1.json'], 'artifacts/routers/demo/v1.json: -o: this is an input of the command (artifacts/routers/demo/v1.json); writing there would destroy it');
   refused(dir, [...ev, '-o', 'artifacts/report.md'], 'artifacts/report.md: -o: this is inside the artifacts folder artifacts, which only the tool writes (as new versions); choose a path outside it');
   refused(dir, [...ev, '--junit', 'folder'], 'folder: --junit: is a folder, expected a file');
+  symlinkSync('/dev/null', join(dir, 'null.csv'));
+  refused(dir, [...ev, '-o', 'null.csv'], 'null.csv: -o: is not a regular file (a device, pipe or socket); name a file');
   refused(dir, [...ev, '-o', 'afile/x.md'], `afile/x.md: -o: afile is a file, so nothing can be created under it`);
   refused(dir, [...ev, '-o', 'r.html', '--junit', './r.html'], './r.html: --junit: the same file is also given to -o; each output needs its own file');
   refused(dir, [...ev, '-o', 'x'.repeat(300) + '.md'], `${'x'.repeat(300)}.md: -o: the name is too long (a file name has at most 255 bytes, a path 4095)`);

@@ -165,6 +165,8 @@ export function checkOutputs(outputs: readonly OutputRequest[], context: { input
     if (existsSync(o.path)) {
       const st = statSync(o.path);
       if (st.isDirectory()) throw new UserError(`${o.option}: is a folder, expected a file`, { file: o.path });
+      // A device, a pipe or a socket: the rename that writes an output whole would replace the node itself.
+      if (!st.isFile()) throw new UserError(`${o.option}: is not a regular file (a device, pipe or socket); name a file`, { file: o.path });
       const kind = artifactKindOf(o.path);
       if (kind) throw new UserError(`${o.option}: this file is ${kind} artifact, which is never replaced; choose another path`, { file: o.path });
       if (!writable(dirname(realLocation(o.path)))) throw new UserError(`${o.option}: permission denied: cannot replace files in this folder`, { file: o.path });
