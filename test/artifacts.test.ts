@@ -104,3 +104,20 @@ test('a dataset artifact is JSONL: envelope first, then rows; its hash covers th
   writeFileSync(truncated, text.slice(0, text.length - 20));
   assert.match(message(() => readDataset(truncated)), /truncated\.jsonl:1: content hash mismatch/);
 });
+
+test('an identical re-write returns the latest version instead of adding one; new content or lineage adds one', () => {
+  const root = tempDir();
+  const rows = [{ id: 'a', query: 'q', models: { w: { quality: 1 }, s: { quality: 0 } } }];
+  const dsBody = { models: [{ id: 'w' }, { id: 's' }], pair: { weak: 'w', strong: 's' } };
+  const lineage = [{ kind: 'file' as const, hash: `sha256:${'0'.repeat(64)}` as const, path: 'q.csv', role: 'queries' }];
+  const first = writeDatasetArtifact(dsBody, rows, lineage, { root, name: 'd' });
+  const again = writeDatasetArtifact(dsBody, rows, lineage, { root, name: 'd', now: new Date(0) });
+  assert.equal(again.path, first.path);
+  assert.equal(again.reused, true);
+  assert.equal(again.envelope.createdAt, first.envelope.createdAt, 'the existing version, as written');
+  const other = writeDatasetArtifact(dsBody, [...rows, { ...rows[0]!, id: 'b' }], lineage, { root, name: 'd' });
+  assert.match(other.path, /v2\.jsonl$/);
+  const relinked = writeDatasetArtifact(dsBody, [...rows, { ...rows[0]!, id: 'b' }], [{ ...lineage[0]!, hash: `sha256:${'1'.repeat(64)}` as const }], { root, name: 'd' });
+  assert.match(relinked.path, /v3\.jsonl$/, 'same rows from another input is another version');
+  assert.deepEqual(readdirSync(join(root, 'datasets', 'd')).sort(), ['v1.jsonl', 'v2.jsonl', 'v3.jsonl']);
+});

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileSystemError, UserError } from '../errors.js';
 import { readTextFile } from '../text-file.js';
@@ -74,14 +74,32 @@ function identicalLatest(folder: string, ext: string, hash: Hash, lineage: reado
   if (latest === undefined) return undefined;
   const path = join(folder, `v${latest}.${ext}`);
   try {
-    // A dataset's envelope is its first line; a JSON artifact is one document.
-    const text = readFileSync(path, 'utf8');
-    const head = ext === 'jsonl' ? text.slice(0, text.indexOf('\n')) : text;
+    // A dataset's envelope is its first line (read alone: the rows may be hundreds of MB); a JSON artifact is one document.
+    const head = ext === 'jsonl' ? firstLine(path) : readFileSync(path, 'utf8');
     const env = JSON.parse(head) as Envelope;
     return env.contentHash === hash && Array.isArray(env.lineage) && sameLineage(env.lineage, lineage) ? { path, envelope: env } : undefined;
   } catch {
     // An unreadable latest version is never "the same": write a new one.
     return undefined;
+  }
+}
+
+function firstLine(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    const buf = Buffer.alloc(1 << 16);
+    for (let pos = 0; ; ) {
+      const n = readSync(fd, buf, 0, buf.length, pos);
+      if (n === 0) break;
+      const nl = buf.subarray(0, n).indexOf(10);
+      chunks.push(Buffer.from(buf.subarray(0, nl < 0 ? n : nl)));
+      if (nl >= 0) break;
+      pos += n;
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    closeSync(fd);
   }
 }
 
