@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WriteSet } from '../src/artifacts/atomic-write.ts';
-import { DEMO, filesUnder, runCli, tempDir } from './helpers.ts';
+import { BIN, DEMO, filesUnder, runCli, tempDir } from './helpers.ts';
 
 // Outputs never destroy inputs or artifacts, are checked before any work, and are written all or
 // none; temp files of a killed write are swept; fs errors on the user's paths are exit 2.
@@ -172,4 +172,24 @@ test('every command names the exact version it read; re-running a finished comma
   const est = runCli(['estimate', '--eval', 'demo', '--volume', '1k/day'], dir);
   assert.equal(est.code, 0, est.stderr);
   assert.equal(est.stderr, 'read eval report demo@1 (artifacts/reports/demo/v1.json)\n');
+});
+
+test('a folder the user cannot write is refused at the start, as that user (EACCES)', (t) => {
+  const runuser = '/usr/sbin/runuser';
+  if (process.getuid?.() !== 0 || !existsSync(runuser)) {
+    t.skip('needs root and runuser to act as another user');
+    return;
+  }
+  const dir = tempDir();
+  chmodSync(dir, 0o755);
+  copyFileSync(DEMO, join(dir, 'd.jsonl'));
+  chmodSync(join(dir, 'd.jsonl'), 0o644);
+  const asNobody = (args: string[]) => spawnSync(runuser, ['-u', 'nobody', '--', process.execPath, BIN, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, HOME: '/tmp' } });
+  const train = asNobody(['train', 'd.jsonl']);
+  assert.equal(train.stderr, `router: artifacts: --artifacts: permission denied: cannot create files in ${dir}\n`);
+  assert.equal(train.status, 2);
+  const est = asNobody(['estimate', '--volume', '1k/day', '--weak-share', '0.5', '--tokens', '100', '--weak-price', '1', '--strong-price', '2', '--artifacts', '/tmp/router-nobody-artifacts', '-o', join(dir, 'x.md')]);
+  assert.equal(est.stderr, `router: ${join(dir, 'x.md')}: -o: permission denied: cannot create files in ${dir}\n`);
+  assert.equal(est.status, 2);
+  assert.deepEqual(readdirSync(dir), ['d.jsonl']);
 });
