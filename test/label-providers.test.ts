@@ -156,23 +156,34 @@ test('a slow answer times out and is retried', async () => {
   }
 });
 
-test('a malformed body is an error value, not a crash, and is not retried', async () => {
+test('a truncated body is an error value, not a crash, and is retried like a 5xx', async () => {
   const server = await startFakeLlmServer({ fault: () => ({ kind: 'malformed' }) });
   try {
     const caller = new LlmCaller({ concurrency: 1, timeoutMs: 5000, retry: FAST });
     for (const model of [models(server).openai, models(server).anthropic]) {
       const r = failed(await caller.call(model, ask('x'), ctx));
       assert.equal(r.error.kind, 'malformed');
+      assert.equal(r.error.attempts, 3);
       assert.match(r.error.message, /^malformed response body: /);
     }
-    assert.equal(server.requests.length, 2);
+    assert.equal(server.requests.length, 6, 'each call tried 1 + 2 retries');
   } finally {
     await server.close();
+  }
+  // One body in nine cut short: every call still succeeds within the run.
+  const flaky = await startFakeLlmServer({ fault: (_req, i) => (i % 9 === 4 ? { kind: 'malformed' } : undefined) });
+  try {
+    const caller = new LlmCaller({ concurrency: 4, timeoutMs: 5000, retry: FAST });
+    const results = await Promise.all(Array.from({ length: 36 }, (_, i) => caller.call(i % 2 ? models(flaky).openai : models(flaky).anthropic, ask(`q${i}`), ctx)));
+    assert.equal(results.filter((r) => r.ok).length, 36);
+    assert.equal(flaky.requests.filter((r) => r.fault === 'malformed').length, 4);
+  } finally {
+    await flaky.close();
   }
   // A compatible server that answers 200 with JSON of the wrong shape.
   const wrong = await startFakeLlmServer({ fault: () => ({ kind: 'status', status: 200, message: 'not a completion' }) });
   try {
-    const caller = new LlmCaller({ concurrency: 1, timeoutMs: 5000, retry: FAST });
+    const caller = new LlmCaller({ concurrency: 1, timeoutMs: 5000, retry: { ...FAST, retries: 0 } });
     const r = failed(await caller.call(models(wrong).openai, ask('x'), ctx));
     assert.equal(r.error.message, 'malformed response: no choices[0].message');
     const a = failed(await caller.call(models(wrong).anthropic, ask('x'), ctx));
@@ -289,8 +300,9 @@ test('the SDKs\' own fetch (kept for https endpoints) gives the same results and
     const caller = new LlmCaller({ concurrency: 1, timeoutMs: 5000, retry: FAST });
     assert.equal(ok(await caller.call(openai, ask('What is 2+3?'), ctx)).completion.text, 'The answer is 5.');
     assert.ok(server.requests[1]!.receivedAt - server.requests[0]!.receivedAt >= 190, 'retry-after-ms honoured');
-    assert.equal(failed(await caller.call(anthropic, ask('x'), ctx)).error.kind, 'malformed');
+    // The truncated body (third request) is retried and answered.
     assert.equal(ok(await caller.call(anthropic, ask('What is 2+3?'), ctx)).completion.outputTokens, 4);
+    assert.equal(server.requests.length, 4);
   } finally {
     await server.close();
   }

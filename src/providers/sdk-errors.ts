@@ -26,6 +26,8 @@ export function toApiError(err: unknown, sdk: SdkErrorClasses, timeoutMs: number
   }
   if (err instanceof sdk.APIConnectionError) {
     const cause = (err as WithStatus).cause;
+    // Our own fetch (plain-http-fetch.ts) rejects with an ApiError for an answer it cannot represent.
+    if (cause instanceof ApiError) return cause;
     const detail = cause instanceof Error ? causeText(cause) : '';
     return new ApiError(`connection failed${detail ? `: ${detail}` : ''}`, { kind: 'connection', retryable: true });
   }
@@ -34,7 +36,8 @@ export function toApiError(err: unknown, sdk: SdkErrorClasses, timeoutMs: number
     if (e.status !== undefined) return httpError(e.status, messageOf(e, e.status), e.headers);
   }
   // The SDKs parse JSON bodies with JSON.parse; a truncated or non-JSON body surfaces as this.
-  if (err instanceof SyntaxError) return new ApiError(`malformed response body: ${err.message}`, { kind: 'malformed', retryable: false });
+  // A body cut short is a transient fault of the server or the network: retried like a 5xx.
+  if (err instanceof SyntaxError) return new ApiError(`malformed response body: ${err.message}`, { kind: 'malformed', retryable: true });
   return err;
 }
 
@@ -62,5 +65,5 @@ function causeText(cause: Error): string {
 }
 
 export function malformed(what: string): ApiError {
-  return new ApiError(`malformed response: ${what}`, { kind: 'malformed', retryable: false });
+  return new ApiError(`malformed response: ${what}`, { kind: 'malformed', retryable: true });
 }
