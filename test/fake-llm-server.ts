@@ -35,7 +35,9 @@ export type Fault =
   | { kind: 'malformed' }
   | { kind: 'slow'; ms: number }
   /** Never answer (the socket stays open until the server closes). */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** A status line no HTTP library would send (600, 0, 199), written straight to the socket. */
+  | { kind: 'raw-status'; status: number };
 
 export interface FakeServerOptions {
   /** Fixed delay before every answer. */
@@ -171,6 +173,12 @@ export async function startFakeLlmServer(options: FakeServerOptions = {}): Promi
         if (fault.retryAfterMs !== undefined) headers['retry-after-ms'] = fault.retryAfterMs;
         // The SDKs would otherwise obey x-should-retry; the retry decision must be ours.
         return sendJson(res, fault.status, errorBody(api, fault.status, fault.message ?? `injected ${fault.status}`), headers);
+      }
+      if (fault?.kind === 'raw-status') {
+        fr.fault = `raw ${fault.status}`;
+        const text = JSON.stringify(errorBody(api, 500, 'odd status'));
+        req.socket.end(`HTTP/1.1 ${fault.status} Odd\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+        return;
       }
       if (fault?.kind === 'malformed') {
         fr.fault = 'malformed';

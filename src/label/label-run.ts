@@ -200,7 +200,11 @@ function prepare(opts: LabelOptions, hooks: LabelHooks): Prepared {
     roles.map((role) => [role, resolveModel({ id: ids[role]!, role, baseURL: opts.baseURLs[role], config, env: hooks.env, defaults: { rpm: opts.rpm, tpm: opts.tpm }, requireKey: !opts.dryRun })]),
   ) as Partial<Record<Role, ResolvedModel>>;
 
+  // Read through readText first, so a folder or a bad path is named as such, not as "no such
+  // file" or "malformed JSON".
+  if (opts.template) readText(opts.template);
   const templates = loadTemplates(opts.template);
+  if (opts.prices) readText(opts.prices);
   const catalog = loadCatalog(opts.prices);
   const priceOf = (id: string) => findPrice(catalog, id);
   const unpriced = [...new Set(roles.map((r) => resolved[r]!.spec.id).filter((id) => !priceOf(id)))];
@@ -507,7 +511,7 @@ function fatalMessage(stopped: Extract<StopReason, { kind: 'fatal' }>, journalPa
   const e = stopped.error;
   const hint = e.kind === 'rate-limit-wait'
     ? 'the endpoint is paused for this run; run the same command again once the quota allows'
-    : e.kind === 'connection'
+    : e.kind === 'unreachable'
       ? 'check that the server is running and the base URL, then run the same command again'
       : `${e.status === 401 || e.status === 403 ? `check ${PROVIDERS[provider].keyEnv} or the key in the --config file` : 'check the model name and the base URL'}, then run the same command again`;
   return `${stopped.model} cannot answer (${describeCallError(e)}); ${hint}: finished rows are kept in ${journalPath}`;

@@ -46,6 +46,8 @@ export async function runRows(input: RunInput): Promise<RunOutput> {
   const limit = pLimit(Math.max(1, input.concurrency * 2));
   let stopped: StopReason | undefined;
   let reserved = 0;
+  // Counted apart from `reserved`: a float sum of holds need not return to exactly 0.
+  let holding = 0;
   let finished = 0;
   let notStarted = 0;
   let waiters: (() => void)[] = [];
@@ -67,7 +69,7 @@ export async function runRows(input: RunInput): Promise<RunOutput> {
       hold = estimateRow(q);
       // Rows in flight hold their estimate until they finish and their real cost is known; only
       // when nothing is in flight and the row still does not fit is the budget reached.
-      while (spent() + reserved + hold > maxUsd && reserved > 0) await rowFinished();
+      while (spent() + reserved + hold > maxUsd && holding > 0) await rowFinished();
       if (stopped || input.caller.halted) {
         notStarted++;
         return;
@@ -78,12 +80,14 @@ export async function runRows(input: RunInput): Promise<RunOutput> {
         return;
       }
       reserved += hold;
+      holding++;
     }
     let result: RowResult;
     try {
       result = await labelRow(q, input.plan, input.caller);
     } finally {
       reserved -= hold;
+      if (input.budget) holding--;
       finishedOne();
     }
     if (result.status === 'failed') {

@@ -3,8 +3,12 @@
 // Messages pass through `redact` so a key echoed by a server ("Incorrect API key provided:
 // sk-...") never reaches a journal, a log line or an error message.
 
-/** `rate-limit-wait`: the server asked for a wait beyond the cap (a daily quota); `stopped`: never sent, the run was stopping. */
-export type ApiErrorKind = 'http' | 'timeout' | 'connection' | 'malformed' | 'rate-limit-wait' | 'stopped';
+/**
+ * `unreachable`: nothing listens at the endpoint (connection refused, unknown host);
+ * `rate-limit-wait`: the server asked for a wait beyond the cap (a daily quota);
+ * `stopped`: never sent, the run was stopping.
+ */
+export type ApiErrorKind = 'http' | 'timeout' | 'connection' | 'unreachable' | 'malformed' | 'rate-limit-wait' | 'stopped';
 
 export interface ApiErrorInfo {
   kind: ApiErrorKind;
@@ -125,7 +129,7 @@ export function toCallError(err: unknown, attempts: number): CallError {
       retryable,
       attempts,
       ...(status !== undefined ? { status } : {}),
-      ...((status !== undefined && isFatalStatus(status)) || kind === 'rate-limit-wait' || kind === 'connection' ? { fatal: true } : {}),
+      ...((status !== undefined && isFatalStatus(status)) || kind === 'rate-limit-wait' || kind === 'unreachable' ? { fatal: true } : {}),
     };
   }
   // Anything else thrown inside a client is a bug in this tool, not a property of the row.

@@ -185,7 +185,7 @@ export class LlmCaller {
           if (err instanceof GaveUp) {
             const status = err.error.info.status;
             if (status !== undefined && isFatalStatus(status)) this.broken.set(brokenKey, toCallError(err.error, err.attempts));
-            else if (err.error.info.kind === 'rate-limit-wait' || err.error.info.kind === 'connection') this.down.set(endpointKey, toCallError(err.error, err.attempts));
+            else if (err.error.info.kind === 'rate-limit-wait' || err.error.info.kind === 'unreachable') this.down.set(endpointKey, toCallError(err.error, err.attempts));
           }
           if (sent) this.options.afterFail?.(key, ctx);
           this.release(hold, 0);
