@@ -245,7 +245,7 @@ export interface SpawnedCli {
  * answer it; `runCli` in helpers.ts blocks the event loop and cannot be used against it.
  * `env` replaces the provider variables entirely: tests never see the developer's real keys.
  */
-export function spawnCli(args: string[], cwd: string, env: Record<string, string> = {}, onSpawn?: (kill: (signal: NodeJS.Signals) => void) => void): Promise<SpawnedCli> {
+export function spawnCli(args: string[], cwd: string, env: Record<string, string> = {}, onSpawn?: (kill: (signal: NodeJS.Signals) => void, pid: number) => void): Promise<SpawnedCli> {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !/^(OPENAI|ANTHROPIC)_/.test(k) && k !== 'CI') base[k] = v;
@@ -258,6 +258,6 @@ export function spawnCli(args: string[], cwd: string, env: Record<string, string
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    onSpawn?.((signal) => child.kill(signal));
+    onSpawn?.((signal) => child.kill(signal), child.pid!);
   });
 }

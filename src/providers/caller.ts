@@ -180,6 +180,8 @@ export class LlmCaller {
         try {
           await this.announce(key, ctx, hold);
           sent = true;
+          // Halted while the announcement was being synced: settle it unsent.
+          if (this.halted) throw new Broken(this.stoppedError());
           return await this.attempts(model, request, endpointKey);
         } catch (err) {
           if (err instanceof GaveUp) {
