@@ -7,7 +7,7 @@ import { labelQueries, type LabelHooks, type LabelOptions, type LabelResult } fr
 import { readJournal } from '../src/label/journal.ts';
 import { nodeAppendIo, type AppendIo } from '../src/providers/append-log.ts';
 import { filesUnder, tempDir, writeFile } from './helpers.ts';
-import { defaultReply, startFakeLlmServer, type FakeLlmServer, type FakeServerOptions } from './fake-llm-server.ts';
+import { defaultReply, startFakeLlmServer, type Fault, type FakeLlmServer, type FakeServerOptions } from './fake-llm-server.ts';
 
 // `router label` under faults, in process: a full disk under the journal, truncated bodies,
 // statuses no server should send, a daily quota, a dead endpoint, a budget at -j 32, keys echoed
@@ -121,31 +121,39 @@ test('a full disk under the journal stops all spending at once; the next run fin
     assert.match(line, /^\/.*\/artifacts\/label-runs\/q-[0-9a-f]{16}\.jsonl: cannot write the run journal \(no space left on the device\); no call was sent after the failure\. \d+ of 200 rows are done and kept: fix the cause, then run the same command again$/);
     assert.ok(requestsAtFailure > 0);
     // Each request leaves only after its announcement is on disk; none can be announced after the failure.
-    assert.equal(server.requests.length, sends, 'not one request without a record written before the failure');
+    assert.ok(server.requests.length <= sends, `${server.requests.length} requests, ${sends} announced before the failure`);
     assert.ok(server.requests.length - requestsAtFailure <= 8, `${server.requests.length - requestsAtFailure} requests arrived after the failure: at most the -j calls already on their way`);
     assert.ok(!existsSync(join(dir, 'artifacts', 'datasets')));
 
     const state = readJournal(readdirSync(join(dir, 'artifacts', 'label-runs')).filter((f) => f.endsWith('.jsonl')).map((f) => join(dir, 'artifacts', 'label-runs', f))[0]!)!;
+    const answeredFirst = server.answered().length;
     const r = written(await labelQueries(options(dir, { concurrency: 8 }), hooks(server)));
     assert.equal(r.summary.labelled, 200);
-    // Calls answered after the failure could not be recorded: they are made again, and said so.
+    // Calls answered after the failure could not be recorded: they are made again, and said so
+    // (the count also holds calls announced but stopped before sending, whose settling record
+    // could not be written either: it errs on the side of money spent).
+    const unrecorded = answeredFirst - state.calls.length;
     assert.equal(r.summary.possiblyBilledTwice.calls, state.unsettled.calls);
-    assert.equal(server.answered().length, 800 + state.unsettled.calls);
+    assert.ok(state.unsettled.calls >= unrecorded && state.unsettled.calls <= 16, `${state.unsettled.calls} unsettled, ${unrecorded} unrecorded`);
+    assert.equal(server.answered().length, 800 + unrecorded);
     const bodies = server.answered().map((q) => JSON.stringify(q.body));
     assert.equal(new Set(bodies).size, 800, 'only the unrecorded calls were asked twice');
   });
 });
 
-test('truncated 200 bodies (1 in 9) are retried within the run: every row is labelled', async () => {
-  // The first attempt of every ninth distinct call is cut short (so a retry is never unlucky twice).
-  const seen = new Map<string, number>();
-  const cut = (body: unknown) => {
-    const k = JSON.stringify(body);
-    const first = !seen.has(k);
-    if (first) seen.set(k, seen.size);
-    return first && seen.get(k)! % 9 === 4;
+/** The first attempt of every nth distinct call gets `fault` (so a retry is never unlucky twice). */
+function firstAttemptOfEvery(n: number, fault: Fault): FakeServerOptions['fault'] {
+  const seen = new Set<string>();
+  return (req) => {
+    const k = JSON.stringify(req.body);
+    if (seen.has(k)) return undefined;
+    seen.add(k);
+    return seen.size % n === n - 1 ? fault : undefined;
   };
-  await withServer({ reply: distinct, fault: (req) => (cut(req.body) ? { kind: 'malformed' } : undefined) }, async (server) => {
+}
+
+test('truncated 200 bodies (1 in 9) are retried within the run: every row is labelled', async () => {
+  await withServer({ reply: distinct, fault: firstAttemptOfEvery(9, { kind: 'malformed' }) }, async (server) => {
     const dir = setup(30);
     const r = written(await labelQueries(options(dir), hooks(server)));
     assert.equal(r.summary.labelled, 30, JSON.stringify(r.envelope.body.provenance));
@@ -156,7 +164,7 @@ test('truncated 200 bodies (1 in 9) are retried within the run: every row is lab
 
 test('statuses outside 200-599 (600, 0, 199) are failed calls, retried like a 5xx, never a crash', async () => {
   for (const status of [600, 0, 199]) {
-    await withServer({ reply: distinct, fault: (_req, i) => (i % 5 === 1 ? { kind: 'raw-status', status } : undefined) }, async (server) => {
+    await withServer({ reply: distinct, fault: firstAttemptOfEvery(5, { kind: 'raw-status', status }) }, async (server) => {
       const dir = setup(10);
       const r = written(await labelQueries(options(dir), hooks(server)));
       assert.equal(r.summary.labelled, 10, `status ${status}`);

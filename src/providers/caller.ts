@@ -93,7 +93,7 @@ export class LlmCaller {
   private inFlight = 0;
   private committedUsd = 0;
   private settled: (() => void)[] = [];
-  /** Endpoints that cannot be used any more in this run: unreachable, or asking for a wait beyond the cap. */
+  /** Endpoints (out of quota: a wait beyond the cap) and hosts (unreachable) not used again in this run. */
   private readonly down = new Map<string, CallError>();
   private readonly limit: LimitFunction;
   private readonly inflight = new Map<string, Promise<CallResult>>();
@@ -166,13 +166,15 @@ export class LlmCaller {
     }
     const brokenKey = model.spec.role + model.spec.id;
     const endpointKey = `${model.spec.provider} ${model.spec.endpoint}`;
+    // Nobody answering is a property of the host, whichever API path or provider is asked there.
+    const hostKey = new URL(model.spec.baseURL).host;
     let completion: Completion;
     let hold = 0;
     try {
       completion = await this.limit(async () => {
         // Checked when the slot is granted, and marked before it is released: calls queued
         // behind one that found a bad key, model or endpoint are never sent.
-        const blocked = this.blocked(brokenKey, endpointKey);
+        const blocked = this.blocked(brokenKey, endpointKey, hostKey);
         if (blocked) throw new Broken(blocked);
         hold = this.maxCost(model, request);
         if (!(await this.reserve(hold))) throw new Broken(this.stoppedError());
@@ -182,12 +184,13 @@ export class LlmCaller {
           sent = true;
           // Halted while the announcement was being synced: settle it unsent.
           if (this.halted) throw new Broken(this.stoppedError());
-          return await this.attempts(model, request, endpointKey);
+          return await this.attempts(model, request, endpointKey, hostKey);
         } catch (err) {
           if (err instanceof GaveUp) {
             const status = err.error.info.status;
             if (status !== undefined && isFatalStatus(status)) this.broken.set(brokenKey, toCallError(err.error, err.attempts));
-            else if (err.error.info.kind === 'rate-limit-wait' || err.error.info.kind === 'unreachable') this.down.set(endpointKey, toCallError(err.error, err.attempts));
+            else if (err.error.info.kind === 'rate-limit-wait') this.down.set(endpointKey, toCallError(err.error, err.attempts));
+            else if (err.error.info.kind === 'unreachable') this.down.set(hostKey, toCallError(err.error, err.attempts));
           }
           if (sent) this.options.afterFail?.(key, ctx);
           this.release(hold, 0);
@@ -226,9 +229,9 @@ export class LlmCaller {
     return this.done(model, ctx, { ok: true, key, completion, source: 'api', ...(costUsd !== undefined ? { costUsd } : {}) });
   }
 
-  private blocked(brokenKey: string, endpointKey: string): CallError | undefined {
+  private blocked(brokenKey: string, endpointKey: string, hostKey: string): CallError | undefined {
     if (this.halted) return this.stoppedError();
-    return this.broken.get(brokenKey) ?? this.down.get(endpointKey);
+    return this.broken.get(brokenKey) ?? this.down.get(endpointKey) ?? this.down.get(hostKey);
   }
 
   private stoppedError(): CallError {
@@ -297,7 +300,7 @@ export class LlmCaller {
     return l;
   }
 
-  private async attempts(model: ResolvedModel, request: ChatRequest, endpointKey: string): Promise<Completion> {
+  private async attempts(model: ResolvedModel, request: ChatRequest, endpointKey: string, hostKey: string): Promise<Completion> {
     const { spec } = model;
     const endpoint = this.limiter(`${spec.provider} ${spec.endpoint}`, spec.limits.endpoint);
     const own = this.limiter(`${spec.provider} ${spec.endpoint} ${spec.model}`, spec.limits.model);
@@ -307,7 +310,7 @@ export class LlmCaller {
     return withRetries(
       async () => {
         // Another call found the endpoint unreachable or out of quota while this one waited to retry.
-        const down = this.down.get(endpointKey);
+        const down = this.down.get(endpointKey) ?? this.down.get(hostKey);
         if (down) throw new ApiError(down.message, { kind: down.kind, retryable: false, ...(down.status !== undefined ? { status: down.status } : {}) });
         await endpoint.acquire(estimate);
         await own.acquire(estimate);
