@@ -11,7 +11,8 @@ import type { RowResult } from './row.js';
 // skipped, and every call already paid for is answered from here instead of the provider.
 // Appends from concurrent rows are batched into one write + fsync (group commit, see
 // src/providers/append-log.ts), so durability costs one fsync per burst rather than per call.
-// Every call is announced (`send`) before its request leaves and settled by its answer (`call`)
+// Every call is announced (`send`: written, which survives a killed process, and fsync'd with
+// the next batch rather than awaited) before its request leaves and settled by its answer (`call`)
 // or its failure (`fail`): a `send` left unsettled by a crash is a call that may have been
 // billed, and the next run counts it at its maximum.
 
@@ -128,9 +129,13 @@ export class JournalWriter {
     return writer;
   }
 
-  /** Resolves once the record is on disk (appends are batched into one write and fsync). */
-  append(record: JournalRecord): Promise<void> {
-    return this.log.append(JSON.stringify(record) + '\n');
+  /**
+   * Resolves once the record is on disk (appends are batched into one write and fsync).
+   * `waitForSync: false` resolves once written, which survives the process being killed: enough
+   * for the record of a call about to be sent, which then does not wait for a disk flush.
+   */
+  append(record: JournalRecord, waitForSync = true): Promise<void> {
+    return this.log.append(JSON.stringify(record) + '\n', waitForSync);
   }
 
   close(): Promise<void> {

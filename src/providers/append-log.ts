@@ -42,8 +42,11 @@ export class AppendLog {
     return new AppendLog(openSync(path, 'a'), durable, io);
   }
 
-  /** Writes now; resolves once on disk when durable, else at once. */
-  append(text: string): Promise<void> {
+  /**
+   * Writes now; resolves once on disk when durable, else at once. `wait: false` resolves once
+   * written (it survives the process being killed) and leaves the fsync to the next batch.
+   */
+  append(text: string, wait = true): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
     try {
       const bytes = Buffer.from(text);
@@ -53,6 +56,12 @@ export class AppendLog {
       return Promise.reject(err);
     }
     if (!this.durable) return Promise.resolve();
+    if (!wait) {
+      // A failed fsync still marks the log failed, so the next append reports it.
+      this.waiting.push({ resolve: () => undefined, reject: () => undefined });
+      this.syncing ??= this.syncAll();
+      return Promise.resolve();
+    }
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject });
       this.syncing ??= this.syncAll();
