@@ -84,7 +84,9 @@ function writeNextVersion(kind: ArtifactKind, target: WriteTarget, render: (vers
 function writeDurably(path: string, text: string): void {
   const fd = openSync(path, 'wx');
   try {
-    writeSync(fd, text);
+    // A full disk shows first as a short write, not an error: write the rest, which then throws.
+    const bytes = Buffer.from(text);
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -316,6 +316,7 @@ async function labelPrepared(opts: LabelOptions, hooks: LabelHooks, p: Prepared,
     return u;
   };
   let journal: JournalWriter | undefined;
+  let cacheWarned = false;
   const caller = new LlmCaller({
     concurrency: opts.concurrency,
     timeoutMs: opts.timeoutMs,
@@ -340,7 +341,11 @@ async function labelPrepared(opts: LabelOptions, hooks: LabelHooks, p: Prepared,
         progress();
       } else if (e.type === 'error') {
         if (e.error.kind !== 'stopped') role(e.purpose, e.model).errors++;
-      } else if (e.type === 'cache-write-failed') hooks.warn(`could not write the response cache: ${e.message}`);
+      } else if (e.type === 'cache-write-failed' && !cacheWarned) {
+        // Once: the cache is optional, and a full disk would otherwise print a line per call.
+        cacheWarned = true;
+        hooks.warn(`could not write the response cache: ${e.message}`);
+      }
       else if (e.type === 'retry') progress();
     },
   });
