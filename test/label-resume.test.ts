@@ -179,6 +179,7 @@ test('Ctrl-C twice quits at once; the cut-off calls are counted as possibly bill
     assert.ok(performance.now() - started < 2000, 'quit at once');
     assert.equal(r.code, 130);
     assert.match(r.stderr, /\nrouter: quit at once; calls that were in flight are in the journal as sent and are counted as possibly billed when you run the same command again\n$/);
+    assert.deepEqual(readdirSync(join(dir, 'artifacts', 'label-runs')).filter((f) => f.endsWith('.lock')), [], 'the lock is released on the way out');
 
     hang = false;
     const again = await spawnCli(ARGS, dir, envOf(server));

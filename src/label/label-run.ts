@@ -175,8 +175,12 @@ export function runIdOf(plan: LabelPlan, input: Hash, tHash: Hash | null, refere
   return sha256(canonicalJson(identity)).slice(7, 23);
 }
 
+/** The journal's file name, NAME-RUNID.jsonl, must fit the 255 bytes file systems allow. */
+const MAX_NAME = 255 - '-0123456789abcdef.jsonl'.length;
+
 function prepare(opts: LabelOptions, hooks: LabelHooks): Prepared {
   checkName(opts.name);
+  if (opts.name.length > MAX_NAME) throw new UserError(`--name: at most ${MAX_NAME} characters, got ${opts.name.length}`);
   const runsFolder = join(opts.artifacts, 'label-runs');
   if (!opts.dryRun) {
     checkFolder(runsFolder, '--artifacts');

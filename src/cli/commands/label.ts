@@ -66,9 +66,14 @@ function spendLine(e: RunEstimate): string {
  * flight finish and closes the journal. A second one exits at once; the calls it cuts off are in
  * the journal as sent, and the next run counts them as possibly billed.
  */
-function onInterrupt(beforeExit: () => void): { signal: AbortSignal; dispose(): void } {
+function onInterrupt(beforeExit: () => void, dryRun: boolean): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const handler = () => {
+    if (dryRun) {
+      beforeExit();
+      note('\nrouter: interrupted; a dry run calls nothing and wrote nothing');
+      process.exit(130);
+    }
     if (!controller.signal.aborted) {
       note('\nrouter: stopping: no new calls; waiting for the calls in flight (Ctrl-C again to quit at once)');
       controller.abort();
@@ -124,7 +129,7 @@ export async function label(queries: string, flags: LabelFlags): Promise<void> {
   };
   const tty = interactive();
   const progress = await startProgress(tty && !flags.dryRun);
-  const interrupt = onInterrupt(() => progress.stop());
+  const interrupt = onInterrupt(() => progress.stop(), options.dryRun);
   let result;
   try {
     result = await labelQueries(options, {
