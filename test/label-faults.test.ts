@@ -295,6 +295,7 @@ test('every name and path is checked before the first call; file-system refusals
       [{ name: '../../escaped' }, 'invalid artifact name "../../escaped": use letters, digits, ".", "_" and "-", starting with a letter or digit'],
       [{ name: '' }, 'invalid artifact name "": use letters, digits, ".", "_" and "-", starting with a letter or digit'],
       [{ name: 'n'.repeat(233) }, '--name: at most 232 characters, got 233'],
+      [{ temperature: 1.5 }, '--temperature: at most 1 for an Anthropic model, got 1.5'],
       [{ queries: at('q.csv/x.csv') }, `${at('q.csv/x.csv')}: a part of the path is a file, not a folder`],
       [{ queries: at('folder.csv') }, `${at('folder.csv')}: is a folder, expected a file`],
       [{ queries: at(`${long}.csv`) }, `${at(`${long}.csv`)}: the name is too long`],

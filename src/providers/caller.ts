@@ -239,11 +239,15 @@ export class LlmCaller {
     return { message: `not sent: ${why}`, kind: 'stopped', retryable: false, attempts: 0, fatal: true };
   }
 
-  /** The most this call can cost: its input tokens and every output token it may use. */
+  /**
+   * The most this call can cost: its input tokens and every output token it may use. Input is
+   * counted with OpenAI's tokenizer; other providers count up to a fifth more, hence the margin.
+   */
   private maxCost(model: ResolvedModel, request: ChatRequest): number {
     const price = this.options.priceOf?.(model.spec.id);
     if (!price) return 0;
-    const input = this.options.countTokens?.(request) ?? Math.ceil(Buffer.byteLength(JSON.stringify(request)) / 2);
+    const counted = this.options.countTokens?.(request) ?? Math.ceil(Buffer.byteLength(JSON.stringify(request)) / 2);
+    const input = Math.ceil(counted * 1.2);
     return (input * price.inputPerMTok + request.maxTokens * price.outputPerMTok) / 1e6;
   }
 
