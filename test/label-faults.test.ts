@@ -136,6 +136,12 @@ test('a full disk under the journal stops all spending at once; the next run fin
     assert.equal(r.summary.possiblyBilledTwice.calls, state.unsettled.calls);
     assert.ok(state.unsettled.calls >= unrecorded && state.unsettled.calls <= 16, `${state.unsettled.calls} unsettled, ${unrecorded} unrecorded`);
     assert.equal(server.answered().length, 800 + unrecorded);
+    // The run's spend (and so its budget) counts them at their reserved maximum.
+    const price = JSON.parse(PRICES).models as Record<string, { inputPerMTok: number; outputPerMTok: number }>;
+    const model = (purpose: string) => (purpose === 'strong' ? 'anthropic:fake-strong' : purpose.startsWith('judge') ? 'openai:fake-judge' : 'openai:fake-weak');
+    const recorded = state.calls.reduce((s, c) => s + (c.completion.inputTokens! * price[model(c.purpose)]!.inputPerMTok + c.completion.outputTokens! * price[model(c.purpose)]!.outputPerMTok) / 1e6, 0);
+    assert.ok(state.unsettled.maxUsd > 0);
+    assert.ok(Math.abs(r.summary.runSpentUsd - r.summary.spentUsd - recorded - state.unsettled.maxUsd) < 1e-9);
     const bodies = server.answered().map((q) => JSON.stringify(q.body));
     assert.equal(new Set(bodies).size, 800, 'only the unrecorded calls were asked twice');
   });
@@ -151,6 +157,32 @@ function firstAttemptOfEvery(n: number, fault: Fault): FakeServerOptions['fault'
     return seen.size % n === n - 1 ? fault : undefined;
   };
 }
+
+test('a journal that cannot be opened for writing is a user error before any call', async () => {
+  await withServer({}, async (server) => {
+    const dir = setup(2);
+    const full: AppendIo = { write: () => { throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); }, fsync: nodeAppendIo.fsync };
+    const line = await userError(labelQueries(options(dir), hooks(server, { journalIo: full })));
+    assert.match(line, /^\/.*\/label-runs\/q-[0-9a-f]{16}\.jsonl: cannot write the run journal \(no space left on the device\); nothing was spent$/);
+    assert.equal(server.requests.length, 0);
+  });
+});
+
+test('the journal counts calls sent but never settled: a crash between sending and recording', () => {
+  const dir = tempDir('router-journal-');
+  const path = writeFile(dir, 'j.jsonl', [
+    { t: 'run', runId: 'x', createdAt: '', toolVersion: '', description: {} },
+    { t: 'send', key: 'a', row: 'r1', purpose: 'weak', maxUsd: 0.5 },
+    { t: 'call', key: 'a', row: 'r1', purpose: 'weak', completion: { text: 'ok', latencyMs: 1 } },
+    { t: 'send', key: 'b', row: 'r1', purpose: 'strong', maxUsd: 0.25 },
+    { t: 'fail', key: 'b' },
+    // Sent twice by two runs that both died: each may have been billed.
+    { t: 'send', key: 'c', row: 'r2', purpose: 'weak', maxUsd: 0.125 },
+    { t: 'send', key: 'c', row: 'r2', purpose: 'weak', maxUsd: 0.125 },
+    { t: 'send', key: 'd', row: 'r2', purpose: 'strong', maxUsd: 1 },
+  ].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  assert.deepEqual(readJournal(path)!.unsettled, { calls: 3, maxUsd: 1.25 });
+});
 
 test('truncated 200 bodies (1 in 9) are retried within the run: every row is labelled', async () => {
   await withServer({ reply: distinct, fault: firstAttemptOfEvery(9, { kind: 'malformed' }) }, async (server) => {

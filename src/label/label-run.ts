@@ -404,7 +404,11 @@ async function labelPrepared(opts: LabelOptions, hooks: LabelHooks, p: Prepared,
       loadProgress(p, opts);
       countDone();
       const resumed = counts.done;
-      journal = await JournalWriter.open(p.journalPath, p.header, p.state, hooks.journalIo);
+      try {
+        journal = await JournalWriter.open(p.journalPath, p.header, p.state, hooks.journalIo);
+      } catch (err) {
+        throw new UserError(`cannot write the run journal (${fsMessage(err as Error)}); nothing was spent`, { file: p.journalPath });
+      }
       const onAbort = () => caller.halt('interrupted');
       if (hooks.signal?.aborted) onAbort();
       hooks.signal?.addEventListener('abort', onAbort, { once: true });
