@@ -66,20 +66,22 @@ function spendLine(e: RunEstimate): string {
  * flight finish and closes the journal. A second one exits at once; the calls it cuts off are in
  * the journal as sent, and the next run counts them as possibly billed.
  */
-function onInterrupt(beforeExit: () => void, dryRun: boolean): { signal: AbortSignal; dispose(): void } {
+function onInterrupt(stopProgress: () => void, dryRun: boolean): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const handler = () => {
     if (dryRun) {
-      beforeExit();
+      stopProgress();
       note('\nrouter: interrupted; a dry run calls nothing and wrote nothing');
       process.exit(130);
     }
     if (!controller.signal.aborted) {
+      // The spinner would draw over the line; the summary line follows once the calls finish.
+      stopProgress();
       note('\nrouter: stopping: no new calls; waiting for the calls in flight (Ctrl-C again to quit at once)');
       controller.abort();
       return;
     }
-    beforeExit();
+    stopProgress();
     note('router: quit at once; calls that were in flight are in the journal as sent and are counted as possibly billed when you run the same command again');
     process.exit(130);
   };
