@@ -35,7 +35,9 @@ export type Fault =
   | { kind: 'malformed' }
   | { kind: 'slow'; ms: number }
   /** Never answer (the socket stays open until the server closes). */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** A status line no HTTP library would send (600, 0, 199), written straight to the socket. */
+  | { kind: 'raw-status'; status: number };
 
 export interface FakeServerOptions {
   /** Fixed delay before every answer. */
@@ -172,6 +174,12 @@ export async function startFakeLlmServer(options: FakeServerOptions = {}): Promi
         // The SDKs would otherwise obey x-should-retry; the retry decision must be ours.
         return sendJson(res, fault.status, errorBody(api, fault.status, fault.message ?? `injected ${fault.status}`), headers);
       }
+      if (fault?.kind === 'raw-status') {
+        fr.fault = `raw ${fault.status}`;
+        const text = JSON.stringify(errorBody(api, 500, 'odd status'));
+        req.socket.end(`HTTP/1.1 ${fault.status} Odd\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+        return;
+      }
       if (fault?.kind === 'malformed') {
         fr.fault = 'malformed';
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -237,7 +245,7 @@ export interface SpawnedCli {
  * answer it; `runCli` in helpers.ts blocks the event loop and cannot be used against it.
  * `env` replaces the provider variables entirely: tests never see the developer's real keys.
  */
-export function spawnCli(args: string[], cwd: string, env: Record<string, string> = {}, onSpawn?: (kill: (signal: NodeJS.Signals) => void) => void): Promise<SpawnedCli> {
+export function spawnCli(args: string[], cwd: string, env: Record<string, string> = {}, onSpawn?: (kill: (signal: NodeJS.Signals) => void, pid: number) => void): Promise<SpawnedCli> {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !/^(OPENAI|ANTHROPIC)_/.test(k) && k !== 'CI') base[k] = v;
@@ -250,6 +258,6 @@ export function spawnCli(args: string[], cwd: string, env: Record<string, string
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    onSpawn?.((signal) => child.kill(signal));
+    onSpawn?.((signal) => child.kill(signal), child.pid!);
   });
 }

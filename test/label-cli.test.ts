@@ -266,7 +266,8 @@ test('--max-cost stops cleanly, keeps what is done, and a higher budget continue
   await withServer({}, async (server) => {
     const dir = setup(queries(10));
     const env = envFor(server);
-    const args = ['label', 'q.csv', ...MODELS, '--yes', '-j', '1', '--assume-output-tokens', '10'];
+    // A hard cap reserves every call's maximum (max tokens x price) while it runs: small max tokens.
+    const args = ['label', 'q.csv', ...MODELS, '--yes', '-j', '1', '--assume-output-tokens', '10', '--max-tokens', '64', '--judge-max-tokens', '64'];
     const r = await spawnCli([...args, '--max-cost', '0.02'], dir, env);
     assert.equal(r.code, 0, r.stderr);
     const m = /Labelled (\d+) of 10 queries/.exec(r.stdout);

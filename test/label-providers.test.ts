@@ -156,23 +156,41 @@ test('a slow answer times out and is retried', async () => {
   }
 });
 
-test('a malformed body is an error value, not a crash, and is not retried', async () => {
+test('a truncated body is an error value, not a crash, and is retried like a 5xx', async () => {
   const server = await startFakeLlmServer({ fault: () => ({ kind: 'malformed' }) });
   try {
     const caller = new LlmCaller({ concurrency: 1, timeoutMs: 5000, retry: FAST });
     for (const model of [models(server).openai, models(server).anthropic]) {
       const r = failed(await caller.call(model, ask('x'), ctx));
       assert.equal(r.error.kind, 'malformed');
+      assert.equal(r.error.attempts, 3);
       assert.match(r.error.message, /^malformed response body: /);
     }
-    assert.equal(server.requests.length, 2);
+    assert.equal(server.requests.length, 6, 'each call tried 1 + 2 retries');
   } finally {
     await server.close();
+  }
+  // One body in nine cut short: every call still succeeds within the run.
+  const seen = new Set<string>();
+  const firstOfNinth = (req: FakeRequest) => {
+    const k = JSON.stringify(req.body);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return seen.size % 9 === 4;
+  };
+  const flaky = await startFakeLlmServer({ fault: (req) => (firstOfNinth(req) ? { kind: 'malformed' } : undefined) });
+  try {
+    const caller = new LlmCaller({ concurrency: 4, timeoutMs: 5000, retry: FAST });
+    const results = await Promise.all(Array.from({ length: 36 }, (_, i) => caller.call(i % 2 ? models(flaky).openai : models(flaky).anthropic, ask(`q${i}`), ctx)));
+    assert.equal(results.filter((r) => r.ok).length, 36);
+    assert.equal(flaky.requests.filter((r) => r.fault === 'malformed').length, 4);
+  } finally {
+    await flaky.close();
   }
   // A compatible server that answers 200 with JSON of the wrong shape.
   const wrong = await startFakeLlmServer({ fault: () => ({ kind: 'status', status: 200, message: 'not a completion' }) });
   try {
-    const caller = new LlmCaller({ concurrency: 1, timeoutMs: 5000, retry: FAST });
+    const caller = new LlmCaller({ concurrency: 1, timeoutMs: 5000, retry: { ...FAST, retries: 0 } });
     const r = failed(await caller.call(models(wrong).openai, ask('x'), ctx));
     assert.equal(r.error.message, 'malformed response: no choices[0].message');
     const a = failed(await caller.call(models(wrong).anthropic, ask('x'), ctx));
@@ -200,16 +218,19 @@ test('a 401 never shows the key, is fatal, and stops further calls to that model
   }
 });
 
-test('connection refused is retried, then reported', async () => {
+test('connection refused is retried, then reported as unreachable, which stops further calls to that endpoint', async () => {
   const server = await startFakeLlmServer();
   const m = models(server).openai;
   await server.close();
   const caller = new LlmCaller({ concurrency: 1, timeoutMs: 2000, retry: { ...FAST, retries: 1 } });
   const r = failed(await caller.call(m, ask('x'), ctx));
-  assert.equal(r.error.kind, 'connection');
+  assert.equal(r.error.kind, 'unreachable');
   assert.equal(r.error.retryable, true);
+  assert.equal(r.error.fatal, true);
   assert.equal(r.error.attempts, 2);
-  assert.match(r.error.message, /^connection failed/);
+  assert.match(r.error.message, /^connection failed: ECONNREFUSED/);
+  const next = failed(await caller.call(models(server).anthropic, ask('y'), ctx));
+  assert.equal(next.error.attempts, 0, 'not tried: the endpoint is down for this run');
 });
 
 test('the disk cache answers a second run; errors are not cached; identical concurrent calls are merged', async () => {
@@ -289,8 +310,9 @@ test('the SDKs\' own fetch (kept for https endpoints) gives the same results and
     const caller = new LlmCaller({ concurrency: 1, timeoutMs: 5000, retry: FAST });
     assert.equal(ok(await caller.call(openai, ask('What is 2+3?'), ctx)).completion.text, 'The answer is 5.');
     assert.ok(server.requests[1]!.receivedAt - server.requests[0]!.receivedAt >= 190, 'retry-after-ms honoured');
-    assert.equal(failed(await caller.call(anthropic, ask('x'), ctx)).error.kind, 'malformed');
+    // The truncated body (third request) is retried and answered.
     assert.equal(ok(await caller.call(anthropic, ask('What is 2+3?'), ctx)).completion.outputTokens, 4);
+    assert.equal(server.requests.length, 4);
   } finally {
     await server.close();
   }
@@ -299,7 +321,7 @@ test('the SDKs\' own fetch (kept for https endpoints) gives the same results and
   await closed.close();
   const model: ResolvedModel = { spec: resolveModel({ id: 'openai:x', role: 'weak', baseURL: url, env: {}, defaults: {} }).spec, connect: async () => createOpenAIClient({ apiKey: KEY, baseURL: url, model: 'x', official: false }) };
   const r = failed(await new LlmCaller({ concurrency: 1, timeoutMs: 2000, retry: { ...FAST, retries: 0 } }).call(model, ask('x'), ctx));
-  assert.equal(r.error.kind, 'connection');
+  assert.equal(r.error.kind, 'unreachable');
   assert.match(r.error.message, /^connection failed: ECONNREFUSED/);
 });
 

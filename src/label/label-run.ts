@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { canonicalJson, sha256, type Hash } from '../artifacts/hash.js';
-import { writeDatasetArtifact } from '../artifacts/store.js';
+import { checkName, readText, writeDatasetArtifact } from '../artifacts/store.js';
 import { readTextFile, type Encoding } from '../text-file.js';
 import type { Envelope } from '../artifacts/envelope.js';
 import { findPrice, loadCatalog, type PriceEntry } from '../cost/catalog.js';
@@ -18,6 +18,9 @@ import type { Completion } from '../providers/types.js';
 import { buildLabelledDataset, type BuiltDataset } from './dataset.js';
 import { estimateRun, rowCostEstimate, type AssumedOutput, type RunEstimate } from './estimate.js';
 import { JournalWriter, readJournal, type JournalHeader, type JournalState } from './journal.js';
+import type { AppendIo } from '../providers/append-log.js';
+import { lockRun } from './run-lock.js';
+import { checkFolder, fsUserError } from './user-paths.js';
 import { readQueries, type QueryFile, type QueryRow } from '../data/read-queries.js';
 import { checkReference, type MatchKind } from './reference.js';
 import type { LabelPlan, Mode, RowResult } from './row.js';
@@ -81,6 +84,10 @@ export interface LabelHooks {
   onStart?: (info: { total: number; resumed: number; journal: string }) => void;
   onProgress?: (p: Progress) => void;
   warn: (text: string) => void;
+  /** Aborted on the first Ctrl-C: no row or call starts, calls in flight finish, the journal is closed. */
+  signal?: AbortSignal;
+  /** The journal's writes, replaceable so a test can fill the disk. */
+  journalIo?: AppendIo;
 }
 
 export interface RoleUsage {
@@ -111,11 +118,15 @@ export interface LabelSummary {
   roles: RoleUsage[];
   journal: string;
   meanQuality: Record<string, number>;
+  /** Calls an earlier run sent and crashed before recording: paid again here, perhaps billed twice; counted in the spend at their maximum. */
+  possiblyBilledTwice: { calls: number; maxUsd: number };
+  maxCost?: number;
 }
 
 export type LabelResult =
   | { kind: 'dry-run'; estimate: RunEstimate; rows: number; alreadyDone: number; journal: string }
-  | { kind: 'written'; path: string; envelope: Envelope<BuiltDataset['body']>; summary: LabelSummary };
+  | { kind: 'written'; path: string; envelope: Envelope<BuiltDataset['body']>; summary: LabelSummary }
+  | { kind: 'interrupted'; done: number; rows: number; journal: string; spentUsd: number };
 
 interface Prepared {
   plan: LabelPlan;
@@ -124,6 +135,7 @@ interface Prepared {
   todo: QueryRow[];
   state?: JournalState;
   journalPath: string;
+  lockPath: string;
   header: JournalHeader;
   runId: string;
   priceOf: (id: string) => PriceEntry | undefined;
@@ -165,7 +177,17 @@ export function runIdOf(plan: LabelPlan, input: Hash, tHash: Hash | null, refere
   return sha256(canonicalJson(identity)).slice(7, 23);
 }
 
+/** The journal's file name, NAME-RUNID.jsonl, must fit the 255 bytes file systems allow. */
+const MAX_NAME = 255 - '-0123456789abcdef.jsonl'.length;
+
 function prepare(opts: LabelOptions, hooks: LabelHooks): Prepared {
+  checkName(opts.name);
+  if (opts.name.length > MAX_NAME) throw new UserError(`--name: at most ${MAX_NAME} characters, got ${opts.name.length}`);
+  const runsFolder = join(opts.artifacts, 'label-runs');
+  if (!opts.dryRun) {
+    checkFolder(runsFolder, '--artifacts');
+    if (opts.cache !== false) checkFolder(opts.cache, '--cache');
+  }
   const config = opts.config ? readLabelConfig(opts.config) : undefined;
   const ids = modelIds(opts, config);
   if (opts.mode !== 'reference' && !ids.judge) throw new UserError(`--mode ${opts.mode} needs a judge: name it with --judge provider:model`);
@@ -173,6 +195,11 @@ function prepare(opts: LabelOptions, hooks: LabelHooks): Prepared {
   if (opts.mode === 'reference' && ids.judge) hooks.warn(`--mode reference grades against the answers in "${opts.referenceCol}"; the judge ${ids.judge} is not used`);
   const roles: Role[] = opts.mode === 'reference' ? ['weak', 'strong'] : ['weak', 'strong', 'judge'];
   for (const role of roles) parseModelId(ids[role]!, `--${role}`);
+  // Every call would be refused with a 400 otherwise: Anthropic takes 0-1, OpenAI 0-2.
+  if (opts.temperature !== undefined) {
+    const top = (['weak', 'strong'] as const).some((r) => parseModelId(ids[r]!, `--${r}`).provider === 'anthropic') ? 1 : 2;
+    if (opts.temperature > top) throw new UserError(`--temperature: at most ${top}${top === 1 ? ' for an Anthropic model' : ''}, got ${opts.temperature}`);
+  }
   if (parseModelId(ids.weak!, '--weak').id === parseModelId(ids.strong!, '--strong').id) throw new UserError('--weak and --strong name the same model');
 
   const queries = readQueries(opts.queries, { queryCol: opts.queryCol, idCol: opts.idCol, encoding: opts.encoding, referenceCol: opts.mode === 'reference' ? opts.referenceCol : undefined });
@@ -181,10 +208,14 @@ function prepare(opts: LabelOptions, hooks: LabelHooks): Prepared {
   }
 
   const resolved = Object.fromEntries(
-    roles.map((role) => [role, resolveModel({ id: ids[role]!, role, baseURL: opts.baseURLs[role], config, env: hooks.env, defaults: { rpm: opts.rpm, tpm: opts.tpm } })]),
+    roles.map((role) => [role, resolveModel({ id: ids[role]!, role, baseURL: opts.baseURLs[role], config, env: hooks.env, defaults: { rpm: opts.rpm, tpm: opts.tpm }, requireKey: !opts.dryRun })]),
   ) as Partial<Record<Role, ResolvedModel>>;
 
+  // Read through readText first, so a folder or a bad path is named as such, not as "no such
+  // file" or "malformed JSON".
+  if (opts.template) readText(opts.template);
   const templates = loadTemplates(opts.template);
+  if (opts.prices) readText(opts.prices);
   const catalog = loadCatalog(opts.prices);
   const priceOf = (id: string) => findPrice(catalog, id);
   const unpriced = [...new Set(roles.map((r) => resolved[r]!.spec.id).filter((id) => !priceOf(id)))];
@@ -210,20 +241,7 @@ function prepare(opts: LabelOptions, hooks: LabelHooks): Prepared {
   const tHash = used.length ? templateHash(templates, used) : null;
   const templateFile = opts.template && used.length ? { path: opts.template, hash: readTextFile(opts.template).hash } : undefined;
   const runId = runIdOf(plan, queries.hash, tHash, opts.referenceCol);
-  const journalPath = join(opts.artifacts, 'label-runs', `${opts.name}-${runId}.jsonl`);
-  const state = readJournal(journalPath);
-
-  const scheduled = opts.limit !== undefined ? queries.rows.slice(0, opts.limit) : queries.rows;
-  const isDone = (r: RowResult | undefined) => r !== undefined && !(r.status === 'failed' && opts.retryErrors);
-  const todo = scheduled.filter((q) => !isDone(state?.rows.get(q.id)));
-  // Every call paid for in this run, whichever row made it: another row may make the same call.
-  const memo = new Map<string, Completion>();
-  let spentBefore = 0;
-  for (const c of state?.calls ?? []) {
-    memo.set(c.key, c.completion);
-    const model = c.purpose.startsWith('judge') ? plan.judge : c.purpose === 'strong' ? plan.strong : plan.weak;
-    spentBefore += (model && completionCost(c.completion, priceOf(model.spec.id))) || 0;
-  }
+  const journalPath = join(runsFolder, `${opts.name}-${runId}.jsonl`);
   const header: JournalHeader = {
     t: 'run',
     runId,
@@ -236,7 +254,30 @@ function prepare(opts: LabelOptions, hooks: LabelHooks): Prepared {
       templateHash: tHash,
     },
   };
-  return { plan, queries, scheduled, todo, ...(state ? { state } : {}), journalPath, header, runId, priceOf, templateHash: tHash, ...(templateFile ? { templateFile } : {}), memo, spentBefore };
+  const scheduled = opts.limit !== undefined ? queries.rows.slice(0, opts.limit) : queries.rows;
+  const p: Prepared = {
+    plan, queries, scheduled, todo: [], journalPath, lockPath: join(runsFolder, `${runId}.lock`), header, runId, priceOf, templateHash: tHash,
+    ...(templateFile ? { templateFile } : {}), memo: new Map(), spentBefore: 0,
+  };
+  loadProgress(p, opts);
+  return p;
+}
+
+/** What the journal says is done and paid; read again once the run is locked, in case another copy just finished. */
+function loadProgress(p: Prepared, opts: LabelOptions): void {
+  const state = readJournal(p.journalPath);
+  const isDone = (r: RowResult | undefined) => r !== undefined && !(r.status === 'failed' && opts.retryErrors);
+  p.todo = p.scheduled.filter((q) => !isDone(state?.rows.get(q.id)));
+  if (state) p.state = state;
+  // Every call paid for in this run, whichever row made it: another row may make the same call.
+  p.memo.clear();
+  // Calls an earlier run sent but never saw answered count at their maximum: they may be billed.
+  p.spentBefore = state?.unsettled.maxUsd ?? 0;
+  for (const c of state?.calls ?? []) {
+    p.memo.set(c.key, c.completion);
+    const model = c.purpose.startsWith('judge') ? p.plan.judge : c.purpose === 'strong' ? p.plan.strong : p.plan.weak;
+    p.spentBefore += (model && completionCost(c.completion, p.priceOf(model.spec.id))) || 0;
+  }
 }
 
 function needsTokens(opts: LabelOptions, plan: LabelPlan, confirming: boolean): boolean {
@@ -245,12 +286,17 @@ function needsTokens(opts: LabelOptions, plan: LabelPlan, confirming: boolean): 
 }
 
 export async function labelQueries(opts: LabelOptions, hooks: LabelHooks): Promise<LabelResult> {
-  const p = prepare(opts, hooks);
-  const cache = opts.cache !== false ? new DiskCache(opts.cache) : undefined;
   try {
-    return await labelPrepared(opts, hooks, p, cache);
-  } finally {
-    await cache?.close();
+    const p = prepare(opts, hooks);
+    const cache = opts.cache !== false ? new DiskCache(opts.cache) : undefined;
+    try {
+      return await labelPrepared(opts, hooks, p, cache);
+    } finally {
+      await cache?.close();
+    }
+  } catch (err) {
+    // A path the user gave that the file system refuses is the user's to fix, not a bug.
+    throw fsUserError(err) ?? err;
   }
 }
 
@@ -258,12 +304,18 @@ async function labelPrepared(opts: LabelOptions, hooks: LabelHooks, p: Prepared,
   const { plan } = p;
   const count: TokenCounter | undefined = needsTokens(opts, plan, hooks.confirm !== undefined && p.todo.length > 0) ? await loadTokenCounter() : undefined;
 
-  // A journal that cannot be written (disk full, say) ends the run: results that are not
-  // durable would be paid for again.
-  const journaled = (write: Promise<void>) =>
-    write.catch((err: unknown) => {
-      throw new UserError(`cannot write the run journal: ${(err as Error).message}`, { file: p.journalPath });
-    });
+  // A journal that cannot be written (disk full, say) ends the run at once: the caller sends
+  // nothing more, since results that are not durable would be paid for again.
+  let journalError: Error | undefined;
+  const journaled = async (write: () => Promise<void>) => {
+    try {
+      await write();
+    } catch (err) {
+      journalError ??= err as Error;
+      caller.halt('journal');
+      throw err;
+    }
+  };
   const usage = new Map<string, RoleUsage>();
   const role = (purpose: string, model: string) => {
     const k = `${purpose.replace(/-\d$/, '')} ${model}`;
@@ -275,15 +327,19 @@ async function labelPrepared(opts: LabelOptions, hooks: LabelHooks, p: Prepared,
     return u;
   };
   let journal: JournalWriter | undefined;
+  let cacheWarned = false;
   const caller = new LlmCaller({
     concurrency: opts.concurrency,
     timeoutMs: opts.timeoutMs,
     retry: { ...DEFAULT_RETRY, retries: opts.retries },
     ...(cache ? { cache } : {}),
     memo: p.memo,
-    record: (key, completion, ctx) => journaled(journal!.append({ t: 'call', key, row: ctx.rowId, purpose: ctx.purpose, completion })),
+    beforeSend: (key, ctx, maxUsd) => journaled(() => journal!.append({ t: 'send', key, row: ctx.rowId, purpose: ctx.purpose, maxUsd }, false)),
+    afterFail: (key) => void journaled(() => journal!.append({ t: 'fail', key }, false)).catch(() => undefined),
+    record: (key, completion, ctx) => journaled(() => journal!.append({ t: 'call', key, row: ctx.rowId, purpose: ctx.purpose, completion })),
     priceOf: p.priceOf,
     ...(count ? { countTokens: (r) => requestTokens(count, r) } : {}),
+    ...(opts.maxCost !== undefined ? { budget: { maxUsd: opts.maxCost, spentBefore: () => p.spentBefore } } : {}),
     onEvent: (e: CallEvent) => {
       if (e.type === 'done') {
         const u = role(e.purpose, e.model);
@@ -294,8 +350,13 @@ async function labelPrepared(opts: LabelOptions, hooks: LabelHooks, p: Prepared,
           u.spentUsd += e.costUsd ?? 0;
         } else u.storedCalls++;
         progress();
-      } else if (e.type === 'error') role(e.purpose, e.model).errors++;
-      else if (e.type === 'cache-write-failed') hooks.warn(`could not write the response cache: ${e.message}`);
+      } else if (e.type === 'error') {
+        if (e.error.kind !== 'stopped') role(e.purpose, e.model).errors++;
+      } else if (e.type === 'cache-write-failed' && !cacheWarned) {
+        // Once: the cache is optional, and a full disk would otherwise print a line per call.
+        cacheWarned = true;
+        hooks.warn(`could not write the response cache: ${e.message}`);
+      }
       else if (e.type === 'retry') progress();
     },
   });
@@ -305,18 +366,22 @@ async function labelPrepared(opts: LabelOptions, hooks: LabelHooks, p: Prepared,
     return { kind: 'dry-run', estimate, rows: p.scheduled.length, alreadyDone: p.scheduled.length - p.todo.length, journal: p.journalPath };
   }
 
-  const results = new Map<string, RowResult>(p.state?.rows ?? []);
   const counts = { done: 0, failed: 0, unlabelled: 0 };
-  const todo = new Set(p.todo);
-  for (const q of p.scheduled) {
-    const r = results.get(q.id);
-    if (r && !todo.has(q)) {
-      counts.done++;
-      if (r.status === 'failed') counts.failed++;
-      if (r.status === 'unlabelled') counts.unlabelled++;
+  let results = new Map<string, RowResult>();
+  const countDone = () => {
+    results = new Map<string, RowResult>(p.state?.rows ?? []);
+    const todo = new Set(p.todo);
+    Object.assign(counts, { done: 0, failed: 0, unlabelled: 0 });
+    for (const q of p.scheduled) {
+      const r = results.get(q.id);
+      if (r && !todo.has(q)) {
+        counts.done++;
+        if (r.status === 'failed') counts.failed++;
+        if (r.status === 'unlabelled') counts.unlabelled++;
+      }
     }
-  }
-  const resumed = counts.done;
+  };
+  countDone();
   function progress(): void {
     hooks.onProgress?.({
       ...counts,
@@ -329,48 +394,74 @@ async function labelPrepared(opts: LabelOptions, hooks: LabelHooks, p: Prepared,
   }
 
   let stopped: StopReason | undefined;
+  const unsettledBefore = () => p.state?.unsettled ?? { calls: 0, maxUsd: 0 };
   if (p.todo.length > 0) {
     if (hooks.confirm) {
       const estimate = await estimateRun(p.todo, plan, { count: count!, priceOf: p.priceOf, peek: (m, r) => caller.peek(m, r) }, opts.assumed);
       if (estimate.calls > estimate.stored && !(await hooks.confirm(estimate))) throw new UserError('cancelled; nothing was spent');
     }
-    journal = await JournalWriter.open(p.journalPath, p.header, p.state);
-    hooks.onStart?.({ total: p.scheduled.length, resumed, journal: p.journalPath });
-    progress();
+    const lock = lockRun(p.lockPath);
     try {
-      const out = await runRows({
-        rows: p.todo,
-        plan,
-        caller,
-        concurrency: opts.concurrency,
-        record: async (q, result) => {
-          // A row that failed only because its model can never answer is not done: the next run,
-          // with the key or model fixed, does it again without needing --retry-errors.
-          if (result.status === 'failed' && result.errors.every((e) => e.error.fatal)) return;
-          results.set(q.id, result);
-          await journaled(journal!.append({ t: 'row', id: q.id, result }));
-          counts.done++;
-          if (result.status === 'failed') counts.failed++;
-          if (result.status === 'unlabelled') counts.unlabelled++;
-          progress();
-        },
-        ...(opts.maxCost !== undefined
-          ? { budget: { maxUsd: opts.maxCost, spent: () => p.spentBefore + caller.stats.spentUsd, estimateRow: (q: QueryRow) => rowCostEstimate(q, plan, { count: count!, priceOf: p.priceOf }, opts.assumed) } }
-          : {}),
-      });
-      stopped = out.stopped;
+      // Another copy may have finished rows between the first read and the lock.
+      loadProgress(p, opts);
+      countDone();
+      const resumed = counts.done;
+      try {
+        journal = await JournalWriter.open(p.journalPath, p.header, p.state, hooks.journalIo);
+      } catch (err) {
+        throw new UserError(`cannot write the run journal (${fsMessage(err as Error)}); nothing was spent`, { file: p.journalPath });
+      }
+      const onAbort = () => caller.halt('interrupted');
+      if (hooks.signal?.aborted) onAbort();
+      hooks.signal?.addEventListener('abort', onAbort, { once: true });
+      hooks.onStart?.({ total: p.scheduled.length, resumed, journal: p.journalPath });
+      progress();
+      try {
+        const out = await runRows({
+          rows: p.todo,
+          plan,
+          caller,
+          concurrency: opts.concurrency,
+          record: async (q, result) => {
+            // A row that failed because its model can never answer, or because the run stopped
+            // before all its calls were sent, is not done: the next run, with the cause fixed, does it
+            // again without needing --retry-errors.
+            if (result.status === 'failed' && result.errors.some((e) => e.error.fatal)) return;
+            try {
+              await journaled(() => journal!.append({ t: 'row', id: q.id, result }));
+            } catch {
+              return;
+            }
+            results.set(q.id, result);
+            counts.done++;
+            if (result.status === 'failed') counts.failed++;
+            if (result.status === 'unlabelled') counts.unlabelled++;
+            progress();
+          },
+          ...(opts.maxCost !== undefined
+            ? { budget: { maxUsd: opts.maxCost, spent: () => p.spentBefore + caller.stats.spentUsd, estimateRow: (q: QueryRow) => rowCostEstimate(q, plan, { count: count!, priceOf: p.priceOf }, opts.assumed) } }
+            : {}),
+        });
+        stopped = out.stopped;
+      } finally {
+        hooks.signal?.removeEventListener('abort', onAbort);
+        await journal.close();
+      }
     } finally {
-      await journal.close();
+      lock.release();
     }
   }
 
-  if (stopped?.kind === 'fatal') {
-    const provider = parseModelId(stopped.model, 'model').provider;
-    const hint = stopped.error.status === 401 || stopped.error.status === 403
-      ? `check ${PROVIDERS[provider].keyEnv} or the key in the --config file`
-      : 'check the model name and the base URL';
-    throw new UserError(`${stopped.model} cannot answer (${describeCallError(stopped.error)}); ${hint}, then run the same command again: finished rows are kept in ${p.journalPath}`);
+  if (journalError) {
+    throw new UserError(
+      `cannot write the run journal (${fsMessage(journalError)}); no call was sent after the failure. ${counts.done} of ${p.scheduled.length} rows are done and kept: fix the cause, then run the same command again`,
+      { file: p.journalPath },
+    );
   }
+  if (stopped?.kind === 'interrupted') {
+    return { kind: 'interrupted', done: counts.done, rows: p.scheduled.length, journal: p.journalPath, spentUsd: caller.stats.spentUsd };
+  }
+  if (stopped?.kind === 'fatal') throw new UserError(fatalMessage(stopped, p.journalPath));
 
   const built = buildLabelledDataset({
     plan,
@@ -387,11 +478,18 @@ async function labelPrepared(opts: LabelOptions, hooks: LabelHooks, p: Prepared,
   if (built.rows.length === 0) {
     const first = leftOut[0];
     const why = stopped?.kind === 'budget'
-      ? `the budget (--max-cost ${opts.maxCost}) does not cover one row`
+      ? `the budget (--max-cost ${opts.maxCost}) does not cover one row at its maximum cost (max tokens x price); raise it, or lower --max-tokens and --judge-max-tokens`
       : first ? `${c.failed} failed, ${c.unlabelled} unlabelled; first: ${first.id}: ${first.reason}` : 'nothing ran';
     throw new UserError(`no row was labelled (${why}); the journal is ${p.journalPath}${c.failed ? '; fix the cause and run again with --retry-errors' : ''}`);
   }
-  const written = writeDatasetArtifact(built.body, built.rows, built.lineage, { root: opts.artifacts, name: opts.name });
+  let written;
+  try {
+    written = writeDatasetArtifact(built.body, built.rows, built.lineage, { root: opts.artifacts, name: opts.name });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string') throw err;
+    throw new UserError(`cannot write the dataset (${fsMessage(err as Error)}); every row is kept in ${p.journalPath}: fix the cause and run the same command again`, { file: join(opts.artifacts, 'datasets', opts.name) });
+  }
 
   const weak = plan.weak.spec.id;
   const strong = plan.strong.spec.id;
@@ -417,6 +515,24 @@ async function labelPrepared(opts: LabelOptions, hooks: LabelHooks, p: Prepared,
       roles: [...usage.values()],
       journal: p.journalPath,
       meanQuality,
+      possiblyBilledTwice: unsettledBefore(),
+      ...(opts.maxCost !== undefined ? { maxCost: opts.maxCost } : {}),
     },
   };
+}
+
+function fsMessage(err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return fsUserError(err)?.message ?? (code ? `${code}: ${err.message}` : err.message);
+}
+
+function fatalMessage(stopped: Extract<StopReason, { kind: 'fatal' }>, journalPath: string): string {
+  const { provider } = parseModelId(stopped.model, 'model');
+  const e = stopped.error;
+  const hint = e.kind === 'rate-limit-wait'
+    ? 'the endpoint is paused for this run; run the same command again once the quota allows'
+    : e.kind === 'unreachable'
+      ? 'check that the server is running and the base URL, then run the same command again'
+      : `${e.status === 401 || e.status === 403 ? `check ${PROVIDERS[provider].keyEnv} or the key in the --config file` : 'check the model name and the base URL'}, then run the same command again`;
+  return `${stopped.model} cannot answer (${describeCallError(e)}); ${hint}: finished rows are kept in ${journalPath}`;
 }

@@ -7,7 +7,8 @@ import { labelRow, type LabelPlan, type RowResult } from './row.js';
 // Runs the rows: up to 2 x concurrency rows in flight (calls are capped at -j by the caller, and
 // a row waits on its answers before its judge calls, so twice as many rows keep every call slot
 // busy), each result handed to `record` (the journal) as soon as it is known. Stops starting rows
-// when the budget would be exceeded or a model can never answer (bad key, unknown model); rows
+// when the budget would be exceeded, a model can never answer (bad key, unknown model, endpoint
+// down or out of quota) or the caller was halted (Ctrl-C, journal failure, budget reached); rows
 // already started finish and are kept.
 
 export interface Budget {
@@ -28,7 +29,11 @@ export interface RunInput {
   onRow?: (q: QueryRow, result: RowResult) => void;
 }
 
-export type StopReason = { kind: 'budget'; spent: number; maxUsd: number } | { kind: 'fatal'; model: string; error: CallError };
+export type StopReason =
+  | { kind: 'budget'; spent: number; maxUsd: number }
+  | { kind: 'fatal'; model: string; error: CallError }
+  | { kind: 'interrupted' }
+  | { kind: 'journal' };
 
 export interface RunOutput {
   /** Rows that ran in this invocation (not those skipped after a stop). */
@@ -41,6 +46,8 @@ export async function runRows(input: RunInput): Promise<RunOutput> {
   const limit = pLimit(Math.max(1, input.concurrency * 2));
   let stopped: StopReason | undefined;
   let reserved = 0;
+  // Counted apart from `reserved`: a float sum of holds need not return to exactly 0.
+  let holding = 0;
   let finished = 0;
   let notStarted = 0;
   let waiters: (() => void)[] = [];
@@ -52,7 +59,7 @@ export async function runRows(input: RunInput): Promise<RunOutput> {
   };
 
   const one = async (q: QueryRow): Promise<void> => {
-    if (stopped) {
+    if (stopped || input.caller.halted) {
       notStarted++;
       return;
     }
@@ -62,8 +69,8 @@ export async function runRows(input: RunInput): Promise<RunOutput> {
       hold = estimateRow(q);
       // Rows in flight hold their estimate until they finish and their real cost is known; only
       // when nothing is in flight and the row still does not fit is the budget reached.
-      while (spent() + reserved + hold > maxUsd && reserved > 0) await rowFinished();
-      if (stopped) {
+      while (spent() + reserved + hold > maxUsd && holding > 0) await rowFinished();
+      if (stopped || input.caller.halted) {
         notStarted++;
         return;
       }
@@ -73,16 +80,19 @@ export async function runRows(input: RunInput): Promise<RunOutput> {
         return;
       }
       reserved += hold;
+      holding++;
     }
     let result: RowResult;
     try {
       result = await labelRow(q, input.plan, input.caller);
     } finally {
       reserved -= hold;
+      if (input.budget) holding--;
       finishedOne();
     }
     if (result.status === 'failed') {
-      const fatal = result.errors.find((e) => e.error.fatal);
+      // A call that was not sent because the run was stopping is not the cause of the stop.
+      const fatal = result.errors.find((e) => e.error.fatal && e.error.kind !== 'stopped');
       if (fatal && !stopped) stopped = { kind: 'fatal', model: fatal.model, error: fatal.error };
     }
     await input.record(q, result);
@@ -91,5 +101,8 @@ export async function runRows(input: RunInput): Promise<RunOutput> {
   };
 
   await Promise.all(input.rows.map((q) => limit(() => one(q))));
+  const halted = input.caller.halted;
+  if (halted === 'journal' || halted === 'interrupted') stopped = { kind: halted };
+  else if (halted === 'budget' && !stopped) stopped = { kind: 'budget', spent: input.budget?.spent() ?? 0, maxUsd: input.budget?.maxUsd ?? 0 };
   return { finished, notStarted, ...(stopped ? { stopped } : {}) };
 }

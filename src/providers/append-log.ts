@@ -10,6 +10,17 @@ import { promisify } from 'node:util';
 
 const fsyncAsync = promisify(fsync);
 
+/** The two system calls an append makes; replaceable so a test can fill the disk. */
+export interface AppendIo {
+  write(fd: number, bytes: Buffer, offset: number): number;
+  fsync(fd: number): Promise<void>;
+}
+
+export const nodeAppendIo: AppendIo = {
+  write: (fd, bytes, offset) => writeSync(fd, bytes, offset),
+  fsync: (fd) => fsyncAsync(fd),
+};
+
 interface Waiter {
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -23,24 +34,34 @@ export class AppendLog {
   private constructor(
     private readonly fd: number,
     private readonly durable: boolean,
+    private readonly io: AppendIo,
   ) {}
 
-  /** `durable`: appends resolve once fsync'd. */
-  static open(path: string, durable: boolean): AppendLog {
-    return new AppendLog(openSync(path, 'a'), durable);
+  /** `durable`: appends resolve once fsync'd. After a failed write or fsync every append fails. */
+  static open(path: string, durable: boolean, io: AppendIo = nodeAppendIo): AppendLog {
+    return new AppendLog(openSync(path, 'a'), durable, io);
   }
 
-  /** Writes now; resolves once on disk when durable, else at once. */
-  append(text: string): Promise<void> {
+  /**
+   * Writes now; resolves once on disk when durable, else at once. `wait: false` resolves once
+   * written (it survives the process being killed) and leaves the fsync to the next batch.
+   */
+  append(text: string, wait = true): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
     try {
       const bytes = Buffer.from(text);
-      for (let off = 0; off < bytes.length; ) off += writeSync(this.fd, bytes, off);
+      for (let off = 0; off < bytes.length; ) off += this.io.write(this.fd, bytes, off);
     } catch (err) {
       this.failed = err;
       return Promise.reject(err);
     }
     if (!this.durable) return Promise.resolve();
+    if (!wait) {
+      // A failed fsync still marks the log failed, so the next append reports it.
+      this.waiting.push({ resolve: () => undefined, reject: () => undefined });
+      this.syncing ??= this.syncAll();
+      return Promise.resolve();
+    }
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject });
       this.syncing ??= this.syncAll();
@@ -53,7 +74,7 @@ export class AppendLog {
         const batch = this.waiting;
         this.waiting = [];
         try {
-          await fsyncAsync(this.fd);
+          await this.io.fsync(this.fd);
           for (const w of batch) w.resolve();
         } catch (err) {
           this.failed = err;

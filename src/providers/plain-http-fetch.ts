@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import { ApiError } from './api-error.js';
 
 // A fetch for plain-HTTP base URLs (local OpenAI-compatible servers: vLLM, Ollama, LM Studio,
 // llama.cpp), handed to the SDKs through their `fetch` option. Node's built-in fetch spends about
@@ -48,7 +49,13 @@ export function plainHttpFetch(input: FetchInput, init: RequestInit = {}): Promi
         for (let i = 0; i < res.rawHeaders.length; i += 2) {
           if (!DROPPED.has(res.rawHeaders[i]!.toLowerCase())) out.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
         }
-        const status = res.statusCode ?? 502;
+        const status = res.statusCode ?? 0;
+        // A Response cannot carry such a status (the constructor throws, and from inside this
+        // callback that would kill the process): a broken server is a failed call, retried like a 5xx.
+        if (status < 200 || status > 599) {
+          reject(new ApiError(`HTTP status ${status} is not a valid answer`, { kind: 'http', status, retryable: true }));
+          return;
+        }
         const empty = status === 204 || status === 205 || status === 304;
         resolve(new Response(empty ? null : data, { status, statusText: res.statusMessage ?? '', headers: out }));
       });

@@ -7,6 +7,12 @@ import type { ChatClient } from './types.js';
 // Turns `--weak openai:gpt-4o-mini` (plus flags, config file and environment) into a model
 // spec that is safe to record (no key in it) and a `connect` function that holds the key in a
 // closure and imports the provider's SDK only when the first call is made.
+//
+// Where a key may go: a key from the environment (OPENAI_API_KEY) only to its provider's own API
+// or to the base URL set beside it in the environment (OPENAI_BASE_URL); a key the config file
+// names (apiKey, apiKeyEnv) to the model it is configured for, wherever its base URL points.
+// Any other base URL (a flag, the config) gets no key: a typo in a URL must not hand the key to
+// a stranger.
 
 export type Role = 'weak' | 'strong' | 'judge';
 
@@ -47,6 +53,8 @@ export interface ResolveInput {
   env: NodeJS.ProcessEnv;
   /** `--rpm`/`--tpm`: per endpoint unless the config says otherwise. */
   defaults: RateLimits;
+  /** False for a dry run, which sends nothing and so needs no key. */
+  requireKey?: boolean;
 }
 
 export function flagOf(role: Role): string {
@@ -89,8 +97,9 @@ export function resolveModel(input: ResolveInput): ResolvedModel {
   const url = checkURL(rawBase, baseFrom);
   const official = url.origin === new URL(info.defaultBaseURL).origin;
 
-  const key = pickKey(input, id, provider);
-  if (key === undefined && official) {
+  const envKeyAllowed = official || (baseFrom === info.baseURLEnv);
+  const key = pickKey(input, id, provider, envKeyAllowed);
+  if (key === undefined && official && input.requireKey !== false) {
     const named = perModel?.apiKeyEnv ?? perProvider?.apiKeyEnv;
     const where = named ? `set ${named} (named by apiKeyEnv in the --config file)` : `set ${info.keyEnv} or "providers.${provider}.apiKey" in a --config file`;
     throw new UserError(`${flag}: no API key for ${id}; ${where}`);
@@ -129,9 +138,10 @@ export function resolveModel(input: ResolveInput): ResolvedModel {
   };
 }
 
-function pickKey(input: ResolveInput, id: string, provider: ProviderName): string | undefined {
+function pickKey(input: ResolveInput, id: string, provider: ProviderName, envKeyAllowed: boolean): string | undefined {
   const perModel = input.config?.models?.[id];
   const perProvider = input.config?.providers?.[provider];
   const fromEnv = (name: string | undefined) => (name ? input.env[name]?.trim() || undefined : undefined);
-  return perModel?.apiKey ?? fromEnv(perModel?.apiKeyEnv) ?? perProvider?.apiKey ?? fromEnv(perProvider?.apiKeyEnv) ?? fromEnv(PROVIDERS[provider].keyEnv);
+  const configured = perModel?.apiKey ?? fromEnv(perModel?.apiKeyEnv) ?? perProvider?.apiKey ?? fromEnv(perProvider?.apiKeyEnv);
+  return configured ?? (envKeyAllowed ? fromEnv(PROVIDERS[provider].keyEnv) : undefined);
 }

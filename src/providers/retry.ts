@@ -59,7 +59,8 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, policy:
       const delay = nextDelay(err, n, policy, hooks.random);
       if (delay === undefined) {
         if (err.info.retryable && err.info.retryAfterMs !== undefined && err.info.retryAfterMs > policy.maxRetryAfterMs) {
-          throw new GaveUp(new ApiError(`${err.message} (server asked to retry after ${Math.round(err.info.retryAfterMs / 1000)} s; run again later with --retry-errors)`, err.info), n + 1);
+          // Waiting would hold a worker for hours and asking again only hammers the quota: the caller stops using the endpoint.
+          throw new GaveUp(new ApiError(`${err.message} (the server asks to wait ${Math.round(err.info.retryAfterMs / 1000)} s)`, { ...err.info, kind: 'rate-limit-wait' }), n + 1);
         }
         throw new GaveUp(err, n + 1);
       }

@@ -47,6 +47,12 @@ export function renderLabelSummary(s: LabelSummary, path: string, hash: string, 
   lines.push(`Spent ${usd(s.spentUsd)} in this run (${usd(s.runSpentUsd)} in all runs of this journal); ${count(s.calls.api)} calls made, ${count(s.calls.cache + s.calls.journal)} answered from cache or journal, ${count(s.calls.retries)} retries.`);
   if (s.unlabelled) lines.push(`${count(s.unlabelled)} rows left out: the judge's verdict could not be read (see the dataset's provenance.leftOut).`);
   if (s.failed) lines.push(`${count(s.failed)} rows failed and are left out; run the same command with --retry-errors to try them again.`);
+  if (s.possiblyBilledTwice.calls) {
+    lines.push(`${count(s.possiblyBilledTwice.calls)} calls were sent by an earlier run that stopped before their answer was recorded: they were made again and may have been billed twice (counted in the spend at their maximum, ${usd(s.possiblyBilledTwice.maxUsd)}).`);
+  }
+  if (s.maxCost !== undefined && s.runSpentUsd > s.maxCost) {
+    lines.push(`Over --max-cost by ${usd(s.runSpentUsd - s.maxCost)}: the providers counted more tokens than the estimate of the calls' maximum.`);
+  }
   if (s.stopped?.kind === 'budget') lines.push(`Stopped at the budget: ${usd(s.stopped.spent)} of --max-cost ${usd(s.stopped.maxUsd)}; ${count(s.notRun)} rows not run. Raise --max-cost and run the same command to continue.`);
   else if (s.notRun) lines.push(`${count(s.notRun)} rows not run.`);
   lines.push(`Journal: ${displayPath(s.journal)}`);

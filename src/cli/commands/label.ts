@@ -8,6 +8,7 @@ import type { MatchKind } from '../../label/reference.js';
 import { confirmSpending, startProgress } from '../../ui/label-progress.js';
 import { renderLabelEstimate, renderLabelSummary } from '../../ui/render-label.js';
 import { count, usd } from '../../ui/format.js';
+import { displayPath } from '../../artifacts/store.js';
 import { note, out, printJson, warn } from '../output.js';
 
 interface LabelFlags {
@@ -62,6 +63,41 @@ function spendLine(e: RunEstimate): string {
   return `${count(calls)} calls${money}`;
 }
 
+/**
+ * The first Ctrl-C (or SIGTERM) aborts the signal: the run stops starting calls, lets those in
+ * flight finish and closes the journal. A second one exits at once; the calls it cuts off are in
+ * the journal as sent, and the next run counts them as possibly billed.
+ */
+function onInterrupt(stopProgress: () => void, dryRun: boolean): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const handler = () => {
+    if (dryRun) {
+      stopProgress();
+      note('\nrouter: interrupted; a dry run calls nothing and wrote nothing');
+      process.exit(130);
+    }
+    if (!controller.signal.aborted) {
+      // The spinner would draw over the line; the summary line follows once the calls finish.
+      stopProgress();
+      note('\nrouter: stopping: no new calls; waiting for the calls in flight (Ctrl-C again to quit at once)');
+      controller.abort();
+      return;
+    }
+    stopProgress();
+    note('router: quit at once; calls that were in flight are in the journal as sent and are counted as possibly billed when you run the same command again');
+    process.exit(130);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
 export async function label(queries: string, flags: LabelFlags): Promise<void> {
   const options: LabelOptions = {
     queries,
@@ -98,11 +134,13 @@ export async function label(queries: string, flags: LabelFlags): Promise<void> {
   };
   const tty = interactive();
   const progress = await startProgress(tty && !flags.dryRun);
+  const interrupt = onInterrupt(() => progress.stop(), options.dryRun);
   let result;
   try {
     result = await labelQueries(options, {
       env: process.env,
       warn,
+      signal: interrupt.signal,
       ...(flags.yes
         ? {}
         : {
@@ -121,7 +159,13 @@ export async function label(queries: string, flags: LabelFlags): Promise<void> {
       onProgress: (p) => progress.update(p),
     });
   } finally {
+    interrupt.dispose();
     progress.stop();
+  }
+  if (result.kind === 'interrupted') {
+    note(`router: interrupted: ${count(result.done)} of ${count(result.rows)} rows are done and kept in ${displayPath(result.journal)} (${usd(result.spentUsd)} spent); run the same command again to continue, without paying again for what is done`);
+    // 130 is what a shell reports for a run stopped by Ctrl-C; everything is written and closed.
+    process.exit(130);
   }
   if (result.kind === 'dry-run') {
     if (flags.json) printJson({ dryRun: true, ...result.estimate, scheduledRows: result.rows, alreadyDone: result.alreadyDone, journal: result.journal });
