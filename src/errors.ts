@@ -37,7 +37,7 @@ export class GateFailure extends Error {
 
 const FS_PROBLEMS: Record<string, string> = {
   ENOENT: 'no such file or folder',
-  ENOTDIR: 'a part of this path is a file, not a folder',
+  ENOTDIR: 'a part of the path is a file, not a folder',
   EISDIR: 'is a folder, expected a file',
   EACCES: 'permission denied',
   EPERM: 'permission denied',
@@ -48,12 +48,21 @@ const FS_PROBLEMS: Record<string, string> = {
   EFBIG: 'the file is too large for the file system',
   EMFILE: 'too many open files',
   ELOOP: 'too many symbolic links (a loop?)',
+  EIO: 'input/output error',
 };
 
 /**
  * A failed file-system call on a path the user gave (an output, the artifacts folder) is theirs to
  * fix: one line naming the path and the cause, exit 2. Other errors pass through unchanged.
  */
+/** The UserError for a file-system error, naming the path the error carries; undefined for anything else. */
+export function fsUserError(err: unknown): UserError | undefined {
+  if (err instanceof UserError || !(err instanceof Error)) return undefined;
+  const { code, path } = err as NodeJS.ErrnoException;
+  const problem = typeof code === 'string' ? FS_PROBLEMS[code] : undefined;
+  return problem !== undefined ? new UserError(problem, path ? { file: path } : {}) : undefined;
+}
+
 export function fileSystemError(err: unknown, path: string, verb: 'read' | 'write' = 'write'): unknown {
   if (err instanceof UserError) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;

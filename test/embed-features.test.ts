@@ -65,7 +65,7 @@ test('a cache that cannot be written (a file where its folder should be) is one 
   appendFileSync(join(dir, 'emb'), 'not a folder');
   await assert.rejects(embedCached(source(), ['x'], new EmbeddingCache(join(dir, 'emb'), 'k')), (err: unknown) => {
     assert.ok(err instanceof UserError);
-    assert.match(err.describe(), /emb: embedding cache: cannot read: a part of this path is a file, not a folder \(ENOTDIR\); fix it or run with --no-cache$/);
+    assert.match(err.describe(), /emb: embedding cache: cannot read: a part of the path is a file, not a folder \(ENOTDIR\); fix it or run with --no-cache$/);
     return true;
   });
 });

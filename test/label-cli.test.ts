@@ -140,6 +140,7 @@ test('labels a CSV with OpenAI and Anthropic models, then train and eval read th
     assert.equal(again.code, 0, again.stderr);
     assert.equal(server.requests.length, before);
     assert.equal(existsSync(join(dir, 'artifacts', 'datasets', 'q', 'v2.jsonl')), false);
+    assert.match(again.stdout, /datasets\/q\/v1\.jsonl .*; the same rows as this version, so no new version was written/);
   });
 });
 

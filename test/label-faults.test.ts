@@ -326,25 +326,25 @@ test('every name and path is checked before the first call; file-system refusals
     const cases: [Partial<LabelOptions>, string][] = [
       [{ name: '../../escaped' }, 'invalid artifact name "../../escaped": use letters, digits, ".", "_" and "-", starting with a letter or digit'],
       [{ name: '' }, 'invalid artifact name "": use letters, digits, ".", "_" and "-", starting with a letter or digit'],
-      [{ name: 'n'.repeat(233) }, '--name: at most 232 characters, got 233'],
+      [{ name: 'n'.repeat(201) }, `invalid artifact name "${'n'.repeat(20)}…": at most 200 characters`],
       [{ temperature: 1.5 }, '--temperature: at most 1 for an Anthropic model, got 1.5'],
-      [{ queries: at('q.csv/x.csv') }, `${at('q.csv/x.csv')}: a part of the path is a file, not a folder`],
+      [{ queries: at('q.csv/x.csv') }, `${at('q.csv/x.csv')}: cannot read: a part of the path is a file, not a folder (ENOTDIR)`],
       [{ queries: at('folder.csv') }, `${at('folder.csv')}: is a folder, expected a file`],
-      [{ queries: at(`${long}.csv`) }, `${at(`${long}.csv`)}: the name is too long`],
+      [{ queries: at(`${long}.csv`) }, `${at(`${long}.csv`)}: cannot read: the name is too long (ENAMETOOLONG)`],
       [{ config: at('folder.json') }, `${at('folder.json')}: is a folder, expected a file`],
-      [{ config: at('q.csv/c.json') }, `${at('q.csv/c.json')}: a part of the path is a file, not a folder`],
+      [{ config: at('q.csv/c.json') }, `${at('q.csv/c.json')}: cannot read: a part of the path is a file, not a folder (ENOTDIR)`],
       [{ template: at('folder.json') }, `${at('folder.json')}: is a folder, expected a file`],
-      [{ template: at(long) }, `${at(long)}: the name is too long`],
+      [{ template: at(long) }, `${at(long)}: cannot read: the name is too long (ENAMETOOLONG)`],
       [{ prices: at('folder.json') }, `${at('folder.json')}: is a folder, expected a file`],
-      [{ prices: at('q.csv/p.json') }, `${at('q.csv/p.json')}: a part of the path is a file, not a folder`],
+      [{ prices: at('q.csv/p.json') }, `${at('q.csv/p.json')}: cannot read: a part of the path is a file, not a folder (ENOTDIR)`],
       [{ cache: at('q.csv') }, `${at('q.csv')}: --cache: is a file, expected a folder`],
-      [{ cache: at('q.csv/cache') }, `${at('q.csv/cache')}: --cache: a part of the path is a file, not a folder`],
-      [{ cache: at(`c/${long}`) }, `${at(`c/${long}`)}: --cache: the name is too long`],
-      [{ artifacts: at('q.csv') }, `${at('q.csv/label-runs')}: --artifacts: a part of the path is a file, not a folder`],
+      [{ cache: at('q.csv/cache') }, `${at('q.csv/cache')}: --cache: ${at('q.csv')} is a file, so nothing can be created under it`],
+      [{ cache: at(`c/${long}`) }, `${at(`c/${long}`)}: --cache: the name is too long (a file name has at most 255 bytes, a path 4095)`],
+      [{ artifacts: at('q.csv') }, `${at('q.csv/label-runs')}: --artifacts: ${at('q.csv')} is a file, so nothing can be created under it`],
     ];
-    for (const [extra, line] of cases) {
-      assert.equal(await userError(labelQueries(options(dir, extra), hooks(server))), line, JSON.stringify(extra));
-    }
+    const got = [];
+    for (const [extra] of cases) got.push(await userError(labelQueries(options(dir, extra), hooks(server))));
+    assert.deepEqual(got, cases.map(([, line]) => line));
     assert.equal(server.requests.length, 0, 'nothing was spent');
     assert.deepEqual(filesUnder(dir), ['prices.json', 'q.csv'], 'nothing was written');
   });

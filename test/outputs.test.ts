@@ -127,7 +127,7 @@ test('WriteSet: commit renames every staged file; abort removes the temps and th
   set.claim(claimed);
   set.stage(join(dir, 'a.md'), 'a');
   writeFileSync(join(dir, 'plain'), '');
-  assert.throws(() => set.stage(join(dir, 'plain', 'b.md'), 'b'), (e: Error) => /plain\/b\.md: cannot write: a part of this path is a file, not a folder \(ENOTDIR\)$/.test((e as any).describe()));
+  assert.throws(() => set.stage(join(dir, 'plain', 'b.md'), 'b'), (e: Error) => /plain\/b\.md: cannot write: a part of the path is a file, not a folder \(ENOTDIR\)$/.test((e as any).describe()));
   set.abort();
   assert.deepEqual(readdirSync(dir), ['plain']);
   rmSync(join(dir, 'plain'));

@@ -238,7 +238,7 @@ const WRITES_ARTIFACTS = new Set(['label', 'train', 'eval', 'estimate']);
 async function checkCommon(command: Command): Promise<void> {
   const opts = command.opts<{ artifacts?: string; name?: string; cacheDir?: string; cache?: string | boolean }>();
   // Imported here, as the store below: `router --help` loads neither, nor zod behind them.
-  const { checkArtifactsRoot, checkFolder } = await import('./paths.js');
+  const { checkArtifactsRoot, checkFolder } = await import('../user-paths.js');
   if (opts.artifacts !== undefined) checkArtifactsRoot(opts.artifacts, WRITES_ARTIFACTS.has(command.name()) ? 'write' : 'read');
   if (opts.cacheDir !== undefined) checkFolder(opts.cacheDir, '--cache-dir', 'shape');
   if (typeof opts.cache === 'string') checkFolder(opts.cache, '--cache', 'shape');

@@ -20,7 +20,8 @@ import { estimateRun, rowCostEstimate, type AssumedOutput, type RunEstimate } fr
 import { JournalWriter, readJournal, type JournalHeader, type JournalState } from './journal.js';
 import type { AppendIo } from '../providers/append-log.js';
 import { lockRun } from './run-lock.js';
-import { checkFolder, fsUserError } from './user-paths.js';
+import { fsUserError } from '../errors.js';
+import { checkFolder } from '../user-paths.js';
 import { readQueries, type QueryFile, type QueryRow } from '../data/read-queries.js';
 import { checkReference, type MatchKind } from './reference.js';
 import type { LabelPlan, Mode, RowResult } from './row.js';
@@ -125,7 +126,7 @@ export interface LabelSummary {
 
 export type LabelResult =
   | { kind: 'dry-run'; estimate: RunEstimate; rows: number; alreadyDone: number; journal: string }
-  | { kind: 'written'; path: string; envelope: Envelope<BuiltDataset['body']>; summary: LabelSummary }
+  | { kind: 'written'; path: string; reused: boolean; envelope: Envelope<BuiltDataset['body']>; summary: LabelSummary }
   | { kind: 'interrupted'; done: number; rows: number; journal: string; spentUsd: number };
 
 interface Prepared {
@@ -177,16 +178,13 @@ export function runIdOf(plan: LabelPlan, input: Hash, tHash: Hash | null, refere
   return sha256(canonicalJson(identity)).slice(7, 23);
 }
 
-/** The journal's file name, NAME-RUNID.jsonl, must fit the 255 bytes file systems allow. */
-const MAX_NAME = 255 - '-0123456789abcdef.jsonl'.length;
-
 function prepare(opts: LabelOptions, hooks: LabelHooks): Prepared {
+  // checkName's length limit also keeps the journal's file name, NAME-RUNID.jsonl, within 255 bytes.
   checkName(opts.name);
-  if (opts.name.length > MAX_NAME) throw new UserError(`--name: at most ${MAX_NAME} characters, got ${opts.name.length}`);
   const runsFolder = join(opts.artifacts, 'label-runs');
   if (!opts.dryRun) {
-    checkFolder(runsFolder, '--artifacts');
-    if (opts.cache !== false) checkFolder(opts.cache, '--cache');
+    checkFolder(runsFolder, '--artifacts', 'write');
+    if (opts.cache !== false) checkFolder(opts.cache, '--cache', 'write');
   }
   const config = opts.config ? readLabelConfig(opts.config) : undefined;
   const ids = modelIds(opts, config);
@@ -498,6 +496,7 @@ async function labelPrepared(opts: LabelOptions, hooks: LabelHooks, p: Prepared,
   return {
     kind: 'written',
     path: written.path,
+    reused: written.reused === true,
     envelope: written.envelope,
     summary: {
       rows: p.scheduled.length,

@@ -30,8 +30,11 @@ export function renderLabelEstimate(e: RunEstimate, info: { rows: number; alread
   return lines.join('\n');
 }
 
-export function renderLabelSummary(s: LabelSummary, path: string, hash: string, weak: string, strong: string): string {
-  const lines = [`Labelled ${count(s.labelled)} of ${count(s.rows)} queries: ${displayPath(path)} (${hash.slice(0, 19)}…)`];
+export function renderLabelSummary(s: LabelSummary, path: string, hash: string, weak: string, strong: string, reused = false): string {
+  const lines = [
+    `Labelled ${count(s.labelled)} of ${count(s.rows)} queries: ${displayPath(path)} (${hash.slice(0, 19)}…)` +
+      (reused ? '; the same rows as this version, so no new version was written' : ''),
+  ];
   lines.push(
     renderTable(
       ['call', 'model', 'calls made', 'from cache', 'input tokens', 'output tokens', 'spent', 'errors'],

@@ -11,7 +11,7 @@ import { readTextFile, type Encoding } from '../../text-file.js';
 import type { EstimateAnswers } from '../../ui/prompt-estimate.js';
 import { renderEstimate, renderEstimateMarkdown } from '../../ui/render-estimate.js';
 import { note, out, printJson, readNote, warn } from '../output.js';
-import { checkOutputs } from '../paths.js';
+import { checkOutputs } from '../../user-paths.js';
 
 interface EstimateFlags extends EstimateAnswers {
   router?: string;

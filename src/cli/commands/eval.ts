@@ -16,7 +16,7 @@ import { readOptions, type InputFlags } from '../input-options.js';
 import { loadRouter, type LoadOptions } from '../../routers/load.js';
 import { loadDeployment } from '../../routers/open.js';
 import { note, out, printJson, readNote, versionOf, warn } from '../output.js';
-import { checkOutputs, type OutputRequest } from '../paths.js';
+import { checkOutputs, type OutputRequest } from '../../user-paths.js';
 
 interface EvalFlags extends InputFlags {
   router?: string[];

@@ -175,5 +175,5 @@ export async function label(queries: string, flags: LabelFlags): Promise<void> {
   const { envelope, summary } = result;
   const pair = envelope.body.defaultPair!;
   if (flags.json) printJson({ path: result.path, kind: envelope.kind, name: envelope.name, version: envelope.version, contentHash: envelope.contentHash, lineage: envelope.lineage, body: envelope.body, summary });
-  else out(renderLabelSummary(summary, result.path, envelope.contentHash, pair.weak, pair.strong));
+  else out(renderLabelSummary(summary, result.path, envelope.contentHash, pair.weak, pair.strong, result.reused));
 }

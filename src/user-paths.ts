@@ -1,7 +1,7 @@
 import { accessSync, closeSync, constants, existsSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { ARTIFACT_KINDS, type ArtifactKind } from '../artifacts/envelope.js';
-import { UserError } from '../errors.js';
+import { ARTIFACT_KINDS, type ArtifactKind } from './artifacts/envelope.js';
+import { UserError } from './errors.js';
 
 // Every path a command will write is checked when the command starts, before any data is read,
 // any router trained or any call paid for: an output never lands on one of the command's inputs
