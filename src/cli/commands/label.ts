@@ -1,3 +1,4 @@
+import { onInterrupt } from '../signals.js';
 import { basename, extname } from 'node:path';
 import { UserError } from '../../errors.js';
 import type { Encoding } from '../../text-file.js';
@@ -64,38 +65,30 @@ function spendLine(e: RunEstimate): string {
 }
 
 /**
- * The first Ctrl-C (or SIGTERM) aborts the signal: the run stops starting calls, lets those in
- * flight finish and closes the journal. A second one exits at once; the calls it cuts off are in
- * the journal as sent, and the next run counts them as possibly billed.
+ * The first Ctrl-C aborts the signal: the run stops starting calls, lets those in flight finish
+ * and closes the journal. A second one exits at once; the calls it cuts off are in the journal as
+ * sent, and the next run counts them as possibly billed. SIGTERM is left alone (see signals.ts): it
+ * ends the process at once, with the same journal guarantees as a second Ctrl-C, and the run lock
+ * of a dead process is taken over by the next run.
  */
-function onInterrupt(stopProgress: () => void, dryRun: boolean): { signal: AbortSignal; dispose(): void } {
+function stopOnCtrlC(stopProgress: () => void, dryRun: boolean): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
-  const handler = () => {
+  const dispose = onInterrupt((times) => {
+    stopProgress();
     if (dryRun) {
-      stopProgress();
       note('\nrouter: interrupted; a dry run calls nothing and wrote nothing');
       process.exit(130);
     }
-    if (!controller.signal.aborted) {
+    if (times === 1) {
       // The spinner would draw over the line; the summary line follows once the calls finish.
-      stopProgress();
       note('\nrouter: stopping: no new calls; waiting for the calls in flight (Ctrl-C again to quit at once)');
       controller.abort();
       return;
     }
-    stopProgress();
     note('router: quit at once; calls that were in flight are in the journal as sent and are counted as possibly billed when you run the same command again');
     process.exit(130);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return {
-    signal: controller.signal,
-    dispose() {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
-  };
+  });
+  return { signal: controller.signal, dispose };
 }
 
 export async function label(queries: string, flags: LabelFlags): Promise<void> {
@@ -134,7 +127,7 @@ export async function label(queries: string, flags: LabelFlags): Promise<void> {
   };
   const tty = interactive();
   const progress = await startProgress(tty && !flags.dryRun);
-  const interrupt = onInterrupt(() => progress.stop(), options.dryRun);
+  const interrupt = stopOnCtrlC(() => progress.stop(), options.dryRun);
   let result;
   try {
     result = await labelQueries(options, {
