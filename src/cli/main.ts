@@ -1,6 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { GateFailure, UserError } from '../errors.js';
 import { stopSpinners } from '../ui/spinner.js';
+import type { Progress } from '../ui/progress.js';
+import type { Rendered } from './rendered.js';
 import { toolVersion } from '../version.js';
 import { addInputOptions, encodingOption } from './input-options.js';
 import { checkArtifactsRoot, checkFolder } from './paths.js';
@@ -23,8 +25,54 @@ function common(cmd: Command): Command {
     .option('--debug', 'show stack traces for errors');
 }
 
-export function buildProgram(): Command {
+/** Where main writes, and what it reads of its surroundings: the process's by default, a test's in-process. */
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: NodeJS.ProcessEnv;
+  /** Whether a person at a terminal can be asked for missing input (estimate's questions). */
+  interactive: boolean;
+}
+
+/** Prompts only for a person at a terminal: never in a pipe, a test or CI. */
+function canPrompt(env: NodeJS.ProcessEnv): boolean {
+  const ci = env.CI;
+  const inCi = ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
+  return process.stdin.isTTY === true && process.stderr.isTTY === true && !inCi;
+}
+
+export function processIo(): Io {
+  return {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    env: process.env,
+    interactive: canPrompt(process.env),
+  };
+}
+
+/** Prints a command's output: its stderr lines around its stdout, each ending in a newline. */
+export function emit(r: Rendered, io: Io): void {
+  const line = (t: string) => (t.endsWith('\n') ? t : t + '\n');
+  for (const t of r.before) io.stderr(line(t));
+  io.stdout(line(r.stdout));
+  for (const t of r.after) io.stderr(line(t));
+}
+
+/** Runs `work` with a spinner's progress on stderr (when it is a terminal), ended however `work` ends. */
+async function withSpinner<T>(work: (progress: Progress) => Promise<T>): Promise<T> {
+  const { openSpinner } = await import('../ui/spinner.js');
+  const { spinnerProgress } = await import('../ui/progress.js');
+  const spinner = await openSpinner();
+  try {
+    return await work(spinnerProgress(spinner));
+  } finally {
+    spinner.stop();
+  }
+}
+
+export function buildProgram(io: Io = processIo()): Command {
   const program = new Command('router')
+    .configureOutput({ writeOut: (t) => io.stdout(t), writeErr: (t) => io.stderr(t) })
     .description('Train, evaluate and cost-model LLM routers: send each query to the cheapest model that answers it well.')
     .version(toolVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
@@ -227,7 +275,12 @@ CI gates (exit 1 when a check fails), one example each:
         'router route --router demo --threshold 0.7 --json "Why did the webhook return 502?"',
         'router route --router demo --file queries.csv --monitoring 0.05 --json',
       ])),
-  ).action(async (queries: string[], opts) => (await import('./commands/route.js')).route(queries, opts));
+  ).action(async (queries: string[], opts) => {
+    const { runRoute, renderRoute } = await import('./commands/route.js');
+    const { json, debug: _debug, ...options } = opts;
+    const result = await withSpinner((progress) => runRoute({ queries, ...options }, { progress, env: io.env }));
+    emit(renderRoute(result, { json }), io);
+  });
 
   return program;
 }
@@ -236,12 +289,12 @@ CI gates (exit 1 when a check fails), one example each:
 const WRITES_ARTIFACTS = new Set(['label', 'train', 'eval', 'estimate']);
 
 /** Checks every command shares, before its action runs: the artifacts folder and an artifact name. */
-async function checkCommon(command: Command): Promise<void> {
+async function checkCommon(command: Command, env: NodeJS.ProcessEnv): Promise<void> {
   const opts = command.opts<{ artifacts?: string; name?: string; cacheDir?: string; cache?: string | boolean }>();
   if (opts.artifacts !== undefined) checkArtifactsRoot(opts.artifacts, WRITES_ARTIFACTS.has(command.name()) ? 'write' : 'read');
   if (opts.cacheDir !== undefined) checkFolder(opts.cacheDir, '--cache-dir', 'shape');
   if (typeof opts.cache === 'string') checkFolder(opts.cache, '--cache', 'shape');
-  const envCache = process.env.ROUTER_CACHE_DIR?.trim();
+  const envCache = env.ROUTER_CACHE_DIR?.trim();
   if (opts.cacheDir === undefined && opts.cache === true && envCache) checkFolder(envCache, 'ROUTER_CACHE_DIR', 'shape');
   // Imported here: the store pulls in zod, which `router --help` does not need.
   if (opts.name !== undefined) (await import('../artifacts/store.js')).checkName(opts.name);
@@ -265,11 +318,15 @@ function dropWritesToClosedOutput(): void {
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
-  dropWritesToClosedOutput();
+export async function main(argv: string[], io?: Io): Promise<number> {
+  if (io === undefined) {
+    dropWritesToClosedOutput();
+    io = processIo();
+  }
   const debug = argv.includes('--debug');
-  const program = buildProgram();
-  program.hook('preAction', async (_program, command) => checkCommon(command));
+  const program = buildProgram(io);
+  const env = io.env;
+  program.hook('preAction', async (_program, command) => checkCommon(command, env));
   program.exitOverride();
   program.commands.forEach((c) => c.exitOverride());
   let failed = false;
@@ -289,17 +346,17 @@ export async function main(argv: string[]): Promise<number> {
     return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   if (err instanceof UserError) {
-    process.stderr.write(`router: ${err.describe()}\n`);
-    if (debug) process.stderr.write(`${err.stack}\n`);
+    io.stderr(`router: ${err.describe()}\n`);
+    if (debug) io.stderr(`${err.stack}\n`);
     return EXIT.usage;
   }
   if (err instanceof GateFailure) {
-    process.stderr.write(`router: gate failed: ${err.message}\n`);
+    io.stderr(`router: gate failed: ${err.message}\n`);
     return EXIT.gate;
   }
   const e = err instanceof Error ? err : new Error(String(err));
-  process.stderr.write(`router: internal error: ${e.message}\n`);
-  process.stderr.write(debug ? `${e.stack}\n` : 'This is a bug; run again with --debug for the stack trace and report it.\n');
+  io.stderr(`router: internal error: ${e.message}\n`);
+  io.stderr(debug ? `${e.stack}\n` : 'This is a bug; run again with --debug for the stack trace and report it.\n');
   return EXIT.bug;
 }
 
