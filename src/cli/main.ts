@@ -165,7 +165,12 @@ export function buildProgram(io: Io = processIo()): Command {
           'router train battles.csv --format battles --router mf --weak mixtral --strong gpt-4',
         ])),
     ),
-  ).action(async (data: string, opts) => (await import('./commands/train.js')).train(data, opts));
+  ).action(async (data: string, opts) => {
+    const { runTrain, renderTrain } = await import('./commands/train.js');
+    const { json, debug: _debug, ...options } = opts;
+    const result = await withSpinner((progress) => runTrain({ data, ...options }, { progress, env: io.env }));
+    emit(renderTrain(result, { json }), io);
+  });
 
   addInputOptions(
     common(
@@ -206,7 +211,14 @@ CI gates (exit 1 when a check fails), one example each:
   a gap with sampling noise:    router eval test.jsonl --router demo --target-share 0.3 --max-quality-gap 0.05 --gate-on bound
 `),
     ),
-  ).action(async (data: string, opts) => (await import('./commands/eval.js')).evalCommand(data, opts));
+  ).action(async (data: string, opts) => {
+    const { runEval, renderEval } = await import('./commands/eval.js');
+    const { json, debug: _debug, ...options } = opts;
+    const notice = (text: string) => io.stderr(`warning: ${text}\n`);
+    const result = await withSpinner((progress) => runEval({ data, ...options }, { progress, env: io.env, notice }));
+    emit(renderEval(result, { json }), io);
+    if (result.gateFailure !== undefined) throw new GateFailure(result.gateFailure);
+  });
 
   common(
     program

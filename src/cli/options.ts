@@ -64,3 +64,4 @@ export const inputShape = {
   winnerCol: nameSchema.default('winner'),
   encoding: encodingSchema.default('utf8'),
 };
+export const foldsSchema = z.number({ message: 'expected a whole number >= 2' }).int('expected a whole number >= 2').min(2, 'expected a whole number >= 2');

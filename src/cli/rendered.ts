@@ -16,6 +16,11 @@ export interface RunDeps {
   progress?: Progress;
   /** Environment of provider keys and cache defaults (default: process.env). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * A warning that matters while the work runs (eval's "the bootstrap will take roughly N s"):
+   * main prints it at once; without this it is kept in the result's warnings.
+   */
+  notice?: (text: string) => void;
 }
 
 export const NO_PROGRESS: Progress = { stage() {}, embed() {} };
