@@ -70,6 +70,44 @@ async function withSpinner<T>(work: (progress: Progress) => Promise<T>): Promise
   }
 }
 
+function isPromptExit(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'ExitPromptError' || err.name === 'AbortPromptError');
+}
+
+/**
+ * `router estimate`: in a terminal, each missing input is asked for (stdin, drawn on stderr) and
+ * the estimate runs again; then the command line that gives it without questions is printed.
+ */
+async function estimateCommand(opts: Record<string, unknown>, io: Io): Promise<void> {
+  const { runEstimate, renderEstimate, reproduceCommand } = await import('./commands/estimate.js');
+  const { MissingInput } = await import('../cost/estimate.js');
+  const { json, debug: _debug, ...given } = opts as { json?: boolean; debug?: boolean } & import('./commands/estimate.js').EstimateOptions;
+  const options = { ...given };
+  const measured = new Map();
+  let asked = false;
+  for (let round = 0; ; round++) {
+    try {
+      const result = await runEstimate(options, { env: io.env, measured });
+      const rendered = renderEstimate(result, { json });
+      if (asked) rendered.before.unshift(`To get this estimate again without questions:\n  ${reproduceCommand({ ...options, json })}\n`);
+      emit(rendered, io);
+      return;
+    } catch (err) {
+      // Each answer fills one missing input; the bound only guards against a question that cannot be answered.
+      if (!(err instanceof MissingInput) || !io.interactive || round > 12) throw err;
+      const { askFor } = await import('../ui/prompt-estimate.js');
+      const { loadCatalog } = await import('../cost/catalog.js');
+      try {
+        Object.assign(options, await askFor(err.need, { catalog: loadCatalog(options.prices), artifacts: options.artifacts ?? 'artifacts', io: { input: process.stdin, output: process.stderr } }));
+      } catch (e) {
+        if (isPromptExit(e)) throw new UserError('cancelled');
+        throw e;
+      }
+      asked = true;
+    }
+  }
+}
+
 export function buildProgram(io: Io = processIo()): Command {
   const program = new Command('router')
     .configureOutput({ writeOut: (t) => io.stdout(t), writeErr: (t) => io.stderr(t) })
@@ -265,7 +303,7 @@ CI gates (exit 1 when a check fails), one example each:
         'router estimate --deployment support --volume 50k/day --overhead 0.00002 --fixed-monthly 400 -o estimate.md',
         'router estimate    (in a terminal: asks for what is missing, then prints the command line)',
       ])),
-  ).action(async (opts) => (await import('./commands/estimate.js')).estimate(opts));
+  ).action(async (opts) => estimateCommand(opts, io));
 
   common(
     program
