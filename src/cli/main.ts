@@ -3,6 +3,10 @@ import { GateFailure, UserError } from '../errors.js';
 import { stopSpinners } from '../ui/spinner.js';
 import type { Progress } from '../ui/progress.js';
 import type { Rendered } from './rendered.js';
+import type { TrainOptions } from './commands/train.js';
+import type { EvalOptions } from './commands/eval.js';
+import type { EstimateOptions } from './commands/estimate.js';
+import type { RouteOptions } from './commands/route.js';
 import { toolVersion } from '../version.js';
 import { addInputOptions, encodingOption } from './input-options.js';
 import { checkArtifactsRoot, checkFolder } from './paths.js';
@@ -78,10 +82,9 @@ function isPromptExit(err: unknown): boolean {
  * `router estimate`: in a terminal, each missing input is asked for (stdin, drawn on stderr) and
  * the estimate runs again; then the command line that gives it without questions is printed.
  */
-async function estimateCommand(opts: Record<string, unknown>, io: Io): Promise<void> {
+async function estimateCommand(given: EstimateOptions, { json }: View, io: Io): Promise<void> {
   const { runEstimate, renderEstimate, reproduceCommand } = await import('./commands/estimate.js');
   const { MissingInput } = await import('../cost/estimate.js');
-  const { json, debug: _debug, ...given } = opts as { json?: boolean; debug?: boolean } & import('./commands/estimate.js').EstimateOptions;
   const options = { ...given };
   const measured = new Map();
   let asked = false;
@@ -108,7 +111,48 @@ async function estimateCommand(opts: Record<string, unknown>, io: Io): Promise<v
   }
 }
 
-export function buildProgram(io: Io = processIo()): Command {
+/** How the CLI shows a result: a table, or JSON with --json. */
+export interface View {
+  json?: boolean;
+}
+
+/**
+ * What each command's action does with the options parsed from argv. The CLI's runs, renders and
+ * prints; a test of the argv -> options mapping passes handlers that only record them.
+ */
+export interface Commands {
+  train(options: TrainOptions, view: View): Promise<void>;
+  eval(options: EvalOptions, view: View): Promise<void>;
+  estimate(options: EstimateOptions, view: View): Promise<void>;
+  route(options: RouteOptions, view: View): Promise<void>;
+}
+
+/** The CLI's commands: run with the spinner's progress, print what render gives, a failed gate exits 1. */
+export function cliCommands(io: Io): Commands {
+  return {
+    async train(options, view) {
+      const { runTrain, renderTrain } = await import('./commands/train.js');
+      const result = await withSpinner((progress) => runTrain(options, { progress, env: io.env }));
+      emit(renderTrain(result, view), io);
+    },
+    async eval(options, view) {
+      const { runEval, renderEval } = await import('./commands/eval.js');
+      // Shown at once: it says how long the work about to start takes.
+      const notice = (text: string) => io.stderr(`warning: ${text}\n`);
+      const result = await withSpinner((progress) => runEval(options, { progress, env: io.env, notice }));
+      emit(renderEval(result, view), io);
+      if (result.gateFailure !== undefined) throw new GateFailure(result.gateFailure);
+    },
+    estimate: (options, view) => estimateCommand(options, view, io),
+    async route(options, view) {
+      const { runRoute, renderRoute } = await import('./commands/route.js');
+      const result = await withSpinner((progress) => runRoute(options, { progress, env: io.env }));
+      emit(renderRoute(result, view), io);
+    },
+  };
+}
+
+export function buildProgram(io: Io = processIo(), commands: Commands = cliCommands(io)): Command {
   const program = new Command('router')
     .configureOutput({ writeOut: (t) => io.stdout(t), writeErr: (t) => io.stderr(t) })
     .description('Train, evaluate and cost-model LLM routers: send each query to the cheapest model that answers it well.')
@@ -204,10 +248,8 @@ export function buildProgram(io: Io = processIo()): Command {
         ])),
     ),
   ).action(async (data: string, opts) => {
-    const { runTrain, renderTrain } = await import('./commands/train.js');
     const { json, debug: _debug, ...options } = opts;
-    const result = await withSpinner((progress) => runTrain({ data, ...options }, { progress, env: io.env }));
-    emit(renderTrain(result, { json }), io);
+    await commands.train({ data, ...options }, { json });
   });
 
   addInputOptions(
@@ -250,12 +292,8 @@ CI gates (exit 1 when a check fails), one example each:
 `),
     ),
   ).action(async (data: string, opts) => {
-    const { runEval, renderEval } = await import('./commands/eval.js');
     const { json, debug: _debug, ...options } = opts;
-    const notice = (text: string) => io.stderr(`warning: ${text}\n`);
-    const result = await withSpinner((progress) => runEval({ data, ...options }, { progress, env: io.env, notice }));
-    emit(renderEval(result, { json }), io);
-    if (result.gateFailure !== undefined) throw new GateFailure(result.gateFailure);
+    await commands.eval({ data, ...options }, { json });
   });
 
   common(
@@ -303,7 +341,10 @@ CI gates (exit 1 when a check fails), one example each:
         'router estimate --deployment support --volume 50k/day --overhead 0.00002 --fixed-monthly 400 -o estimate.md',
         'router estimate    (in a terminal: asks for what is missing, then prints the command line)',
       ])),
-  ).action(async (opts) => estimateCommand(opts, io));
+  ).action(async (opts) => {
+    const { json, debug: _debug, ...options } = opts;
+    await commands.estimate(options, { json });
+  });
 
   common(
     program
@@ -326,10 +367,8 @@ CI gates (exit 1 when a check fails), one example each:
         'router route --router demo --file queries.csv --monitoring 0.05 --json',
       ])),
   ).action(async (queries: string[], opts) => {
-    const { runRoute, renderRoute } = await import('./commands/route.js');
     const { json, debug: _debug, ...options } = opts;
-    const result = await withSpinner((progress) => runRoute({ queries, ...options }, { progress, env: io.env }));
-    emit(renderRoute(result, { json }), io);
+    await commands.route({ queries, ...options }, { json });
   });
 
   return program;
