@@ -38,7 +38,7 @@ export const nonNegativeSchema = z.number({ message: 'expected a number >= 0' })
 export const integerSchema = z.number({ message: 'expected an integer' }).int('expected an integer');
 export const nonNegativeIntegerSchema = z.number({ message: 'expected an integer >= 0' }).int('expected an integer >= 0').min(0, 'expected an integer >= 0');
 export const positiveIntegerSchema = z.number({ message: 'expected a whole number >= 1' }).int('expected a whole number >= 1').min(1, 'expected a whole number >= 1');
-export const positiveOrAutoSchema = z.union([positiveSchema, z.literal('auto')], { message: 'expected a positive number or "auto"' });
+export const positiveOrAutoSchema = z.custom<number | 'auto'>((v) => v === 'auto' || (typeof v === 'number' && Number.isFinite(v) && v > 0), { message: 'expected a positive number or "auto"' });
 export const nameSchema = z.string({ message: 'expected a text' });
 export const encodingSchema = z.enum(ENCODINGS, { message: `expected one of ${ENCODINGS.join(', ')}` });
 export const namesSchema = z.array(z.string(), { message: 'expected a list of column names' });

@@ -15,9 +15,13 @@ import { MAX_VOLUME } from '../parse.js';
 import { encodingSchema, flagOf, nameSchema, nonNegativeSchema, positiveSchema, shareSchema, validateOptions } from '../options.js';
 import { jsonText, readLines, warningLine, type ReadRef, type Rendered, type RunDeps } from '../rendered.js';
 
+const VOLUME_SHAPE = 'expected { count, per: "day" | "month" }, e.g. { count: 50000, per: "day" }';
 const volumeSchema = z.strictObject(
-  { count: z.number().min(0, 'expected a count >= 0').max(MAX_VOLUME, 'too large: at most 10^15 queries per day or month'), per: z.enum(['day', 'month']) },
-  { message: 'expected { count, per: "day" | "month" }, e.g. { count: 50000, per: "day" }' },
+  {
+    count: z.number({ message: VOLUME_SHAPE }).min(0, 'expected a count >= 0').max(MAX_VOLUME, 'too large: at most 10^15 queries per day or month'),
+    per: z.enum(['day', 'month'], { message: VOLUME_SHAPE }),
+  },
+  { message: VOLUME_SHAPE },
 );
 
 export const estimateOptionsSchema = z.strictObject({

@@ -25,7 +25,7 @@ export const trainOptionsSchema = z.strictObject({
   weak: nameSchema.optional(),
   strong: nameSchema.optional(),
   /** Share of queries held out, or false to train on every row. */
-  holdout: z.union([openShareSchema, z.literal(false)], { message: 'expected a share strictly between 0 and 1, or false' }).default(0.2),
+  holdout: z.custom<number | false>((v) => v === false || (typeof v === 'number' && v > 0 && v < 1), { message: 'expected a share strictly between 0 and 1, or false' }).default(0.2),
   seed: integerSchema.default(1),
   validation: openShareSchema.default(0.2),
   folds: foldsSchema.optional(),
