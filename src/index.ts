@@ -21,6 +21,17 @@ export type { DeploymentBody } from './eval/deployment.js';
 export { estimate, type EstimateRequest, type EstimateOutcome, type EstimateBody, type Volume } from './cost/estimate.js';
 export { loadCatalog, type Catalog, type PriceEntry } from './cost/catalog.js';
 
+// The CLI's commands as functions: `run*` does a command's work (reads, computes, writes its
+// artifacts and files) and returns what it did, printing nothing; `render*` gives the text the CLI
+// prints for a result. Options are validated once, and bad ones are UserErrors naming the flag.
+export { runTrain, renderTrain, trainOptionsSchema, type TrainOptions, type TrainResult } from './cli/commands/train.js';
+export { runEval, renderEval, evalOptionsSchema, type EvalOptions, type EvalResult } from './cli/commands/eval.js';
+export { runEstimate, renderEstimate, estimateOptionsSchema, type EstimateOptions, type EstimateResult, type EstimateDeps } from './cli/commands/estimate.js';
+export { runRoute, renderRoute, routeOptionsSchema, type RouteOptions, type RouteResult } from './cli/commands/route.js';
+export type { Rendered, RunDeps, ReadRef } from './cli/rendered.js';
+export type { Progress } from './ui/progress.js';
+export { MissingInput, type Need } from './cost/estimate.js';
+
 // The exact curve and its metrics (GUIDE.md "Definitions").
 export { exactCurve, apgr, cpt, auc, aiq, summarize, randomBaseline, oracle, type Curve, type CurvePoint, type Outcomes, type Summary } from './eval/curve.js';
 

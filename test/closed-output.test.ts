@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { BIN, DEMO, runCli, tempDir, writeFile } from './helpers.ts';
+import { BIN, DEMO, tempDir, writeFile } from './helpers.ts';
+import { cli } from './cli.ts';
 
 // A reader that goes away (`router ... | head`) closes the pipe under the next write. The process
 // ends as it would have, with its own exit code and no EPIPE stack trace.
@@ -31,17 +32,18 @@ function withClosed(args: string[], cwd: string, close: ('stdout' | 'stderr')[])
 }
 
 let shared: string | undefined;
-function trained(): string {
+/** One trained demo router (trained in-process; the tests below are about the binary's pipes). */
+async function trained(): Promise<string> {
   if (shared) return shared;
   const dir = tempDir('router-pipe-');
-  const r = runCli(['train', DEMO, '--name', 'demo'], dir);
+  const r = await cli(['train', DEMO, '--name', 'demo'], dir);
   assert.equal(r.code, 0, r.stderr);
   shared = dir;
   return dir;
 }
 
 test('a closed stdout: --help, route and eval end quietly with their own exit codes', async () => {
-  const dir = trained();
+  const dir = await trained();
   for (const [args, code] of [
     [['--help'], 0],
     [['route', '--router', 'demo', 'How do I reset my password?'], 0],
@@ -57,15 +59,15 @@ test('a closed stdout: --help, route and eval end quietly with their own exit co
 });
 
 test('a closed stderr: an error still exits 2; with both closed, train still succeeds', async () => {
-  const dir = trained();
+  const dir = await trained();
   const error = await withClosed(['route', '--router', 'nosuch', 'hi'], dir, ['stderr']);
   assert.equal(error.code, 2);
   const both = await withClosed(['train', DEMO, '--name', 'again', '--holdout', '0.999'], dir, ['stdout', 'stderr']);
   assert.equal(both.code, 0);
 });
 
-test('router route --json | head -1 over a large output: one line, no stack trace', () => {
-  const dir = trained();
+test('router route --json | head -1 over a large output: one line, no stack trace', async () => {
+  const dir = await trained();
   writeFile(dir, 'q.csv', 'id,query\n' + Array.from({ length: 3000 }, (_, i) => `q${i},where is order ${i}`).join('\n') + '\n');
   const r = spawnSync('bash', ['-c', `'${process.execPath}' '${BIN}' route --router demo --file q.csv --json | head -1; echo "exit \${PIPESTATUS[0]}" >&2`], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.stdout, '{\n');

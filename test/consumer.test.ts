@@ -10,7 +10,7 @@ import { DEMO, ROOT, runCli, tempDir } from './helpers.ts';
 // repository's node_modules, so the test needs no network.
 
 const CONSUMER = `
-import { openRouter, loadRouter, readDataset, evaluate, exactCurve, apgr, UserError, type RouteDecision, type EvalReportBody } from 'llm-routerkit';
+import { openRouter, loadRouter, readDataset, evaluate, exactCurve, apgr, UserError, runRoute, renderRoute, runEstimate, type RouteDecision, type EvalReportBody, type RouteResult, type EstimateOptions } from 'llm-routerkit';
 
 const router = openRouter({ router: 'demo' }, { artifacts: 'artifacts' });
 const one: RouteDecision = await router.route('How do I reset my password?');
@@ -29,6 +29,18 @@ const report: EvalReportBody = body;
 
 const curve = exactCurve([3, 2, 1], { qWeak: [0, 1, 0], qStrong: [1, 1, 1], cWeak: [0, 0, 0], cStrong: [1, 1, 1] });
 
+// The CLI's commands as functions: a result to use, and the text the CLI would print.
+const routed: RouteResult = await runRoute({ router: 'demo', queries: ['Where is my order?'] });
+const table = renderRoute(routed).stdout;
+const given: EstimateOptions = { volume: { count: 1000, per: 'day' }, tokens: 500, weakPrice: 0.8, strongPrice: 15, weakShare: 0.7, monitoring: 0 };
+const estimated = await runEstimate(given);
+let badOption = '';
+try {
+  await runRoute({ router: 'demo', queries: ['x'], threshold: 2 });
+} catch (err) {
+  if (err instanceof UserError) badOption = err.describe();
+}
+
 let refused = '';
 try {
   openRouter({ router: 'nosuch' }, { artifacts: 'artifacts' });
@@ -44,6 +56,10 @@ console.log(JSON.stringify({
   apgr: report.routers[0]!.summary.apgr,
   exact: apgr(curve),
   refused,
+  routedModel: routed.decisions[0]!.model,
+  table,
+  estimatePath: estimated.path,
+  badOption,
 }));
 `;
 
@@ -83,6 +99,10 @@ test('a project outside the repository installs the packed package, type-checks 
   assert.equal(result.exact, 0.5);
   assert.ok(result.apgr > 0.6, `held-out APGR ${result.apgr}`);
   assert.match(result.refused, /no such file, and no router named "nosuch"/);
+  assert.ok(['sim-small', 'sim-large'].includes(result.routedModel));
+  assert.match(result.table, /│ Where is my order\? │ sim-/);
+  assert.equal(result.estimatePath, 'artifacts/estimates/estimate/v1.json');
+  assert.equal(result.badOption, '--threshold: expected a share in [0,1], e.g. 0.2 or 20%');
 
   // The same numbers as the CLI's eval of that router.
   const cli = runCli(['eval', DEMO, '--router', 'demo', '--bootstrap', '0', '--json'], project);

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO, MMLU, runCli, tempDir } from './helpers.ts';
+import { cli } from './cli.ts';
+
+// The first test runs the built binary as a user would (the demo path); the others run the same CLI in-process.
 
 function json(path: string): Record<string, any> {
   return JSON.parse(readFileSync(path, 'utf8'));
@@ -55,20 +58,20 @@ test('demo: train, eval, estimate and route through the built binary, with linea
   assert.equal(json(join(dir, 'artifacts/routers/demo/v1.json')).contentHash, router.contentHash);
 });
 
-test('--split all on the training dataset warns that the numbers include training rows', () => {
+test('--split all on the training dataset warns that the numbers include training rows', async () => {
   const dir = tempDir();
-  assert.equal(runCli(['train', DEMO, '--name', 'd'], dir).code, 0);
-  const r = runCli(['eval', DEMO, '--router', 'd', '--split', 'all', '--thresholds', '0.3,0.5'], dir);
+  assert.equal((await cli(['train', DEMO, '--name', 'd'], dir)).code, 0);
+  const r = await cli(['eval', DEMO, '--router', 'd', '--split', 'all', '--thresholds', '0.3,0.5'], dir);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /warning: router d was trained on this dataset: these numbers include its training rows/);
   assert.match(r.stdout, /│ threshold │[^\n]+\n│ 0\.300\s+│[^\n]+\n│ 0\.500\s+│/, 'one row per requested threshold, in order');
 });
 
-test('MMLU: train and eval run directly on the benchmark folder; held-out APGR well above random', { skip: !existsSync(MMLU) && 'shared MMLU data absent' }, () => {
+test('MMLU: train and eval run directly on the benchmark folder; held-out APGR well above random', { skip: !existsSync(MMLU) && 'shared MMLU data absent' }, async () => {
   const dir = tempDir();
-  const train = runCli(['train', MMLU, '--name', 'mmlu'], dir);
+  const train = await cli(['train', MMLU, '--name', 'mmlu'], dir);
   assert.equal(train.code, 0, train.stderr);
-  const r = runCli(['eval', MMLU, '--router', 'mmlu', '--json'], dir);
+  const r = await cli(['eval', MMLU, '--router', 'mmlu', '--json'], dir);
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout);
   assert.equal(report.body.dataset.split, 'holdout');

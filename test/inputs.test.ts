@@ -13,7 +13,8 @@ import { checkBody } from '../src/artifacts/kinds.ts';
 import { decodeText, firstInvalidUtf8 } from '../src/text-file.ts';
 import { volume } from '../src/cli/parse.ts';
 import { UserError } from '../src/errors.ts';
-import { DEMO, filesUnder, runCli, tempDir, writeFile } from './helpers.ts';
+import { DEMO, filesUnder, tempDir, writeFile } from './helpers.ts';
+import { cli } from './cli.ts';
 
 // Section 6 of issue 11: inputs are read as they are, or refused with one line naming the cause.
 
@@ -37,7 +38,7 @@ function writeBytes(dir: string, name: string, bytes: Uint8Array | string): stri
 
 // ---------------------------------------------------------------- hashes are of bytes
 
-test('lineage hashes are the sha256 of the bytes: two Latin-1 files one byte apart hash apart', () => {
+test('lineage hashes are the sha256 of the bytes: two Latin-1 files one byte apart hash apart', async () => {
   const dir = tempDir();
   // é (0xE9) and è (0xE8): both were one U+FFFD after a lenient UTF-8 decoding, so both hashed alike.
   const a = writeBytes(dir, 'a.csv', Buffer.from('prompt,weak,strong\ncaf\xe9,True,False\nq2,False,True\n', 'latin1'));
@@ -59,10 +60,10 @@ test('lineage hashes are the sha256 of the bytes: two Latin-1 files one byte apa
   assert.equal(readQueries(q).queryColumn, 'query');
 });
 
-test('train records the byte hash of a Latin-1 file it read with --encoding latin1', () => {
+test('train records the byte hash of a Latin-1 file it read with --encoding latin1', async () => {
   const dir = tempDir();
   const file = writeBytes(dir, 'l.csv', Buffer.from('prompt,weak,strong\n\x93caf\xe9\x94,True,False\nq2,False,True\nq3,True,True\n', 'latin1'));
-  const r = runCli(['train', 'l.csv', '--encoding', 'latin1', '--router', 'random', '--no-holdout', '--json'], dir);
+  const r = await cli(['train', 'l.csv', '--encoding', 'latin1', '--router', 'random', '--no-holdout', '--json'], dir);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout).lineage, [{ kind: 'file', hash: bytesHash(file), path: 'l.csv', role: 'train' }]);
   // Latin-1 as spreadsheets write it (Windows-1252): 0x93/0x94 are curly quotes, not C1 controls.
@@ -77,7 +78,7 @@ test('train records the byte hash of a Latin-1 file it read with --encoding lati
 
 // ---------------------------------------------------------------- undecodable bytes
 
-test('bytes that are not UTF-8 are an error naming the file, the line and the byte offset', () => {
+test('bytes that are not UTF-8 are an error naming the file, the line and the byte offset', async () => {
   const dir = tempDir();
   const file = writeBytes(dir, 'l.csv', Buffer.from('prompt,weak,strong\nq1,True,False\ncaf\xe9,True,False\n', 'latin1'));
   rejects(() => readDataset(file), `${file}:3: byte 0xE9 at offset 36 is not UTF-8: save it as UTF-8, or read it as Latin-1 with --encoding latin1`);
@@ -86,12 +87,12 @@ test('bytes that are not UTF-8 are an error naming the file, the line and the by
   rejects(() => readQueries(q), `${q}:2: byte 0xE9 at offset 9 is not UTF-8: save it as UTF-8, or read it as Latin-1 with --encoding latin1`);
   // JSON files have no --encoding to point at.
   rejects(() => decodeText(Buffer.from('{"a":"\xff"}', 'latin1'), 'x.json'), 'x.json:1: byte 0xFF at offset 6 is not UTF-8: save it as UTF-8');
-  const r = runCli(['route', '--router', 'x', '--file', 'q.csv'], dir);
+  const r = await cli(['route', '--router', 'x', '--file', 'q.csv'], dir);
   assert.equal(r.stderr, 'router: q.csv:2: byte 0xE9 at offset 9 is not UTF-8: save it as UTF-8, or read it as Latin-1 with --encoding latin1\n');
   assert.equal(r.code, 2);
 });
 
-test('the UTF-8 check refuses overlongs, surrogates and truncated sequences, at the sequence start', () => {
+test('the UTF-8 check refuses overlongs, surrogates and truncated sequences, at the sequence start', async () => {
   const at = (...b: number[]) => firstInvalidUtf8(Uint8Array.from(b));
   assert.equal(at(0x61, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80), -1);
   assert.equal(at(0x61, 0xc0, 0xaf), 1, 'overlong /');
@@ -101,7 +102,7 @@ test('the UTF-8 check refuses overlongs, surrogates and truncated sequences, at 
   assert.equal(at(0x80), 0, 'lone continuation byte');
 });
 
-test('UTF-16 and UTF-32 files, with or without a byte order mark, and NUL bytes are named as such', () => {
+test('UTF-16 and UTF-32 files, with or without a byte order mark, and NUL bytes are named as such', async () => {
   const dir = tempDir();
   const le = writeBytes(dir, 'le.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(GOOD, 'utf16le')]));
   rejects(() => readDataset(le), `${le}: is UTF-16 (little-endian; it starts with the byte order mark FF FE), not UTF-8 text: save it as UTF-8`);
@@ -117,7 +118,7 @@ test('UTF-16 and UTF-32 files, with or without a byte order mark, and NUL bytes 
   rejects(() => readDataset(nul), `${nul}:3: NUL byte at offset 34: binary data, not a text file`);
 });
 
-test('a JSONL or JSON artifact with a byte order mark is refused by name; a CSV with one is read', () => {
+test('a JSONL or JSON artifact with a byte order mark is refused by name; a CSV with one is read', async () => {
   const dir = tempDir();
   const row = '{"query":"a","models":{"w":{"quality":0},"s":{"quality":1}}}\n';
   const jsonl = writeBytes(dir, 'b.jsonl', Buffer.concat([BOM, Buffer.from(row)]));
@@ -132,7 +133,7 @@ test('a JSONL or JSON artifact with a byte order mark is refused by name; a CSV 
 
 // ---------------------------------------------------------------- CSV structure
 
-test('a CRLF header over LF rows, and the reverse, are mixed line endings, named at the first odd line', () => {
+test('a CRLF header over LF rows, and the reverse, are mixed line endings, named at the first odd line', async () => {
   const dir = tempDir();
   const crlfHeader = writeFile(dir, 'a.csv', GOOD.replace('\n', '\r\n'));
   rejects(() => readDataset(crlfHeader), `${crlfHeader}:2: mixed line endings: the header line ends in CRLF, this line in LF; save the file with one kind of line ending`);
@@ -152,7 +153,7 @@ test('a CRLF header over LF rows, and the reverse, are mixed line endings, named
   assert.deepEqual(readDataset(crlf).rows, rows);
 });
 
-test('an unclosed quote is reported on the line where it opened, not where the parser gave up', () => {
+test('an unclosed quote is reported on the line where it opened, not where the parser gave up', async () => {
   const dir = tempDir();
   const lines = ['prompt,weak,strong', ...Array.from({ length: 999 }, (_, i) => `q${i + 1},True,False`)];
   lines[3] = '"q3 has no closing quote,True,False';
@@ -171,7 +172,7 @@ test('an unclosed quote is reported on the line where it opened, not where the p
   rejects(() => readQueries(q), `${q}:3: unclosed quote: the quoted field that starts on this line never ends, so the rest of the file would be read into it`);
 });
 
-test('an empty file, a header only, and a folder without data files', () => {
+test('an empty file, a header only, and a folder without data files', async () => {
   const dir = tempDir();
   rejects(() => readDataset(writeFile(dir, 'e.csv', '')), `${join(dir, 'e.csv')}: empty CSV: no header row`);
   rejects(() => readDataset(writeFile(dir, 'h.csv', 'prompt,weak,strong\n')), `${join(dir, 'h.csv')}: no rows`);
@@ -187,7 +188,7 @@ test('an empty file, a header only, and a folder without data files', () => {
 
 // ---------------------------------------------------------------- what is left out is counted
 
-test('files a data folder skips are counted in a note', () => {
+test('files a data folder skips are counted in a note', async () => {
   const dir = tempDir();
   const folder = join(dir, 'data');
   mkdirSync(join(folder, 'old'), { recursive: true });
@@ -195,7 +196,7 @@ test('files a data folder skips are counted in a note', () => {
   writeFile(folder, 'README.md', 'about');
   writeFile(folder, 'b.csv.bak', GOOD);
   assert.deepEqual(readDataset(folder).notes, ['3 files left out of the folder: not .csv or .jsonl (README.md, b.csv.bak, old/)']);
-  const r = runCli(['train', 'data', '--router', 'random', '--no-holdout'], dir);
+  const r = await cli(['train', 'data', '--router', 'random', '--no-holdout'], dir);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /^note: 3 files left out of the folder: not \.csv or \.jsonl \(README\.md, b\.csv\.bak, old\/\)\n/);
   assert.equal(readDataset(join(folder, 'a.csv')).notes, undefined);
@@ -204,7 +205,7 @@ test('files a data folder skips are counted in a note', () => {
   rejects(() => readDataset(folder), `${join(folder, 'broken.csv')}: no such file`);
 });
 
-test('rows without an outcome for the pair are counted in a note, by cause', () => {
+test('rows without an outcome for the pair are counted in a note, by cause', async () => {
   const rows: DatasetRow[] = [
     { id: '1', query: 'a', models: { weak: { quality: 0 }, 'strong-m': { quality: 1 } } },
     { id: '2', query: 'b', models: { weak: { quality: 1 } } },
@@ -219,10 +220,10 @@ test('rows without an outcome for the pair are counted in a note, by cause', () 
   const data = ['reset my password', 'refund my order', 'reset my email', 'refund my invoice', 'reset my phone', 'refund my card'].map((q, i) => line(q, { weak: i % 2, 'strong-m': 1 - (i % 2) }));
   data.push(line('where is my parcel', { weak: 1 }));
   writeFile(dir, 'd.jsonl', data.join('\n') + '\n');
-  const t = runCli(['train', 'd.jsonl', '--weak', 'weak', '--strong', 'strong-m', '--router', 'random', '--no-holdout', '--name', 'r'], dir);
+  const t = await cli(['train', 'd.jsonl', '--weak', 'weak', '--strong', 'strong-m', '--router', 'random', '--no-holdout', '--name', 'r'], dir);
   assert.equal(t.code, 0, t.stderr);
   assert.match(t.stderr, /^note: 1 row left out: no outcome for strong-m\n/);
-  const e = runCli(['eval', 'd.jsonl', '--router', 'r', '--bootstrap', '0', '--json'], dir);
+  const e = await cli(['eval', 'd.jsonl', '--router', 'r', '--bootstrap', '0', '--json'], dir);
   assert.equal(e.code, 0, e.stderr);
   assert.ok(JSON.parse(e.stdout).body.notes.includes('1 row left out: no outcome for strong-m'));
 });
@@ -237,14 +238,14 @@ function handEdited(path: string, edit: (body: any) => void): void {
   writeFileSync(path, JSON.stringify(env, null, 2));
 }
 
-test('a deployment with threshold 5 is refused by eval, route and estimate, naming the file and the field', () => {
+test('a deployment with threshold 5 is refused by eval, route and estimate, naming the file and the field', async () => {
   const dir = tempDir();
-  const t = runCli(['train', DEMO, '--name', 'demo'], dir);
+  const t = await cli(['train', DEMO, '--name', 'demo'], dir);
   assert.equal(t.code, 0, t.stderr);
-  const d = runCli(['eval', DEMO, '--router', 'demo', '--target-share', '0.3', '--bootstrap', '0'], dir);
+  const d = await cli(['eval', DEMO, '--router', 'demo', '--target-share', '0.3', '--bootstrap', '0'], dir);
   assert.equal(d.code, 0, d.stderr);
   const dep = 'artifacts/deployments/demo/v1.json';
-  assert.equal(runCli(['route', '--deployment', 'demo', 'hello'], dir).code, 0, 'the deployment eval wrote reads back');
+  assert.equal((await cli(['route', '--deployment', 'demo', 'hello'], dir)).code, 0, 'the deployment eval wrote reads back');
   handEdited(join(dir, dep), (b) => (b.threshold = 5));
   const line = `router: ${dep}: field "body.threshold": invalid deployment artifact: must be in [0,1]\n`;
   const before = filesUnder(dir);
@@ -253,7 +254,7 @@ test('a deployment with threshold 5 is refused by eval, route and estimate, nami
     ['route', '--deployment', 'demo', 'hello'],
     ['estimate', '--deployment', 'demo', '--volume', '1k/day'],
   ]) {
-    const r = runCli(args, dir);
+    const r = await cli(args, dir);
     assert.equal(r.stderr, line, args[0]);
     assert.equal(r.code, 2);
   }
@@ -263,21 +264,21 @@ test('a deployment with threshold 5 is refused by eval, route and estimate, nami
   const router = join(dir, 'artifacts/routers/demo/v1.json');
   const original = readFileSync(router, 'utf8');
   handEdited(router, (b) => (b.threshold = 7));
-  assert.equal(runCli(['route', '--router', 'demo', 'hello'], dir).stderr, 'router: artifacts/routers/demo/v1.json: field "body.threshold": invalid router artifact: must be in [0,1]\n');
+  assert.equal((await cli(['route', '--router', 'demo', 'hello'], dir)).stderr, 'router: artifacts/routers/demo/v1.json: field "body.threshold": invalid router artifact: must be in [0,1]\n');
   writeFileSync(router, original);
   handEdited(router, (b) => delete b.calibration);
-  assert.equal(runCli(['route', '--router', 'demo', 'hello'], dir).stderr, 'router: artifacts/routers/demo/v1.json: field "body.calibration": router artifact from an older version of this tool (no calibration record); train it again\n');
+  assert.equal((await cli(['route', '--router', 'demo', 'hello'], dir)).stderr, 'router: artifacts/routers/demo/v1.json: field "body.calibration": router artifact from an older version of this tool (no calibration record); train it again\n');
 
   // The eval report: a strong share of 2 at its operating point.
   const report = join(dir, 'artifacts/reports/demo/v1.json');
   handEdited(report, (b) => (b.routers[0].operatingPoint.point.strongShare = 2));
   assert.equal(
-    runCli(['estimate', '--eval', 'demo', '--volume', '1k/day'], dir).stderr,
+    (await cli(['estimate', '--eval', 'demo', '--volume', '1k/day'], dir)).stderr,
     'router: artifacts/reports/demo/v1.json: field "body.routers.0.operatingPoint.point.strongShare": invalid eval-report artifact: must be in [0,1]\n',
   );
 });
 
-test('every kind has a body schema, checked on every read; a dataset artifact too', () => {
+test('every kind has a body schema, checked on every read; a dataset artifact too', async () => {
   for (const kind of ARTIFACT_KINDS) assert.ok(checkBody(kind, 'not an object'), kind);
   // The all-weak operating point's threshold is the double just above 1, and is a valid deployment.
   const deployment = { router: { name: 'r', path: 'r.json', hash: 'sha256:x' }, pair: { weak: 'w', strong: 's' }, monitoring: 0 };
@@ -295,7 +296,7 @@ test('every kind has a body schema, checked on every read; a dataset artifact to
 
 // ---------------------------------------------------------------- volumes
 
-test('volumes: a comma only separates thousands, and a hundred-digit count is refused like 1e99', () => {
+test('volumes: a comma only separates thousands, and a hundred-digit count is refused like 1e99', async () => {
   assert.deepEqual(volume('1,000,000/day'), { count: 1_000_000, per: 'day' });
   assert.deepEqual(volume('1_000/month'), { count: 1000, per: 'month' });
   assert.deepEqual(volume('1.5M/day'), { count: 1_500_000, per: 'day' });
@@ -311,21 +312,21 @@ test('volumes: a comma only separates thousands, and a hundred-digit count is re
   refused('2000000b/day', `too large: at most 10^15 queries per day or month; ${hint}`);
   refused('1..5/day', hint);
   const dir = tempDir();
-  const r = runCli(['estimate', '--volume', '5,5/day', '--tokens', '500', '--strong-price', '15', '--weak-price', '0.8', '--weak-share', '0.7'], dir);
+  const r = await cli(['estimate', '--volume', '5,5/day', '--tokens', '500', '--strong-price', '15', '--weak-price', '0.8', '--weak-share', '0.7'], dir);
   assert.equal(r.stderr, `error: option '--volume <n/period>' argument '5,5/day' is invalid. ${comma('5,5')}\n`);
   assert.equal(r.code, 2);
 });
 
 // ---------------------------------------------------------------- sizes
 
-test('a CSV over 512 MiB is refused before it is read, naming the limit and the way around it', () => {
+test('a CSV over 512 MiB is refused before it is read, naming the limit and the way around it', async () => {
   const dir = tempDir();
   const path = join(dir, 'huge.csv');
   // Sparse: 513 MiB on paper, a few bytes on disk.
   const fd = openSync(path, 'w');
   ftruncateSync(fd, 513 * 2 ** 20);
   closeSync(fd);
-  const r = runCli(['train', 'huge.csv'], dir);
+  const r = await cli(['train', 'huge.csv'], dir);
   assert.equal(r.stderr, 'router: huge.csv: is 513 MiB, over the limit of 512 MiB for one file; split it into several files in one folder, and give the folder\n');
   assert.equal(r.code, 2);
   // Exactly 512 MiB of ASCII is 24 characters more than V8's longest string.
@@ -333,7 +334,7 @@ test('a CSV over 512 MiB is refused before it is read, naming the limit and the 
   ftruncateSync(edge, 512 * 2 ** 20);
   closeSync(edge);
   rejects(() => readDataset(join(dir, 'edge.csv')), `${join(dir, 'edge.csv')}: is 536,870,912 bytes, over the limit of 536,870,888 bytes for one file; split it into several files in one folder, and give the folder`);
-  const q = runCli(['route', '--router', 'x', '--file', 'huge.csv'], dir);
+  const q = await cli(['route', '--router', 'x', '--file', 'huge.csv'], dir);
   assert.equal(q.stderr, 'router: huge.csv: is 513 MiB, over the limit of 512 MiB for one file; split it into several CSVs and give each in turn\n');
   assert.equal(q.code, 2);
   // The limit is injectable; a file in a folder is checked before any is read.
@@ -344,7 +345,7 @@ test('a CSV over 512 MiB is refused before it is read, naming the limit and the 
   rejects(() => readDataset(folder, { limits: { fileBytes: 60 } }), `${join(folder, 'b.csv')}: is 73 bytes, over the limit of 60 bytes for one file; split it into several files in one folder, and give the folder`);
 });
 
-test('a dataset that does not fit in memory is a user error naming the limit and the way around it', () => {
+test('a dataset that does not fit in memory is a user error naming the limit and the way around it', async () => {
   const dir = tempDir();
   const folder = join(dir, 'f');
   mkdirSync(folder);

@@ -1,6 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { GateFailure, UserError } from '../errors.js';
 import { stopSpinners } from '../ui/spinner.js';
+import type { Progress } from '../ui/progress.js';
+import type { Rendered } from './rendered.js';
+import type { TrainOptions } from './commands/train.js';
+import type { EvalOptions } from './commands/eval.js';
+import type { EstimateOptions } from './commands/estimate.js';
+import type { RouteOptions } from './commands/route.js';
 import { toolVersion } from '../version.js';
 import { addInputOptions, encodingOption } from './input-options.js';
 import { foldCount, integer, nonNegative, nonNegativeInteger, openShare, positive, positiveInteger, positiveList, positiveOrAuto, repeatable, share, shareList, thresholds, volume } from './parse.js';
@@ -22,8 +28,132 @@ function common(cmd: Command): Command {
     .option('--debug', 'show stack traces for errors');
 }
 
-export function buildProgram(): Command {
+/** Where main writes, and what it reads of its surroundings: the process's by default, a test's in-process. */
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: NodeJS.ProcessEnv;
+  /** Whether a person at a terminal can be asked for missing input (estimate's questions). */
+  interactive: boolean;
+}
+
+/** Prompts only for a person at a terminal: never in a pipe, a test or CI. */
+function canPrompt(env: NodeJS.ProcessEnv): boolean {
+  const ci = env.CI;
+  const inCi = ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
+  return process.stdin.isTTY === true && process.stderr.isTTY === true && !inCi;
+}
+
+export function processIo(): Io {
+  return {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    env: process.env,
+    interactive: canPrompt(process.env),
+  };
+}
+
+/** Prints a command's output: its stderr lines around its stdout, each ending in a newline. */
+export function emit(r: Rendered, io: Io): void {
+  const line = (t: string) => (t.endsWith('\n') ? t : t + '\n');
+  for (const t of r.before) io.stderr(line(t));
+  io.stdout(line(r.stdout));
+  for (const t of r.after) io.stderr(line(t));
+}
+
+/** Runs `work` with a spinner's progress on stderr (when it is a terminal), ended however `work` ends. */
+async function withSpinner<T>(work: (progress: Progress) => Promise<T>): Promise<T> {
+  const { openSpinner } = await import('../ui/spinner.js');
+  const { spinnerProgress } = await import('../ui/progress.js');
+  const spinner = await openSpinner();
+  try {
+    return await work(spinnerProgress(spinner));
+  } finally {
+    spinner.stop();
+  }
+}
+
+function isPromptExit(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'ExitPromptError' || err.name === 'AbortPromptError');
+}
+
+/**
+ * `router estimate`: in a terminal, each missing input is asked for (stdin, drawn on stderr) and
+ * the estimate runs again; then the command line that gives it without questions is printed.
+ */
+async function estimateCommand(given: EstimateOptions, { json }: View, io: Io): Promise<void> {
+  const { runEstimate, renderEstimate, reproduceCommand } = await import('./commands/estimate.js');
+  const { MissingInput } = await import('../cost/estimate.js');
+  const options = { ...given };
+  const measured = new Map();
+  let asked = false;
+  for (let round = 0; ; round++) {
+    try {
+      const result = await runEstimate(options, { env: io.env, measured });
+      const rendered = renderEstimate(result, { json });
+      if (asked) rendered.before.unshift(`To get this estimate again without questions:\n  ${reproduceCommand({ ...options, json })}\n`);
+      emit(rendered, io);
+      return;
+    } catch (err) {
+      // Each answer fills one missing input; the bound only guards against a question that cannot be answered.
+      if (!(err instanceof MissingInput) || !io.interactive || round > 12) throw err;
+      const { askFor } = await import('../ui/prompt-estimate.js');
+      const { loadCatalog } = await import('../cost/catalog.js');
+      try {
+        Object.assign(options, await askFor(err.need, { catalog: loadCatalog(options.prices), artifacts: options.artifacts ?? 'artifacts', io: { input: process.stdin, output: process.stderr } }));
+      } catch (e) {
+        if (isPromptExit(e)) throw new UserError('cancelled');
+        throw e;
+      }
+      asked = true;
+    }
+  }
+}
+
+/** How the CLI shows a result: a table, or JSON with --json. */
+export interface View {
+  json?: boolean;
+}
+
+/**
+ * What each command's action does with the options parsed from argv. The CLI's runs, renders and
+ * prints; a test of the argv -> options mapping passes handlers that only record them.
+ */
+export interface Commands {
+  train(options: TrainOptions, view: View): Promise<void>;
+  eval(options: EvalOptions, view: View): Promise<void>;
+  estimate(options: EstimateOptions, view: View): Promise<void>;
+  route(options: RouteOptions, view: View): Promise<void>;
+}
+
+/** The CLI's commands: run with the spinner's progress, print what render gives, a failed gate exits 1. */
+export function cliCommands(io: Io): Commands {
+  return {
+    async train(options, view) {
+      const { runTrain, renderTrain } = await import('./commands/train.js');
+      const result = await withSpinner((progress) => runTrain(options, { progress, env: io.env }));
+      emit(renderTrain(result, view), io);
+    },
+    async eval(options, view) {
+      const { runEval, renderEval } = await import('./commands/eval.js');
+      // Shown at once: it says how long the work about to start takes.
+      const notice = (text: string) => io.stderr(`warning: ${text}\n`);
+      const result = await withSpinner((progress) => runEval(options, { progress, env: io.env, notice }));
+      emit(renderEval(result, view), io);
+      if (result.gateFailure !== undefined) throw new GateFailure(result.gateFailure);
+    },
+    estimate: (options, view) => estimateCommand(options, view, io),
+    async route(options, view) {
+      const { runRoute, renderRoute } = await import('./commands/route.js');
+      const result = await withSpinner((progress) => runRoute(options, { progress, env: io.env }));
+      emit(renderRoute(result, view), io);
+    },
+  };
+}
+
+export function buildProgram(io: Io = processIo(), commands: Commands = cliCommands(io)): Command {
   const program = new Command('router')
+    .configureOutput({ writeOut: (t) => io.stdout(t), writeErr: (t) => io.stderr(t) })
     .description('Train, evaluate and cost-model LLM routers: send each query to the cheapest model that answers it well.')
     .version(toolVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
@@ -116,7 +246,10 @@ export function buildProgram(): Command {
           'router train battles.csv --format battles --router mf --weak mixtral --strong gpt-4',
         ])),
     ),
-  ).action(async (data: string, opts) => (await import('./commands/train.js')).train(data, opts));
+  ).action(async (data: string, opts) => {
+    const { json, debug: _debug, ...options } = opts;
+    await commands.train({ data, ...options }, { json });
+  });
 
   addInputOptions(
     common(
@@ -157,7 +290,10 @@ CI gates (exit 1 when a check fails), one example each:
   a gap with sampling noise:    router eval test.jsonl --router demo --target-share 0.3 --max-quality-gap 0.05 --gate-on bound
 `),
     ),
-  ).action(async (data: string, opts) => (await import('./commands/eval.js')).evalCommand(data, opts));
+  ).action(async (data: string, opts) => {
+    const { json, debug: _debug, ...options } = opts;
+    await commands.eval({ data, ...options }, { json });
+  });
 
   common(
     program
@@ -204,7 +340,10 @@ CI gates (exit 1 when a check fails), one example each:
         'router estimate --deployment support --volume 50k/day --overhead 0.00002 --fixed-monthly 400 -o estimate.md',
         'router estimate    (in a terminal: asks for what is missing, then prints the command line)',
       ])),
-  ).action(async (opts) => (await import('./commands/estimate.js')).estimate(opts));
+  ).action(async (opts) => {
+    const { json, debug: _debug, ...options } = opts;
+    await commands.estimate(options, { json });
+  });
 
   common(
     program
@@ -226,7 +365,10 @@ CI gates (exit 1 when a check fails), one example each:
         'router route --router demo --threshold 0.7 --json "Why did the webhook return 502?"',
         'router route --router demo --file queries.csv --monitoring 0.05 --json',
       ])),
-  ).action(async (queries: string[], opts) => (await import('./commands/route.js')).route(queries, opts));
+  ).action(async (queries: string[], opts) => {
+    const { json, debug: _debug, ...options } = opts;
+    await commands.route({ queries, ...options }, { json });
+  });
 
   return program;
 }
@@ -235,14 +377,14 @@ CI gates (exit 1 when a check fails), one example each:
 const WRITES_ARTIFACTS = new Set(['label', 'train', 'eval', 'estimate']);
 
 /** Checks every command shares, before its action runs: the artifacts folder and an artifact name. */
-async function checkCommon(command: Command): Promise<void> {
+async function checkCommon(command: Command, env: NodeJS.ProcessEnv): Promise<void> {
   const opts = command.opts<{ artifacts?: string; name?: string; cacheDir?: string; cache?: string | boolean }>();
   // Imported here, as the store below: `router --help` loads neither, nor zod behind them.
   const { checkArtifactsRoot, checkFolder } = await import('../user-paths.js');
   if (opts.artifacts !== undefined) checkArtifactsRoot(opts.artifacts, WRITES_ARTIFACTS.has(command.name()) ? 'write' : 'read');
   if (opts.cacheDir !== undefined) checkFolder(opts.cacheDir, '--cache-dir', 'shape');
   if (typeof opts.cache === 'string') checkFolder(opts.cache, '--cache', 'shape');
-  const envCache = process.env.ROUTER_CACHE_DIR?.trim();
+  const envCache = env.ROUTER_CACHE_DIR?.trim();
   if (opts.cacheDir === undefined && opts.cache === true && envCache) checkFolder(envCache, 'ROUTER_CACHE_DIR', 'shape');
   if (opts.name !== undefined) (await import('../artifacts/store.js')).checkName(opts.name);
 }
@@ -265,11 +407,15 @@ function dropWritesToClosedOutput(): void {
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
-  dropWritesToClosedOutput();
+export async function main(argv: string[], io?: Io): Promise<number> {
+  if (io === undefined) {
+    dropWritesToClosedOutput();
+    io = processIo();
+  }
   const debug = argv.includes('--debug');
-  const program = buildProgram();
-  program.hook('preAction', async (_program, command) => checkCommon(command));
+  const program = buildProgram(io);
+  const env = io.env;
+  program.hook('preAction', async (_program, command) => checkCommon(command, env));
   program.exitOverride();
   program.commands.forEach((c) => c.exitOverride());
   let failed = false;
@@ -289,17 +435,17 @@ export async function main(argv: string[]): Promise<number> {
     return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   if (err instanceof UserError) {
-    process.stderr.write(`router: ${err.describe()}\n`);
-    if (debug) process.stderr.write(`${err.stack}\n`);
+    io.stderr(`router: ${err.describe()}\n`);
+    if (debug) io.stderr(`${err.stack}\n`);
     return EXIT.usage;
   }
   if (err instanceof GateFailure) {
-    process.stderr.write(`router: gate failed: ${err.message}\n`);
+    io.stderr(`router: gate failed: ${err.message}\n`);
     return EXIT.gate;
   }
   const e = err instanceof Error ? err : new Error(String(err));
-  process.stderr.write(`router: internal error: ${e.message}\n`);
-  process.stderr.write(debug ? `${e.stack}\n` : 'This is a bug; run again with --debug for the stack trace and report it.\n');
+  io.stderr(`router: internal error: ${e.message}\n`);
+  io.stderr(debug ? `${e.stack}\n` : 'This is a bug; run again with --debug for the stack trace and report it.\n');
   return EXIT.bug;
 }
 

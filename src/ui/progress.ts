@@ -1,5 +1,5 @@
 import { count } from './format.js';
-import { openSpinner, type SpinnerOptions } from './spinner.js';
+import { openSpinner, type Spinner, type SpinnerOptions } from './spinner.js';
 
 /** Progress of long steps (embedding thousands of texts, tuning) on stderr, for train, eval and route. */
 export interface Progress {
@@ -13,8 +13,19 @@ export interface Progress {
  */
 export async function withProgress<T>(first: string, work: (progress: Progress) => Promise<T>, options: SpinnerOptions = {}): Promise<T> {
   const spinner = await openSpinner(options);
+  const progress = spinnerProgress(spinner);
+  try {
+    progress.stage(first);
+    return await work(progress);
+  } finally {
+    spinner.stop();
+  }
+}
+
+/** Progress drawn by a spinner: stages as its text, embedding as done/total with the time left. */
+export function spinnerProgress(spinner: Spinner): Progress {
   let embedStart = 0;
-  const progress: Progress = {
+  return {
     stage(text) {
       spinner.show(text);
     },
@@ -26,10 +37,4 @@ export async function withProgress<T>(first: string, work: (progress: Progress) 
       spinner.show(`embedding with ${what}: ${count(done)}/${count(total)}${eta}`);
     },
   };
-  try {
-    progress.stage(first);
-    return await work(progress);
-  } finally {
-    spinner.stop();
-  }
 }

@@ -1,72 +1,106 @@
 import { extname } from 'node:path';
+import { z } from 'zod';
 import { readJsonArtifact, resolveArtifact, writeJsonArtifact } from '../../artifacts/store.js';
 import { WriteSet } from '../../artifacts/atomic-write.js';
-import type { LineageRef } from '../../artifacts/envelope.js';
+import type { Envelope, LineageRef } from '../../artifacts/envelope.js';
 import { loadCatalog } from '../../cost/catalog.js';
-import { estimate as estimateCore, MissingInput, type EstimateRequest, type Volume } from '../../cost/estimate.js';
+import { estimate as estimateCore, type EstimateBody, type EstimateRequest, type Volume } from '../../cost/estimate.js';
 import { fromDeployment, fromEvalReport, type OperatingSource } from '../../cost/operating-source.js';
 import type { MeasuredTokens } from '../../cost/query-tokens.js';
 import { UserError } from '../../errors.js';
-import { readTextFile, type Encoding } from '../../text-file.js';
-import type { EstimateAnswers } from '../../ui/prompt-estimate.js';
-import { renderEstimate, renderEstimateMarkdown } from '../../ui/render-estimate.js';
-import { note, out, printJson, readNote, warn } from '../output.js';
+import { readTextFile } from '../../text-file.js';
+import { renderEstimate as renderEstimateText, renderEstimateMarkdown } from '../../ui/render-estimate.js';
 import { checkOutputs } from '../../user-paths.js';
+import { MAX_VOLUME } from '../parse.js';
+import { encodingSchema, flagOf, nameSchema, nonNegativeSchema, positiveSchema, shareSchema, validateOptions } from '../options.js';
+import { jsonText, readLines, warningLine, type ReadRef, type Rendered, type RunDeps } from '../rendered.js';
 
-interface EstimateFlags extends EstimateAnswers {
-  router?: string;
-  prices?: string;
-  weakPrice?: number;
-  strongPrice?: number;
-  weakOutputTokens?: number;
-  strongOutputTokens?: number;
-  queries?: string;
-  queryCol?: string;
-  encoding?: Encoding;
-  monitoring?: number;
-  cascade?: boolean;
-  overhead: number;
-  overheadMs: number;
-  fixedMonthly: number;
-  days: number;
-  gridShares?: number[];
-  gridRatios?: number[];
-  name: string;
-  output?: string;
-  artifacts: string;
-  json?: boolean;
+const VOLUME_SHAPE = 'expected { count, per: "day" | "month" }, e.g. { count: 50000, per: "day" }';
+const volumeSchema = z.strictObject(
+  {
+    count: z.number({ message: VOLUME_SHAPE }).min(0, 'expected a count >= 0').max(MAX_VOLUME, 'too large: at most 10^15 queries per day or month'),
+    per: z.enum(['day', 'month'], { message: VOLUME_SHAPE }),
+  },
+  { message: VOLUME_SHAPE },
+);
+
+export const estimateOptionsSchema = z.strictObject({
+  artifacts: nameSchema.default('artifacts'),
+  volume: volumeSchema.optional(),
+  eval: nameSchema.optional(),
+  router: nameSchema.optional(),
+  deployment: nameSchema.optional(),
+  weakShare: shareSchema.optional(),
+  weakModel: nameSchema.optional(),
+  strongModel: nameSchema.optional(),
+  prices: nameSchema.optional(),
+  weakPrice: nonNegativeSchema.optional(),
+  strongPrice: nonNegativeSchema.optional(),
+  weakInputPrice: nonNegativeSchema.optional(),
+  weakOutputPrice: nonNegativeSchema.optional(),
+  strongInputPrice: nonNegativeSchema.optional(),
+  strongOutputPrice: nonNegativeSchema.optional(),
+  tokens: positiveSchema.optional(),
+  inputTokens: positiveSchema.optional(),
+  outputTokens: nonNegativeSchema.optional(),
+  weakOutputTokens: nonNegativeSchema.optional(),
+  strongOutputTokens: nonNegativeSchema.optional(),
+  queries: nameSchema.optional(),
+  queryCol: nameSchema.optional(),
+  encoding: encodingSchema.default('utf8'),
+  monitoring: shareSchema.optional(),
+  cascade: z.boolean().default(false),
+  overhead: nonNegativeSchema.default(0),
+  overheadMs: nonNegativeSchema.default(0),
+  fixedMonthly: nonNegativeSchema.default(0),
+  days: positiveSchema.default(30),
+  gridShares: z.array(shareSchema, { message: 'expected a list of shares' }).optional(),
+  gridRatios: z.array(positiveSchema, { message: 'expected a list of positive numbers' }).optional(),
+  name: nameSchema.default('estimate'),
+  output: nameSchema.optional(),
+});
+
+/** Options of `router estimate`, as a script passes them. */
+export type EstimateOptions = z.input<typeof estimateOptionsSchema>;
+type EstimateFlags = z.output<typeof estimateOptionsSchema>;
+
+export interface EstimateDeps extends RunDeps {
+  /** Token counts of a --queries file, kept across runs (the terminal's question loop runs again after each answer). */
+  measured?: Map<string, MeasuredTokens>;
 }
 
-/** Prompts only for a person at a terminal: never in a pipe, a test or CI. */
-function canPrompt(): boolean {
-  const ci = process.env.CI;
-  const inCi = ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
-  return process.stdin.isTTY === true && process.stderr.isTTY === true && !inCi;
+export interface EstimateResult {
+  /** The estimate artifact (body included), and whether it was already the latest version. */
+  path: string;
+  envelope: Envelope<EstimateBody>;
+  reused: boolean;
+  /** The document written with `output`, JSON or Markdown. */
+  output?: { file: string; format: 'json' | 'markdown' };
+  warnings: string[];
+  reads: ReadRef[];
 }
 
-function readSource(flags: EstimateFlags, lineage: LineageRef[]): OperatingSource | undefined {
-  if (flags.eval !== undefined && flags.deployment !== undefined) throw new UserError('give --eval or --deployment, not both');
-  if (flags.router !== undefined && flags.eval === undefined) throw new UserError('--router chooses a router of an eval report; it needs --eval');
+function readSource(flags: EstimateFlags, lineage: LineageRef[], reads: ReadRef[]): OperatingSource | undefined {
+  if (flags.eval !== undefined && flags.deployment !== undefined) throw new UserError(`give ${flagOf('eval')} or ${flagOf('deployment')}, not both`);
+  if (flags.router !== undefined && flags.eval === undefined) throw new UserError(`${flagOf('router')} chooses a router of an eval report; it needs ${flagOf('eval')}`);
   if (flags.eval !== undefined) {
     const path = resolveArtifact(flags.eval, 'eval-report', flags.artifacts);
     const env = readJsonArtifact(path, 'eval-report');
-    readNote('eval report', path);
+    reads.push({ kind: 'eval report', path });
     lineage.push({ kind: 'eval-report', hash: env.contentHash, path, role: 'operating-point' });
     return fromEvalReport(env.body, env.name ?? flags.eval, path, flags.router);
   }
   if (flags.deployment !== undefined) {
     const path = resolveArtifact(flags.deployment, 'deployment', flags.artifacts);
     const env = readJsonArtifact(path, 'deployment');
-    readNote('deployment', path);
+    reads.push({ kind: 'deployment', path });
     lineage.push({ kind: 'deployment', hash: env.contentHash, path, role: 'operating-point' });
     return fromDeployment(env.body, env.name ?? flags.deployment, path);
   }
   return undefined;
 }
 
-const measuredCache = new Map<string, MeasuredTokens>();
-
-async function measure(flags: EstimateFlags, models: { weak: string | null; strong: string | null }): Promise<MeasuredTokens | undefined> {
+async function measure(flags: EstimateFlags, models: { weak: string | null; strong: string | null }, measuredCache: Map<string, MeasuredTokens>): Promise<MeasuredTokens | undefined> {
   if (flags.queries === undefined) return undefined;
   const key = JSON.stringify([flags.queries, flags.queryCol, flags.encoding, models]);
   let m = measuredCache.get(key);
@@ -78,11 +112,11 @@ async function measure(flags: EstimateFlags, models: { weak: string | null; stro
   return m;
 }
 
-async function request(flags: EstimateFlags, lineage: LineageRef[]): Promise<EstimateRequest> {
+async function request(flags: EstimateFlags, lineage: LineageRef[], reads: ReadRef[], measuredCache: Map<string, MeasuredTokens>): Promise<EstimateRequest> {
   const catalog = loadCatalog(flags.prices);
   if (flags.prices !== undefined) lineage.push({ kind: 'file', hash: readTextFile(flags.prices).hash, path: flags.prices, role: 'prices' });
-  const source = readSource(flags, lineage);
-  const measured = await measure(flags, { weak: flags.weakModel ?? source?.pair.weak ?? null, strong: flags.strongModel ?? source?.pair.strong ?? null });
+  const source = readSource(flags, lineage, reads);
+  const measured = await measure(flags, { weak: flags.weakModel ?? source?.pair.weak ?? null, strong: flags.strongModel ?? source?.pair.strong ?? null }, measuredCache);
   if (measured) lineage.push({ kind: 'file', hash: measured.hash, path: measured.file, role: 'queries' });
   return {
     volume: flags.volume,
@@ -111,7 +145,9 @@ function quote(arg: string): string {
 }
 
 /** The command line that gives the same estimate without any question. */
-export function reproduceCommand(flags: EstimateFlags): string {
+export function reproduceCommand(options: EstimateOptions & { json?: boolean }): string {
+  const { json, ...rest } = options;
+  const flags = { ...validateOptions(estimateOptionsSchema, rest), json };
   const args: string[] = ['router', 'estimate'];
   const add = (flag: string, value: string | number | undefined, skip?: string | number) => {
     if (value !== undefined && value !== skip) args.push(flag, quote(String(value)));
@@ -154,55 +190,48 @@ export function reproduceCommand(flags: EstimateFlags): string {
   return args.join(' ');
 }
 
-function isPromptExit(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'ExitPromptError' || err.name === 'AbortPromptError');
-}
-
-export async function estimate(given: EstimateFlags): Promise<void> {
-  const flags: EstimateFlags = { ...given };
+/**
+ * Prices, volume and a weak share into a monthly projection, written as an artifact (and `output`).
+ * A missing input is a MissingInput error naming what to ask for; the CLI asks in a terminal and runs again.
+ */
+export async function runEstimate(options: EstimateOptions, deps: EstimateDeps = {}): Promise<EstimateResult> {
+  const flags = validateOptions(estimateOptionsSchema, options);
   const asJson = flags.output !== undefined && extname(flags.output).toLowerCase() === '.json';
   if (flags.output !== undefined) {
-    checkOutputs([{ path: flags.output, option: '-o' }], { inputs: [flags.queries, flags.prices].filter((p): p is string => p !== undefined), artifacts: flags.artifacts });
+    checkOutputs([{ path: flags.output, option: flagOf('output') }], { inputs: [flags.queries, flags.prices].filter((p): p is string => p !== undefined), artifacts: flags.artifacts });
   }
-  const interactive = canPrompt();
-  let asked = false;
-  for (let round = 0; ; round++) {
-    const lineage: LineageRef[] = [];
-    try {
-      const req = await request(flags, lineage);
-      const { body, warnings } = estimateCore(req);
-      if (asked) note(`To get this estimate again without questions:\n  ${reproduceCommand(flags)}\n`);
-      for (const w of warnings) warn(w);
-      // The artifact and the document, both or neither (a full disk at the second removes the first).
-      const files = new WriteSet();
-      let written: ReturnType<typeof writeJsonArtifact<typeof body>>;
-      try {
-        written = writeJsonArtifact('estimate', body, lineage, { root: flags.artifacts, name: flags.name });
-        if (!written.reused) files.claim(written.path);
-        if (flags.output !== undefined) {
-          const text = asJson ? JSON.stringify({ path: written.path, ...written.envelope }, null, 2) + '\n' : renderEstimateMarkdown(written.envelope, written.path);
-          files.stage(flags.output, text);
-        }
-        files.commit();
-      } catch (e) {
-        files.abort();
-        throw e;
-      }
-      if (flags.json) printJson({ path: written.path, ...written.envelope });
-      else out(renderEstimate(body, written.path, written.reused === true));
-      if (flags.output !== undefined) note(`${asJson ? 'JSON' : 'Markdown'} report written to ${flags.output}`);
-      return;
-    } catch (err) {
-      // Each answer fills one missing input; the bound only guards against a question that cannot be answered.
-      if (!(err instanceof MissingInput) || !interactive || round > 12) throw err;
-      const { askFor } = await import('../../ui/prompt-estimate.js');
-      try {
-        Object.assign(flags, await askFor(err.need, { catalog: loadCatalog(flags.prices), artifacts: flags.artifacts, io: { input: process.stdin, output: process.stderr } }));
-      } catch (e) {
-        if (isPromptExit(e)) throw new UserError('cancelled');
-        throw e;
-      }
-      asked = true;
+  const lineage: LineageRef[] = [];
+  const reads: ReadRef[] = [];
+  const req = await request(flags, lineage, reads, deps.measured ?? new Map());
+  const { body, warnings } = estimateCore(req);
+  // The artifact and the document, both or neither (a full disk at the second removes the first).
+  const files = new WriteSet();
+  let written: ReturnType<typeof writeJsonArtifact<typeof body>>;
+  try {
+    written = writeJsonArtifact('estimate', body, lineage, { root: flags.artifacts, name: flags.name });
+    if (!written.reused) files.claim(written.path);
+    if (flags.output !== undefined) {
+      const text = asJson ? JSON.stringify({ path: written.path, ...written.envelope }, null, 2) + '\n' : renderEstimateMarkdown(written.envelope, written.path);
+      files.stage(flags.output, text);
     }
+    files.commit();
+  } catch (e) {
+    files.abort();
+    throw e;
   }
+  return {
+    path: written.path,
+    envelope: written.envelope,
+    reused: written.reused === true,
+    ...(flags.output !== undefined ? { output: { file: flags.output, format: asJson ? ('json' as const) : ('markdown' as const) } } : {}),
+    warnings,
+    reads,
+  };
+}
+
+export function renderEstimate(r: EstimateResult, view: { json?: boolean } = {}): Rendered {
+  const before = [...r.warnings.map(warningLine), ...readLines(r.reads)];
+  const stdout = view.json ? jsonText({ path: r.path, ...r.envelope }) : renderEstimateText(r.envelope.body, r.path, r.reused);
+  const after = r.output ? [`${r.output.format === 'json' ? 'JSON' : 'Markdown'} report written to ${r.output.file}`] : [];
+  return { before, stdout, after };
 }

@@ -1,45 +1,66 @@
 import { dirname, extname, relative } from 'node:path';
+import { z } from 'zod';
 import { datasetLineage, readDataset } from '../../data/read-dataset.js';
 import { writeJsonArtifact } from '../../artifacts/store.js';
 import { WriteSet } from '../../artifacts/atomic-write.js';
 import type { Envelope, LineageRef } from '../../artifacts/envelope.js';
-import { GateFailure, UserError } from '../../errors.js';
+import { UserError } from '../../errors.js';
 import type { Target } from '../../eval/calibrate.js';
 import { deploymentOf } from '../../eval/deployment.js';
-import { evaluate, type LoadedRouter } from '../../eval/evaluate.js';
+import { evaluate, type EvalReportBody, type LoadedRouter } from '../../eval/evaluate.js';
 import { failureMessage, gateRequested, junitXml, runGate, type GateSpec } from '../../eval/gate.js';
 import { perQuery, perQueryCsv } from '../../eval/per-query.js';
-import { renderEval, renderEvalHtml, renderEvalMarkdown, type Written } from '../../ui/render-eval.js';
-import { withProgress } from '../../ui/progress.js';
+import { renderEval as renderEvalText, renderEvalHtml, renderEvalMarkdown, type Written } from '../../ui/render-eval.js';
 import { qualityCostSvg } from '../../ui/svg-chart.js';
-import { readOptions, type InputFlags } from '../input-options.js';
+import { readOptions } from '../input-options.js';
 import { loadRouter, type LoadOptions } from '../../routers/load.js';
 import { loadDeployment } from '../../routers/open.js';
-import { note, out, printJson, readNote, versionOf, warn } from '../output.js';
 import { checkOutputs, type OutputRequest } from '../../user-paths.js';
+import { flagOf, inputShape, integerSchema, nameSchema, nonNegativeIntegerSchema, nonNegativeSchema, oneOf, positiveSchema, shareSchema, validateOptions } from '../options.js';
+import { jsonText, NO_PROGRESS, noteLine, readLines, versionOf, warningLine, type ReadRef, type Rendered, type RunDeps } from '../rendered.js';
 
-interface EvalFlags extends InputFlags {
-  router?: string[];
-  deployment?: string;
-  weak?: string;
-  strong?: string;
-  split: 'auto' | 'holdout' | 'all';
-  thresholds?: number[];
-  maxQualityGap?: number;
-  targetGap?: number;
-  targetShare?: number;
-  targetBudget?: number;
-  minCostReduction?: number;
-  minApgr?: number;
-  gateOn: 'point' | 'bound';
-  bootstrap: number;
-  seed: number;
-  monitoring: number;
-  by?: string;
-  output?: string[];
-  junit?: string;
-  name?: string;
-  json?: boolean;
+const names = z.array(nameSchema, { message: 'expected a list' });
+
+export const evalOptionsSchema = z.strictObject({
+  /** Labelled dataset to evaluate on (the held-out part when it is the training dataset). */
+  data: nameSchema,
+  ...inputShape,
+  router: names.optional(),
+  deployment: nameSchema.optional(),
+  weak: nameSchema.optional(),
+  strong: nameSchema.optional(),
+  split: oneOf(['auto', 'holdout', 'all']).default('auto'),
+  thresholds: z.array(shareSchema, { message: 'expected a list of thresholds in [0,1]' }).optional(),
+  maxQualityGap: shareSchema.optional(),
+  targetGap: shareSchema.optional(),
+  targetShare: shareSchema.optional(),
+  targetBudget: nonNegativeSchema.optional(),
+  minCostReduction: positiveSchema.optional(),
+  minApgr: nonNegativeSchema.optional(),
+  gateOn: oneOf(['point', 'bound']).default('point'),
+  bootstrap: nonNegativeIntegerSchema.default(1000),
+  seed: integerSchema.default(1),
+  monitoring: shareSchema.default(0),
+  by: nameSchema.optional(),
+  output: names.optional(),
+  junit: nameSchema.optional(),
+  name: nameSchema.optional(),
+});
+
+/** Options of `router eval`, as a script passes them. */
+export type EvalOptions = z.input<typeof evalOptionsSchema>;
+type Parsed = z.output<typeof evalOptionsSchema>;
+
+export interface EvalResult {
+  /** The report artifact (body included), the deployments and files written, and which artifacts were already there. */
+  report: string;
+  envelope: Envelope<EvalReportBody>;
+  written: Written;
+  /** A failed gate's message: the CLI prints the report, then exits 1 with it. */
+  gateFailure?: string;
+  notes: string[];
+  warnings: string[];
+  reads: ReadRef[];
 }
 
 const FORMATS = ['json', 'csv', 'md', 'svg', 'html'] as const;
@@ -56,22 +77,18 @@ function outputFormats(files: string[]): { file: string; format: Format }[] {
   });
 }
 
-function targetOf(flags: EvalFlags, deployment: boolean): { target: Target | null; explicit: boolean } {
-  const pickers = [
-    ['--target-gap', flags.targetGap],
-    ['--target-share', flags.targetShare],
-    ['--target-budget', flags.targetBudget],
-  ].filter(([, v]) => v !== undefined) as [string, number][];
+function targetOf(o: Parsed, deployment: boolean): { target: Target | null; explicit: boolean } {
+  const pickers = (['targetGap', 'targetShare', 'targetBudget'] as const).filter((k) => o[k] !== undefined).map(flagOf);
   if (deployment) {
-    if (pickers.length) throw new UserError(`${pickers[0]![0]} chooses a threshold, but --deployment fixes it; use one or the other`);
+    if (pickers.length) throw new UserError(`${pickers[0]!} chooses a threshold, but ${flagOf('deployment')} fixes it; use one or the other`);
     return { target: null, explicit: false };
   }
-  if (pickers.length > 1) throw new UserError(`${pickers.map(([f]) => f).join(' and ')} each choose the threshold; give one`);
-  if (flags.targetShare !== undefined) return { target: { kind: 'strong-share', value: flags.targetShare }, explicit: true };
-  if (flags.targetBudget !== undefined) return { target: { kind: 'budget-per-1k', value: flags.targetBudget }, explicit: true };
+  if (pickers.length > 1) throw new UserError(`${pickers.join(' and ')} each choose the threshold; give one`);
+  if (o.targetShare !== undefined) return { target: { kind: 'strong-share', value: o.targetShare }, explicit: true };
+  if (o.targetBudget !== undefined) return { target: { kind: 'budget-per-1k', value: o.targetBudget }, explicit: true };
   // The cheapest threshold within a quality gap: --target-gap, else a lone --max-quality-gap (as
   // before that flag was only a gate), else 5%.
-  const gap = flags.targetGap ?? flags.maxQualityGap;
+  const gap = o.targetGap ?? o.maxQualityGap;
   return { target: { kind: 'max-quality-gap', value: gap ?? 0.05 }, explicit: gap !== undefined };
 }
 
@@ -83,49 +100,49 @@ function checkGateCanFail(gate: GateSpec, target: Target | null): void {
   if (!gateRequested(gate) || gate.on !== 'point' || gate.minCostReduction !== undefined || gate.minApgr !== undefined) return;
   if (target?.kind !== 'max-quality-gap' || gate.maxQualityGap === undefined || target.value > gate.maxQualityGap) return;
   throw new UserError(
-    `--max-quality-gap ${gate.maxQualityGap} would check the operating point chosen for being within that gap, so it always passes; ` +
-      'add --min-cost-reduction X, gate a deployment on fresh data (--deployment REF), or compare the bootstrap bound (--gate-on bound)',
+    `${flagOf('maxQualityGap')} ${gate.maxQualityGap} would check the operating point chosen for being within that gap, so it always passes; ` +
+      `add ${flagOf('minCostReduction')} X, gate a deployment on fresh data (${flagOf('deployment')} REF), or compare the bootstrap bound (${flagOf('gateOn')} bound)`,
   );
 }
 
-export async function evalCommand(data: string, flags: EvalFlags): Promise<void> {
-  const root = flags.artifacts;
-  const outputs = outputFormats(flags.output ?? []);
-  if (flags.deployment && flags.router?.length) throw new UserError('give --router or --deployment, not both (a deployment names its router)');
-  if (!flags.deployment && !flags.router?.length) throw new UserError('name the router to evaluate with --router, or a deployment with --deployment');
-  const gate: GateSpec = { maxQualityGap: flags.maxQualityGap, minCostReduction: flags.minCostReduction, minApgr: flags.minApgr, on: flags.gateOn };
-  if (gate.on === 'bound' && flags.bootstrap === 0) throw new UserError('--gate-on bound compares bootstrap bounds; it cannot be used with --bootstrap 0');
-  const chosen = targetOf(flags, flags.deployment !== undefined);
+export async function runEval(options: EvalOptions, deps: RunDeps = {}): Promise<EvalResult> {
+  const o = validateOptions(evalOptionsSchema, options);
+  const progress = deps.progress ?? NO_PROGRESS;
+  const root = o.artifacts;
+  const data = o.data;
+  const outputs = outputFormats(o.output ?? []);
+  if (o.deployment && o.router?.length) throw new UserError(`give ${flagOf('router')} or ${flagOf('deployment')}, not both (a deployment names its router)`);
+  if (!o.deployment && !o.router?.length) throw new UserError(`name the router to evaluate with ${flagOf('router')}, or a deployment with ${flagOf('deployment')}`);
+  const gate: GateSpec = { maxQualityGap: o.maxQualityGap, minCostReduction: o.minCostReduction, minApgr: o.minApgr, on: o.gateOn };
+  if (gate.on === 'bound' && o.bootstrap === 0) throw new UserError(`${flagOf('gateOn')} bound compares bootstrap bounds; it cannot be used with ${flagOf('bootstrap')} 0`);
+  const chosen = targetOf(o, o.deployment !== undefined);
   checkGateCanFail(gate, chosen.target);
-  const requests: OutputRequest[] = [...outputs.map((o) => ({ path: o.file, option: '-o' })), ...(flags.junit !== undefined ? [{ path: flags.junit, option: '--junit' }] : [])];
-  checkOutputs(requests, { inputs: [data, ...(flags.router ?? []), ...(flags.deployment ? [flags.deployment] : [])], artifacts: root });
+  const requests: OutputRequest[] = [...outputs.map((f) => ({ path: f.file, option: flagOf('output') })), ...(o.junit !== undefined ? [{ path: o.junit, option: flagOf('junit') }] : [])];
+  checkOutputs(requests, { inputs: [data, ...(o.router ?? []), ...(o.deployment ? [o.deployment] : [])], artifacts: root });
 
-  const { deployment, routers, target, explicit, dataset, body, warnings, detail } = await withProgress(`evaluating on ${data}`, async (progress) => {
-    const load: LoadOptions = { onProgress: (what, done, total) => progress.embed(what, done, total) };
-    const deployment = flags.deployment ? loadDeployment(flags.deployment, root, load) : undefined;
-    const routers = deployment ? [deployment.router] : await Promise.all(flags.router!.map((ref) => loadRouter(ref, root, load)));
-    if (deployment) readNote('deployment', deployment.path);
-    for (const r of routers) readNote('router', r.path);
-    const target: Target = deployment ? { kind: 'threshold', value: deployment.body.threshold } : chosen.target!;
-    const explicit = chosen.explicit;
-    const dataset = readDataset(data, readOptions(flags));
-    if (dataset.source.isArtifact && versionOf(dataset.source.path)) readNote('dataset', dataset.source.path);
-    progress.stage(`evaluating ${routers.map((r) => r.name).join(', ')} on ${data}`);
-    const result = await evaluate({
-      dataset,
-      routers,
-      pair: { weak: flags.weak ?? deployment?.body.pair.weak, strong: flags.strong ?? deployment?.body.pair.strong },
-      split: flags.split,
-      thresholds: flags.thresholds,
-      target,
-      bootstrap: { resamples: flags.bootstrap, seed: flags.seed, level: 0.95 },
-      by: flags.by,
-      notice: (m) => warn(m),
-    });
-    return { deployment, routers, target, explicit, dataset, ...result };
+  progress.stage(`evaluating on ${data}`);
+  const warnings: string[] = [];
+  const notice = deps.notice ?? ((m: string) => warnings.push(m));
+  const load: LoadOptions = { ...(deps.env ? { env: deps.env } : {}), onProgress: (what, done, total) => progress.embed(what, done, total) };
+  const deployment = o.deployment ? loadDeployment(o.deployment, root, load) : undefined;
+  const routers = deployment ? [deployment.router] : await Promise.all(o.router!.map((ref) => loadRouter(ref, root, load)));
+  const reads: ReadRef[] = [...(deployment ? [{ kind: 'deployment', path: deployment.path }] : []), ...routers.map((r) => ({ kind: 'router', path: r.path }))];
+  const target: Target = deployment ? { kind: 'threshold', value: deployment.body.threshold } : chosen.target!;
+  const dataset = readDataset(data, readOptions(o));
+  if (dataset.source.isArtifact && versionOf(dataset.source.path)) reads.push({ kind: 'dataset', path: dataset.source.path });
+  progress.stage(`evaluating ${routers.map((r) => r.name).join(', ')} on ${data}`);
+  const { body, detail, warnings: found } = await evaluate({
+    dataset,
+    routers,
+    pair: { weak: o.weak ?? deployment?.body.pair.weak, strong: o.strong ?? deployment?.body.pair.strong },
+    split: o.split,
+    thresholds: o.thresholds,
+    target,
+    bootstrap: { resamples: o.bootstrap, seed: o.seed, level: 0.95 },
+    by: o.by,
+    notice,
   });
-  for (const n of dataset.notes ?? []) note(`note: ${n}`);
-  for (const w of warnings) warn(w);
+  warnings.push(...found);
   if (gateRequested(gate)) body.gate = runGate(gate, body.routers);
 
   const lineage: LineageRef[] = [
@@ -135,34 +152,49 @@ export async function evalCommand(data: string, flags: EvalFlags): Promise<void>
   ];
   // All or nothing: if a later output fails (a full disk), the versions and files this run created are removed.
   const files = new WriteSet();
+  let written: ReturnType<typeof writeAll>;
   try {
-    const written = writeAll(body, detail, lineage, { flags, root, routers, target, explicit, outputs, files });
+    written = writeAll(body, detail, lineage, { o, routers, target, explicit: chosen.explicit, outputs, files });
     files.commit();
-    if (flags.json) printJson({ path: written.report, ...written.envelope, deployments: written.deployments, outputs: written.files });
-    else out(renderEval(body, written));
   } catch (err) {
     files.abort();
     throw err;
   }
-  if (body.gate && !body.gate.passed) throw new GateFailure(failureMessage(body.gate));
+  const { envelope, ...paths } = written;
+  return {
+    report: paths.report,
+    envelope,
+    written: paths,
+    ...(body.gate && !body.gate.passed ? { gateFailure: failureMessage(body.gate) } : {}),
+    notes: dataset.notes ?? [],
+    warnings,
+    reads,
+  };
 }
 
-type EvalResult = Awaited<ReturnType<typeof evaluate>>;
+export function renderEval(r: EvalResult, view: { json?: boolean } = {}): Rendered {
+  const before = [...r.notes.map(noteLine), ...r.warnings.map(warningLine), ...readLines(r.reads)];
+  const stdout = view.json ? jsonText({ path: r.report, ...r.envelope, deployments: r.written.deployments, outputs: r.written.files }) : renderEvalText(r.envelope.body, r.written);
+  return { before, stdout, after: [] };
+}
+
+type Evaluated = Awaited<ReturnType<typeof evaluate>>;
 
 function writeAll(
-  body: EvalResult['body'],
-  detail: EvalResult['detail'],
+  body: Evaluated['body'],
+  detail: Evaluated['detail'],
   lineage: LineageRef[],
-  ctx: { flags: EvalFlags; root: string; routers: LoadedRouter[]; target: Target; explicit: boolean; outputs: { file: string; format: Format }[]; files: WriteSet },
-): Written & { envelope: Envelope<EvalResult['body']> } {
-  const { flags, root, routers, target, explicit, outputs, files } = ctx;
-  const report = writeJsonArtifact('eval-report', body, lineage, { root, name: flags.name ?? routers[0]!.name });
+  ctx: { o: Parsed; routers: LoadedRouter[]; target: Target; explicit: boolean; outputs: { file: string; format: Format }[]; files: WriteSet },
+): Written & { envelope: Envelope<Evaluated['body']> } {
+  const { o, routers, target, explicit, outputs, files } = ctx;
+  const root = o.artifacts;
+  const report = writeJsonArtifact('eval-report', body, lineage, { root, name: o.name ?? routers[0]!.name });
   if (!report.reused) files.claim(report.path);
   const written: Written = {
     report: report.path,
     reused: report.reused ? [report.path] : [],
     deployments: [],
-    files: [...outputs.map((o) => o.file), ...(flags.junit ? [flags.junit] : [])],
+    files: [...outputs.map((f) => f.file), ...(o.junit ? [o.junit] : [])],
   };
 
   if (explicit && target.kind !== 'threshold') {
@@ -170,7 +202,7 @@ function writeAll(
       const scores = detail.strategies[i]!.scores;
       let max = -Infinity;
       for (let k = 0; k < scores.length; k++) if (scores[k]! > max) max = scores[k]!;
-      const dep = deploymentOf(r, body, target, detail.strategies[i]!.operatingScore, max, flags.monitoring);
+      const dep = deploymentOf(r, body, target, detail.strategies[i]!.operatingScore, max, o.monitoring);
       dep.report = { path: report.path, hash: report.envelope.contentHash };
       const w = writeJsonArtifact('deployment', dep, [
         { kind: 'eval-report', hash: report.envelope.contentHash, path: report.path, role: 'calibration' },
@@ -182,20 +214,20 @@ function writeAll(
     });
   }
 
-  const svgFile = outputs.find((o) => o.format === 'svg')?.file;
-  for (const o of outputs) {
+  const svgFile = outputs.find((f) => f.format === 'svg')?.file;
+  for (const f of outputs) {
     let text: string;
-    if (o.format === 'json') text = JSON.stringify({ path: report.path, ...report.envelope, queries: perQuery(detail) }, null, 2) + '\n';
-    else if (o.format === 'csv') text = perQueryCsv(detail, flags.by);
-    else if (o.format === 'svg') text = qualityCostSvg(body);
-    else if (o.format === 'md') text = renderEvalMarkdown(body, written, svgFile && relative(dirname(o.file), svgFile));
+    if (f.format === 'json') text = JSON.stringify({ path: report.path, ...report.envelope, queries: perQuery(detail) }, null, 2) + '\n';
+    else if (f.format === 'csv') text = perQueryCsv(detail, o.by);
+    else if (f.format === 'svg') text = qualityCostSvg(body);
+    else if (f.format === 'md') text = renderEvalMarkdown(body, written, svgFile && relative(dirname(f.file), svgFile));
     else text = renderEvalHtml(body, written, qualityCostSvg(body));
-    files.stage(o.file, text);
+    files.stage(f.file, text);
   }
-  if (flags.junit) {
+  if (o.junit) {
     // Written with or without a gate (then with no test cases), so a CI step that collects it always finds it.
-    const checks = body.gate ?? { on: flags.gateOn, passed: true, checks: [] };
-    files.stage(flags.junit, junitXml(checks, { name: `router eval ${routers.map((r) => r.name).join(', ')}`, timestamp: report.envelope.createdAt, report: report.path }));
+    const checks = body.gate ?? { on: o.gateOn, passed: true, checks: [] };
+    files.stage(o.junit, junitXml(checks, { name: `router eval ${routers.map((r) => r.name).join(', ')}`, timestamp: report.envelope.createdAt, report: report.path }));
   }
   return { ...written, envelope: report.envelope };
 }

@@ -1,26 +1,82 @@
+import { z } from 'zod';
 import { readQueries } from '../../data/read-queries.js';
 import { UserError } from '../../errors.js';
-import type { Encoding } from '../../text-file.js';
+import type { Pair } from '../../data/pair.js';
 import { defaultCacheDir } from '../../routers/load.js';
-import { openRouter } from '../../routers/open.js';
-import { note, out, printJson, readNote } from '../output.js';
+import { openRouter, type RouteDecision } from '../../routers/open.js';
 import { renderTable } from '../../ui/table.js';
 import { count, fixed, pct } from '../../ui/format.js';
-import { withProgress } from '../../ui/progress.js';
+import { encodingSchema, flagOf, nameSchema, shareSchema, validateOptions } from '../options.js';
+import { jsonText, NO_PROGRESS, readLines, type ReadRef, type Rendered, type RunDeps } from '../rendered.js';
 
-interface RouteFlags {
-  router?: string;
+export const routeOptionsSchema = z.strictObject({
+  /** Queries to route (or `file`). */
+  queries: z.array(z.string(), { message: 'expected a list of queries' }).default([]),
+  router: nameSchema.optional(),
+  deployment: nameSchema.optional(),
+  file: nameSchema.optional(),
+  queryCol: nameSchema.optional(),
+  encoding: encodingSchema.default('utf8'),
+  threshold: shareSchema.optional(),
+  monitoring: shareSchema.optional(),
+  embedder: nameSchema.optional(),
+  cacheDir: nameSchema.optional(),
+  cache: z.boolean().default(true),
+  artifacts: nameSchema.default('artifacts'),
+});
+
+/** Options of `router route`, as a script passes them. */
+export type RouteOptions = z.input<typeof routeOptionsSchema>;
+
+export interface RouteResult {
+  /** The router artifact's path and content hash. */
+  router: string;
+  routerHash: string;
   deployment?: string;
-  file?: string;
-  queryCol?: string;
-  encoding?: Encoding;
-  threshold?: number;
-  monitoring?: number;
-  embedder?: string;
-  cacheDir?: string;
-  cache: boolean;
-  artifacts: string;
-  json?: boolean;
+  pair: Pair;
+  threshold: number;
+  monitoring: number;
+  /** One per query, in order; `line` is the query's line in `file`. */
+  decisions: (RouteDecision & { line?: number })[];
+  /** Whether the queries came from a file (the table then has a line column). */
+  fromFile: boolean;
+  reads: ReadRef[];
+}
+
+export async function runRoute(options: RouteOptions, deps: RunDeps = {}): Promise<RouteResult> {
+  const o = validateOptions(routeOptionsSchema, options);
+  const progress = deps.progress ?? NO_PROGRESS;
+  if (o.router && o.deployment) throw new UserError(`give ${flagOf('router')} or ${flagOf('deployment')}, not both (a deployment names its router)`);
+  if (!o.router && !o.deployment) throw new UserError(`name the router with ${flagOf('router')}, or a deployment with ${flagOf('deployment')}`);
+  if (o.file && o.queries.length) throw new UserError(`give queries as arguments or with ${flagOf('file')}, not both`);
+  if (!o.file && o.queries.length === 0) throw new UserError(`no query: give one or more as arguments, or a CSV with ${flagOf('file')}`);
+  const queries: { query: string; line?: number }[] = o.file ? readQueries(o.file, { queryCol: o.queryCol, encoding: o.encoding }).rows : o.queries.map((query) => ({ query }));
+  if (!o.file && queries.some((q) => q.query.trim() === '')) throw new UserError('empty query');
+
+  const cacheDir = o.cache ? (o.cacheDir ?? defaultCacheDir(deps.env)) : null;
+  progress.stage(`routing ${count(queries.length)} ${queries.length === 1 ? 'query' : 'queries'}`);
+  const opened = openRouter(o.deployment !== undefined ? { deployment: o.deployment } : { router: o.router! }, {
+    artifacts: o.artifacts,
+    threshold: o.threshold,
+    monitoring: o.monitoring,
+    embedder: o.embedder,
+    cacheDir,
+    ...(deps.env ? { env: deps.env } : {}),
+    onProgress: (what, done, total) => progress.embed(what, done, total),
+  });
+  const routed = await opened.routeMany(queries.map((q) => q.query));
+  const reads: ReadRef[] = [...(opened.deployment ? [{ kind: 'deployment', path: opened.deployment.path }] : []), { kind: 'router', path: opened.path }];
+  return {
+    router: opened.path,
+    routerHash: opened.hash,
+    ...(opened.deployment ? { deployment: opened.deployment.path } : {}),
+    pair: opened.pair,
+    threshold: opened.threshold,
+    monitoring: opened.monitoring,
+    decisions: routed.map((d, i) => ({ ...(queries[i]!.line !== undefined ? { line: queries[i]!.line } : {}), ...d })),
+    fromFile: o.file !== undefined,
+    reads,
+  };
 }
 
 function shorten(q: string): string {
@@ -28,58 +84,36 @@ function shorten(q: string): string {
   return one.length > 60 ? one.slice(0, 57) + '...' : one;
 }
 
-export async function route(args: string[], flags: RouteFlags): Promise<void> {
-  if (flags.router && flags.deployment) throw new UserError('give --router or --deployment, not both (a deployment names its router)');
-  if (!flags.router && !flags.deployment) throw new UserError('name the router with --router, or a deployment with --deployment');
-  if (flags.file && args.length) throw new UserError('give queries as arguments or with --file, not both');
-  if (!flags.file && args.length === 0) throw new UserError('no query: give one or more as arguments, or a CSV with --file');
-  const queries: { query: string; line?: number }[] = flags.file ? readQueries(flags.file, { queryCol: flags.queryCol, encoding: flags.encoding }).rows : args.map((query) => ({ query }));
-  if (!flags.file && queries.some((q) => q.query.trim() === '')) throw new UserError('empty query');
-
-  const cacheDir = flags.cache ? (flags.cacheDir ?? defaultCacheDir()) : null;
-  const { opened, routed } = await withProgress(`routing ${count(queries.length)} ${queries.length === 1 ? 'query' : 'queries'}`, async (progress) => {
-    const opened = openRouter(flags.deployment !== undefined ? { deployment: flags.deployment } : { router: flags.router! }, {
-      artifacts: flags.artifacts,
-      threshold: flags.threshold,
-      monitoring: flags.monitoring,
-      embedder: flags.embedder,
-      cacheDir,
-      onProgress: (what, done, total) => progress.embed(what, done, total),
-    });
-    return { opened, routed: await opened.routeMany(queries.map((q) => q.query)) };
-  });
-  if (opened.deployment) readNote('deployment', opened.deployment.path);
-  readNote('router', opened.path);
-  const { pair, threshold, monitoring } = opened;
-  const decisions = routed.map((d, i) => ({ ...(queries[i]!.line !== undefined ? { line: queries[i]!.line } : {}), ...d }));
-
-  if (flags.json) {
-    printJson({ router: opened.path, routerHash: opened.hash, ...(opened.deployment ? { deployment: opened.deployment.path } : {}), pair, threshold, monitoring, decisions });
-    return;
+export function renderRoute(r: RouteResult, view: { json?: boolean } = {}): Rendered {
+  const before = readLines(r.reads);
+  const { pair, monitoring, decisions } = r;
+  if (view.json) {
+    const { router, routerHash, deployment, threshold } = r;
+    return { before, stdout: jsonText({ router, routerHash, ...(deployment !== undefined ? { deployment } : {}), pair, threshold, monitoring, decisions }), after: [] };
   }
-  const lead = flags.file ? 1 : 0;
-  const head = [...(flags.file ? ['line'] : []), 'query', 'model', 'score', 'threshold', ...(monitoring > 0 ? ['note'] : [])];
-  out(
-    renderTable(
-      head,
-      decisions.map((d) => [
-        ...(d.line !== undefined ? [String(d.line)] : []),
-        shorten(d.query),
-        d.model,
-        fixed(d.score),
-        fixed(d.threshold),
-        ...(monitoring > 0 ? [d.monitored ? 'monitoring' : ''] : []),
-      ]),
-      { alignLeft: [lead, lead + 1, lead + 4] },
-    ),
+  const lead = r.fromFile ? 1 : 0;
+  const head = [...(r.fromFile ? ['line'] : []), 'query', 'model', 'score', 'threshold', ...(monitoring > 0 ? ['note'] : [])];
+  const stdout = renderTable(
+    head,
+    decisions.map((d) => [
+      ...(d.line !== undefined ? [String(d.line)] : []),
+      shorten(d.query),
+      d.model,
+      fixed(d.score),
+      fixed(d.threshold),
+      ...(monitoring > 0 ? [d.monitored ? 'monitoring' : ''] : []),
+    ]),
+    { alignLeft: [lead, lead + 1, lead + 4] },
   );
   const strong = decisions.filter((d) => d.tier === 'strong').length;
   const monitored = decisions.filter((d) => d.monitored).length;
-  if (decisions.length > 1 || monitoring > 0) {
-    note(
-      `${count(decisions.length)} queries: ${count(strong)} to ${pair.strong} (${pct(strong / decisions.length)})` +
-        (monitoring > 0 ? `, ${count(monitored)} of them forced by the ${pct(monitoring)} monitoring sample` : '') +
-        `, ${count(decisions.length - strong)} to ${pair.weak}`,
-    );
-  }
+  const after =
+    decisions.length > 1 || monitoring > 0
+      ? [
+          `${count(decisions.length)} queries: ${count(strong)} to ${pair.strong} (${pct(strong / decisions.length)})` +
+            (monitoring > 0 ? `, ${count(monitored)} of them forced by the ${pct(monitoring)} monitoring sample` : '') +
+            `, ${count(decisions.length - strong)} to ${pair.weak}`,
+        ]
+      : [];
+  return { before, stdout, after };
 }

@@ -1,39 +1,64 @@
 import { basename, extname, join } from 'node:path';
+import { z } from 'zod';
 import { datasetLineage, readDataset } from '../../data/read-dataset.js';
-import { choosePair, leftOutNote } from '../../data/pair.js';
+import { choosePair, leftOutNote, type Pair } from '../../data/pair.js';
 import { checkName, writeJsonArtifact } from '../../artifacts/store.js';
 import { readTextFile } from '../../text-file.js';
-import type { LineageRef } from '../../artifacts/envelope.js';
-import type { CalibrationMethod } from '../../routers/calibration.js';
+import type { Envelope, LineageRef } from '../../artifacts/envelope.js';
+import type { RouterBody } from '../../routers/router.js';
 import { trainRouter } from '../../routers/train.js';
-import { readOptions, type InputFlags } from '../input-options.js';
+import { readOptions } from '../input-options.js';
 import { defaultCacheDir } from '../../routers/load.js';
-import { note, out, printJson, readNote, versionOf } from '../output.js';
-import { withProgress } from '../../ui/progress.js';
 import { renderTraining } from '../../ui/render-train.js';
+import { foldsSchema, inputShape, integerSchema, nameSchema, oneOf, openShareSchema, positiveIntegerSchema, positiveOrAutoSchema, shareSchema, validateOptions } from '../options.js';
+import { jsonText, NO_PROGRESS, noteLine, readLines, versionOf, type ReadRef, type Rendered, type RunDeps } from '../rendered.js';
 
-interface TrainFlags extends InputFlags {
-  name?: string;
-  router: string;
-  embedder?: string;
-  weak?: string;
-  strong?: string;
-  holdout: number | false;
-  seed: number;
-  validation: number;
-  folds?: number;
-  calibration: CalibrationMethod;
-  targetGap: number;
-  c?: number | 'auto';
-  hidden?: number;
-  epochs?: number;
-  k?: number;
-  dim?: number;
-  routes?: string;
-  objective?: string;
-  cacheDir?: string;
-  cache: boolean;
-  json?: boolean;
+export const ROUTER_TYPES = ['logistic', 'mf', 'mlp', 'knn', 'semantic', 'ensemble', 'random'] as const;
+
+export const trainOptionsSchema = z.strictObject({
+  /** Labelled dataset: a .jsonl or .csv file, a folder of them, or a dataset artifact name. */
+  data: nameSchema,
+  ...inputShape,
+  name: nameSchema.optional(),
+  router: oneOf(ROUTER_TYPES).default('logistic'),
+  embedder: nameSchema.optional(),
+  weak: nameSchema.optional(),
+  strong: nameSchema.optional(),
+  /** Share of queries held out, or false to train on every row. */
+  holdout: z.custom<number | false>((v) => v === false || (typeof v === 'number' && v > 0 && v < 1), { message: 'expected a share strictly between 0 and 1, or false' }).default(0.2),
+  seed: integerSchema.default(1),
+  validation: openShareSchema.default(0.2),
+  folds: foldsSchema.optional(),
+  calibration: oneOf(['platt', 'isotonic', 'none']).default('platt'),
+  targetGap: shareSchema.default(0.05),
+  objective: oneOf(['strong-wins', 'pairwise']).optional(),
+  c: positiveOrAutoSchema.optional(),
+  k: positiveOrAutoSchema.optional(),
+  hidden: positiveIntegerSchema.optional(),
+  dim: positiveIntegerSchema.optional(),
+  epochs: positiveIntegerSchema.optional(),
+  routes: nameSchema.optional(),
+  cacheDir: nameSchema.optional(),
+  cache: z.boolean().default(true),
+});
+
+/** Options of `router train`, as a script passes them. */
+export type TrainOptions = z.input<typeof trainOptionsSchema>;
+
+export interface TrainResult {
+  /** The router artifact: its path, its envelope (with the body), and whether it was already the latest version. */
+  path: string;
+  envelope: Envelope<RouterBody>;
+  reused: boolean;
+  pair: Pair & { chosenBy?: string };
+  embedderDescription: string;
+  /** Wall time of the fit. */
+  seconds: number;
+  /** Whether rows were held out (false for `holdout: false`). */
+  heldOut: boolean;
+  /** About the data: rows left out, files skipped. */
+  notes: string[];
+  reads: ReadRef[];
 }
 
 export function defaultName(ref: string): string {
@@ -41,41 +66,57 @@ export function defaultName(ref: string): string {
   return stem.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'router';
 }
 
-export async function train(data: string, flags: TrainFlags): Promise<void> {
+export async function runTrain(options: TrainOptions, deps: RunDeps = {}): Promise<TrainResult> {
+  const o = validateOptions(trainOptionsSchema, options);
+  const progress = deps.progress ?? NO_PROGRESS;
+  const env = deps.env ?? process.env;
   // Checked before the fit, which can take minutes: the name (also one made from the file name) and the routes file.
-  const name = checkName(flags.name ?? defaultName(data));
-  const routes = flags.routes !== undefined ? readTextFile(flags.routes) : undefined;
-  const dataset = readDataset(data, readOptions(flags));
-  if (dataset.source.isArtifact && versionOf(dataset.source.path)) readNote('dataset', dataset.source.path);
-  const pair = choosePair(dataset, { weak: flags.weak, strong: flags.strong });
-  for (const n of [...(dataset.notes ?? []), leftOutNote(dataset.rows, pair)]) if (n) note(`note: ${n}`);
-  const cacheDir = flags.cache ? join(flags.cacheDir ?? defaultCacheDir(), 'embeddings') : null;
-  const trained = await withProgress(`training a router (${flags.router})`, (progress) =>
-    trainRouter({
-      dataset,
-      pair,
-      router: flags.router,
-      embedder: flags.embedder,
-      seed: flags.seed,
-      split: flags.holdout === false ? null : { seed: flags.seed, holdout: flags.holdout },
-      tuning: flags.folds !== undefined ? { method: 'folds', folds: flags.folds } : { method: 'split', share: flags.validation },
-      calibration: flags.calibration,
-      targetGap: flags.targetGap,
-      options: { c: flags.c, hidden: flags.hidden, epochs: flags.epochs, k: flags.k, dim: flags.dim, routes: flags.routes, objective: flags.objective },
-      features: { cacheDir, env: process.env, onProgress: (what, done, total) => progress.embed(what, done, total) },
-      onStage: (s) => progress.stage(s),
-    }),
-  );
+  const name = checkName(o.name ?? defaultName(o.data));
+  const routes = o.routes !== undefined ? readTextFile(o.routes) : undefined;
+  const dataset = readDataset(o.data, readOptions(o));
+  const reads: ReadRef[] = dataset.source.isArtifact && versionOf(dataset.source.path) ? [{ kind: 'dataset', path: dataset.source.path }] : [];
+  const pair = choosePair(dataset, { weak: o.weak, strong: o.strong });
+  const notes = [...(dataset.notes ?? []), leftOutNote(dataset.rows, pair)].filter((n): n is string => Boolean(n));
+  const cacheDir = o.cache ? join(o.cacheDir ?? defaultCacheDir(env), 'embeddings') : null;
+  progress.stage(`training a ${o.router} router`);
+  const trained = await trainRouter({
+    dataset,
+    pair,
+    router: o.router,
+    embedder: o.embedder,
+    seed: o.seed,
+    split: o.holdout === false ? null : { seed: o.seed, holdout: o.holdout },
+    tuning: o.folds !== undefined ? { method: 'folds', folds: o.folds } : { method: 'split', share: o.validation },
+    calibration: o.calibration,
+    targetGap: o.targetGap,
+    options: { c: o.c, hidden: o.hidden, epochs: o.epochs, k: o.k, dim: o.dim, routes: o.routes, objective: o.objective },
+    features: { cacheDir, env, onProgress: (what, done, total) => progress.embed(what, done, total) },
+    onStage: (s) => progress.stage(s),
+  });
   const { router, body } = trained;
   const lineage: LineageRef[] = [datasetLineage(dataset, 'train')];
-  if (flags.routes && routes !== undefined) lineage.push({ kind: 'file', hash: routes.hash, path: flags.routes, role: 'routes' });
-  const written = writeJsonArtifact('router', body, lineage, { root: flags.artifacts, name });
-  const embedderDescription = router.featurizer.describe();
-  if (flags.json) {
-    // The weights and the vocabulary are in the file; the summary is what a script wants.
-    printJson({ path: written.path, ...written.envelope, body: { ...body, model: undefined, embedder: { spec: body.embedder.spec, layout: body.embedder.layout, description: embedderDescription } } });
-  } else {
-    out(renderTraining({ ...body, embedderDescription, seconds: trained.seconds }, written.path, written.envelope.contentHash, pair.chosenBy, written.reused === true));
-  }
-  if (body.training.tuning === null && flags.holdout !== false) note('note: too few training rows to tune; no calibration, default threshold 0.5');
+  if (o.routes && routes !== undefined) lineage.push({ kind: 'file', hash: routes.hash, path: o.routes, role: 'routes' });
+  const written = writeJsonArtifact('router', body, lineage, { root: o.artifacts, name });
+  return {
+    path: written.path,
+    envelope: written.envelope,
+    reused: written.reused === true,
+    pair,
+    embedderDescription: router.featurizer.describe(),
+    seconds: trained.seconds,
+    heldOut: o.holdout !== false,
+    notes,
+    reads,
+  };
+}
+
+export function renderTrain(r: TrainResult, view: { json?: boolean } = {}): Rendered {
+  const before = [...r.notes.map(noteLine), ...readLines(r.reads)];
+  const body = r.envelope.body;
+  const after = body.training.tuning === null && r.heldOut ? [noteLine('too few training rows to tune; no calibration, default threshold 0.5')] : [];
+  const stdout = view.json
+    ? // The weights and the vocabulary are in the file; the summary is what a script wants.
+      jsonText({ path: r.path, ...r.envelope, body: { ...body, model: undefined, embedder: { spec: body.embedder.spec, layout: body.embedder.layout, description: r.embedderDescription } } })
+    : renderTraining({ ...body, embedderDescription: r.embedderDescription, seconds: r.seconds }, r.path, r.envelope.contentHash, r.pair.chosenBy, r.reused);
+  return { before, stdout, after };
 }

@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildProgram, type Commands, type Io, type View } from '../src/cli/main.ts';
+import { trainOptionsSchema } from '../src/cli/commands/train.ts';
+import { evalOptionsSchema } from '../src/cli/commands/eval.ts';
+import { estimateOptionsSchema } from '../src/cli/commands/estimate.ts';
+import { routeOptionsSchema } from '../src/cli/commands/route.ts';
+import { flagOf, validateOptions } from '../src/cli/options.ts';
+import { UserError } from '../src/errors.ts';
+
+// argv -> options: what each command's run function is given for a command line. The command
+// tests call run and render (or main in-process); this table covers the parsing between them.
+
+const SCHEMAS = { train: trainOptionsSchema, eval: evalOptionsSchema, estimate: estimateOptionsSchema, route: routeOptionsSchema };
+type Verb = keyof typeof SCHEMAS;
+
+async function parse(args: string[]): Promise<{ verb: Verb; options: Record<string, unknown>; view: View }> {
+  let seen: { verb: Verb; options: Record<string, unknown>; view: View } | undefined;
+  const record = (verb: Verb) => async (options: object, view: View) => void (seen = { verb, options: options as Record<string, unknown>, view });
+  const commands: Commands = { train: record('train'), eval: record('eval'), estimate: record('estimate'), route: record('route') };
+  const io: Io = { stdout() {}, stderr() {}, env: {}, interactive: false };
+  const program = buildProgram(io, commands);
+  program.exitOverride();
+  program.commands.forEach((c) => c.exitOverride());
+  await program.parseAsync(['node', 'router', ...args]);
+  assert.ok(seen, `no command ran for ${args.join(' ')}`);
+  // Whatever commander gives is what the command's schema accepts: no flag is missing from it.
+  validateOptions(SCHEMAS[seen.verb], seen.options);
+  return seen;
+}
+
+const INPUT_DEFAULTS = { artifacts: 'artifacts', encoding: 'utf8', format: 'auto', modelACol: 'model_a', modelBCol: 'model_b', winnerCol: 'winner' };
+
+const TABLE: [string[], Verb, Record<string, unknown>, View?][] = [
+  [['train', 'd.jsonl'], 'train', { data: 'd.jsonl', ...INPUT_DEFAULTS, router: 'logistic', holdout: 0.2, seed: 1, validation: 0.2, calibration: 'platt', targetGap: 0.05, cache: true }],
+  [
+    ['train', 'd.csv', '--no-holdout', '-C', 'auto', '--k', '5', '--folds', '3', '--no-cache', '--cache-dir', 'c', '--models', 'a,b', '--grade-scale', '1:10', '--router', 'knn', '--json', '--name', 'n', '--validation', '30%'],
+    'train',
+    { data: 'd.csv', ...INPUT_DEFAULTS, router: 'knn', holdout: false, seed: 1, validation: 0.3, calibration: 'platt', targetGap: 0.05, cache: false, cacheDir: 'c', c: 'auto', k: 5, folds: 3, models: ['a', 'b'], gradeScale: [1, 10], name: 'n' },
+    { json: true },
+  ],
+  [
+    ['eval', 'd.jsonl', '--router', 'a', '--router', 'b@2', '-o', 'r.json', '-o', 'c.svg', '--target-share', '20%', '--thresholds', '0.3,0.5', '--bootstrap', '0', '--junit', 'j.xml'],
+    'eval',
+    { data: 'd.jsonl', ...INPUT_DEFAULTS, router: ['a', 'b@2'], output: ['r.json', 'c.svg'], targetShare: 0.2, thresholds: [0.3, 0.5], bootstrap: 0, junit: 'j.xml', split: 'auto', gateOn: 'point', seed: 1, monitoring: 0 },
+  ],
+  [
+    ['estimate', '--volume', '50k/day', '--weak-share', '0.7', '--grid-ratios', '2,5', '--cascade', '--json'],
+    'estimate',
+    { artifacts: 'artifacts', encoding: 'utf8', volume: { count: 50000, per: 'day' }, weakShare: 0.7, gridRatios: [2, 5], cascade: true, overhead: 0, overheadMs: 0, fixedMonthly: 0, days: 30, name: 'estimate' },
+    { json: true },
+  ],
+  [['route', '--router', 'demo', 'q one', 'q two', '--no-cache', '--threshold', '0.7'], 'route', { queries: ['q one', 'q two'], router: 'demo', threshold: 0.7, cache: false, artifacts: 'artifacts', encoding: 'utf8' }],
+  [['route', '--deployment', 'prod', '--file', 'q.csv', '--monitoring', '5%'], 'route', { queries: [], deployment: 'prod', file: 'q.csv', monitoring: 0.05, cache: true, artifacts: 'artifacts', encoding: 'utf8' }],
+];
+
+for (const [args, verb, options, view] of TABLE) {
+  test(`argv -> options: router ${args.join(' ')}`, async () => {
+    const seen = await parse(args);
+    assert.equal(seen.verb, verb);
+    assert.deepEqual(seen.options, options);
+    assert.deepEqual(seen.view, { json: view?.json });
+  });
+}
+
+test('flag names in messages come from one table: the kebab-case rule and its exceptions', () => {
+  assert.equal(flagOf('targetShare'), '--target-share');
+  assert.equal(flagOf('maxQualityGap'), '--max-quality-gap');
+  assert.equal(flagOf('c'), '-C');
+  assert.equal(flagOf('output'), '-o');
+  assert.equal(flagOf('router'), '--router');
+});
+
+test('options a script passes are validated once, with the flag in the message', () => {
+  const refused = (schema: (typeof SCHEMAS)[Verb], value: unknown, message: string) =>
+    assert.throws(() => validateOptions(schema, value), (err: unknown) => err instanceof UserError && err.message === message);
+  refused(evalOptionsSchema, { data: 'd', targetShare: 1.5 }, '--target-share: expected a share in [0,1], e.g. 0.2 or 20%');
+  refused(trainOptionsSchema, { data: 'd', holdout: 1 }, '--holdout: expected a share strictly between 0 and 1, or false');
+  refused(trainOptionsSchema, { data: 'd', c: -1 }, '-C: expected a positive number or "auto"');
+  refused(trainOptionsSchema, { data: 'd', router: 'forest' }, '--router: expected one of logistic, mf, mlp, knn, semantic, ensemble, random');
+  refused(routeOptionsSchema, { queries: ['q'], routr: 'demo' }, 'unknown option "routr"');
+  refused(estimateOptionsSchema, { volume: { count: 5, per: 'week' } }, '--volume: expected { count, per: "day" | "month" }, e.g. { count: 50000, per: "day" }');
+  refused(trainOptionsSchema, {}, '<data>: expected a text');
+});
