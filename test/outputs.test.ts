@@ -177,8 +177,9 @@ test('every command names the exact version it read; re-running a finished comma
 
 test('a folder the user cannot write is refused at the start, as that user (EACCES)', (t) => {
   const runuser = '/usr/sbin/runuser';
-  if (process.getuid?.() !== 0 || !existsSync(runuser)) {
-    t.skip('needs root and runuser to act as another user');
+  // nobody must be able to run the built binary (a checkout in a private temp folder is not reachable).
+  if (process.getuid?.() !== 0 || !existsSync(runuser) || spawnSync(runuser, ['-u', 'nobody', '--', 'test', '-r', BIN]).status !== 0) {
+    t.skip('needs root, runuser, and a checkout that the user nobody can read');
     return;
   }
   const dir = tempDir();
