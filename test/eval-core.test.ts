@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { auc, exactCurve, prepareScores, resampledCurve, summarize, aiq, type Outcomes } from '../src/eval/curve.ts';
-import { indexAtThreshold, pickIndex, tenthIndices } from '../src/eval/calibrate.ts';
+import { exactCurve, indexAtThreshold, prepareScores, resampledCurve, type Outcomes } from '../src/metrics/curve.ts';
+import { pickIndex, tenthIndices } from '../src/metrics/operating-point.ts';
+import { aiq, auc, summarize } from '../src/metrics/summary.ts';
 import { bootstrap, mulberry32 } from '../src/eval/bootstrap.ts';
 import { nextUp } from '../src/eval/cascade.ts';
 import { mixLatency, percentilesInPlace } from '../src/eval/latency.ts';

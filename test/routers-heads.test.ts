@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { denseFromRows } from '../src/embed/dense.ts';
 import { csrFromDenseMatrix } from '../src/embed/sparse.ts';
 import type { Features } from '../src/embed/features.ts';
-import { auc } from '../src/eval/curve.ts';
+import { auc } from '../src/metrics/summary.ts';
 import { applyCalibration, fitCalibration } from '../src/routers/calibration.ts';
 import { decide, isMonitored } from '../src/routers/monitoring.ts';
 import { routerType, routerNames } from '../src/routers/registry.ts';

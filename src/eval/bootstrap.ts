@@ -1,4 +1,5 @@
-import { apgr, cpt, pointAtThreshold, prepareScores, resampledCurve, type Outcomes, type PreparedScores } from './curve.js';
+import { pointAtThreshold, prepareScores, resampledCurve, type Outcomes, type PreparedScores } from '../metrics/curve.js';
+import { apgr, cpt } from '../metrics/summary.js';
 import { percentilesInPlace } from './latency.js';
 import { mulberry32 } from '../random.js';
 

@@ -1,6 +1,6 @@
 import type { Hash } from '../artifacts/hash.js';
 import type { Pair } from '../data/pair.js';
-import type { Target } from './calibrate.js';
+import type { Target } from '../metrics/operating-point.js';
 import { nextUp } from './cascade.js';
 import type { EvalReportBody, ModelUsage, RouterResult, StoredPoint, TablePoint } from './evaluate.js';
 

@@ -114,18 +114,11 @@ function groupByKey(keys: Uint16Array): { rows: Int32Array; start: Int32Array } 
   return { rows, start };
 }
 
-// Every router of one eval shares the test rows' latency columns: prepare them once.
-const prepared = new WeakMap<LatencyColumns, PreparedLatency>();
-
+/**
+ * The latency columns of a set of test rows, prepared for mixLatency. Every strategy of one eval
+ * shares them: the caller prepares them once and passes them along (Strategy.latency).
+ */
 export function prepareLatency(l: LatencyColumns): PreparedLatency {
-  const known = prepared.get(l);
-  if (known) return known;
-  const p = prepareColumns(l);
-  prepared.set(l, p);
-  return p;
-}
-
-function prepareColumns(l: LatencyColumns): PreparedLatency {
   const n = l.weak.length;
   const weak = Float64Array.from(l.weak);
   const strong = l.sequential ? Float64Array.from(l.weak, (w, i) => w + l.strong[i]!) : Float64Array.from(l.strong);

@@ -3,7 +3,7 @@ import { packFloats, unpackFloats } from '../artifacts/arrays.js';
 import type { DenseMatrix } from '../embed/dense.js';
 import type { Features } from '../embed/features.js';
 import type { Csr } from '../embed/sparse.js';
-import { auc } from '../eval/curve.js';
+import { auc } from '../metrics/summary.js';
 import { invalidState, objectiveSchema, optionsOf, targetOf, type Objective } from './options.js';
 import type { Head, RouterType, TrainContext } from './router.js';
 
