@@ -5,7 +5,7 @@
 // Run: npm run bench:eval [-- SIZES [RESAMPLES]], e.g. `-- 1000000 5`.
 import { bootstrap } from '../src/eval/bootstrap.js';
 import { baselines, scoreDisplay, sweep, type Strategy } from '../src/eval/sweep.js';
-import { prepareLatency } from '../src/eval/latency.js';
+import { prepareLatency } from '../src/metrics/latency.js';
 import { mulberry32 } from '../src/eval/bootstrap.js';
 import { saveResult } from './lib.ts';
 

@@ -17,7 +17,7 @@ export { trainRouter, type TrainRequest, type Trained, type Tuning } from './rou
 export { evaluate, type EvalRequest, type EvalOutcome, type EvalReportBody, type RouterResult, type OperatingPoint } from './eval/evaluate.js';
 export type { Target } from './metrics/operating-point.js';
 export { runGate, type GateSpec, type GateReport, type GateCheck } from './eval/gate.js';
-export type { DeploymentBody } from './eval/deployment.js';
+export type { DeploymentBody } from './routers/deployment.js';
 export { estimate, type EstimateRequest, type EstimateOutcome, type EstimateBody, type Volume } from './cost/estimate.js';
 export { loadCatalog, type Catalog, type PriceEntry } from './cost/catalog.js';
 

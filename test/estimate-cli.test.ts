@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { writeJsonArtifact } from '../src/artifacts/store.ts';
-import type { DeploymentBody } from '../src/eval/deployment.ts';
+import type { DeploymentBody } from '../src/routers/deployment.ts';
 import { BIN, filesUnder, runCli, tempDir, writeFile, type CliResult } from './helpers.ts';
 
 // `router estimate` end to end through the built binary: the worked examples, the inputs read from

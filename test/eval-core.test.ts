@@ -5,7 +5,7 @@ import { pickIndex, tenthIndices } from '../src/metrics/operating-point.ts';
 import { aiq, auc, summarize } from '../src/metrics/summary.ts';
 import { bootstrap, mulberry32 } from '../src/eval/bootstrap.ts';
 import { nextUp } from '../src/eval/cascade.ts';
-import { mixLatency, percentilesInPlace } from '../src/eval/latency.ts';
+import { mixLatency, percentilesInPlace } from '../src/metrics/latency.ts';
 import { baselines, scoreDisplay, sweep, type Strategy } from '../src/eval/sweep.ts';
 import { slices } from '../src/eval/slices.ts';
 import { describeCheck, failureMessage, junitXml, runGate } from '../src/eval/gate.ts';

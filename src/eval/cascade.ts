@@ -1,6 +1,6 @@
 import type { PairTable } from '../data/pair.js';
 import { curveLength, indexAtThreshold, type Curve } from '../metrics/curve.js';
-import { prepareLatency, type LatencyColumns } from './latency.js';
+import { prepareLatency, type LatencyColumns } from '../metrics/latency.js';
 import type { Strategy } from './sweep.js';
 
 // The cascade: the weak model answers every query and reports a confidence; below the threshold

@@ -6,12 +6,14 @@ import type { Hash } from '../artifacts/hash.js';
 import { bootstrap, type BootstrapOptions, type Interval } from './bootstrap.js';
 import type { Target } from '../metrics/operating-point.js';
 import { cascadeOf } from './cascade.js';
-import { prepareLatency, type LatencyColumns } from './latency.js';
+import { prepareLatency, type LatencyColumns } from '../metrics/latency.js';
 import { slices, sliceValues, type SliceReport } from './slices.js';
-import { baselines, scoreDisplay, sweep, type Baselines, type StoredPoint, type Strategy, type Summary, type SweepResult, type TablePoint } from './sweep.js';
+import type { StoredPoint } from '../metrics/curve.js';
+import type { ModelUsage } from '../routers/deployment.js';
+import { baselines, scoreDisplay, sweep, type Baselines, type Strategy, type Summary, type SweepResult, type TablePoint } from './sweep.js';
 import type { GateReport } from './gate.js';
 
-export type { StoredPoint, TablePoint } from './sweep.js';
+export type { TablePoint } from './sweep.js';
 
 export type RouterSummary = Summary;
 
@@ -51,13 +53,6 @@ export interface RouterResult extends StrategyResult {
   path: string;
   hash: Hash;
   router: string;
-}
-
-export interface ModelUsage {
-  meanCost: number | null;
-  meanInputTokens: number | null;
-  meanOutputTokens: number | null;
-  price: { inputPerMTok?: number; outputPerMTok?: number; perCall?: number } | null;
 }
 
 export interface EvalReportBody {

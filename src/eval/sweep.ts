@@ -1,21 +1,16 @@
-import { curveLength, indexAtThreshold, pointAt, pointAtShare, pointAtThreshold, type Curve, type CurvePoint, type Outcomes } from '../metrics/curve.js';
+import { curveLength, indexAtThreshold, pointAt, pointAtShare, pointAtThreshold, type Curve, type CurvePoint, type Outcomes, type StoredPoint } from '../metrics/curve.js';
 import { pickIndex, tenthIndices, type Target } from '../metrics/operating-point.js';
 import { aiq, oracle, summarize, type Summary } from '../metrics/summary.js';
-import { mixLatency, type PreparedLatency } from './latency.js';
+import { mixLatency, type MixLatency, type PreparedLatency } from '../metrics/latency.js';
 
 // The sweep of one routing strategy (a router's scores, or a cascade's confidences) over the
 // exact curve: summary metrics, the table rows, the operating point and a 1%-step curve for charts.
 // Works on typed columns only, so the 1,000,000-query benchmark runs exactly this code.
 
-/** A curve point as stored in a report: JSON has no Infinity, so an unbounded threshold is null. */
-export interface StoredPoint extends Omit<CurvePoint, 'threshold'> {
-  threshold: number | null;
-}
-
 /** A table row or operating point: a stored point plus the routed mix's latency where the data has it. */
 export interface TablePoint extends StoredPoint {
   /** Median and 95th-percentile latency of the routed mix, in ms; null when the data records none. */
-  latency: { p50: number; p95: number } | null;
+  latency: MixLatency | null;
 }
 
 export type { Summary } from '../metrics/summary.js';

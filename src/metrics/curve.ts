@@ -30,6 +30,11 @@ export interface CurvePoint {
   costReduction: number | null;
 }
 
+/** A curve point as stored in a report: JSON has no Infinity, so an unbounded threshold is null. */
+export interface StoredPoint extends Omit<CurvePoint, 'threshold'> {
+  threshold: number | null;
+}
+
 /**
  * The quality gained over always-weak, as unnormalised sums (sum of q_s - q_w over the rows sent
  * to strong). PGR and the quality gap are compared in these terms, never through Q(t) - Q_w: with

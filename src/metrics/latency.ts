@@ -219,8 +219,14 @@ function bucketPercentiles(scores: Float64Array, threshold: number, p: PreparedL
   });
 }
 
+/** Median and 95th-percentile latency of a routed mix, in ms. */
+export interface MixLatency {
+  p50: number;
+  p95: number;
+}
+
 /** p50 and p95 latency of the mix where query i goes to strong iff scores[i] >= threshold. */
-export function mixLatency(scores: Float64Array, threshold: number, l: LatencyColumns | PreparedLatency): { p50: number; p95: number } {
+export function mixLatency(scores: Float64Array, threshold: number, l: LatencyColumns | PreparedLatency): MixLatency {
   const p = 'bucketed' in l ? l : prepareLatency(l);
   const n = scores.length;
   if (n === 0) throw new RangeError('percentile of no values');
