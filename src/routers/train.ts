@@ -3,7 +3,7 @@ import { UserError } from '../errors.js';
 import type { Dataset, DatasetRow } from '../data/dataset.js';
 import { pairTable, strongWins, type Pair, type PairTable } from '../data/pair.js';
 import { splitPosition, splitRows, type SplitSpec } from '../data/split.js';
-import { pointAt } from '../metrics/curve.js';
+import { buildCurve, pointAt } from '../metrics/curve.js';
 import { pickIndex } from '../metrics/operating-point.js';
 import { summarize } from '../metrics/summary.js';
 import { selectDenseRows } from '../embed/dense.js';
@@ -128,8 +128,9 @@ function count(labels: ArrayLike<number>): number {
   return s;
 }
 
+/** AUC against "strong wins", read off the curve walk. */
 function auc(scores: ArrayLike<number>, table: Pick<PairTable, 'qWeak' | 'qStrong' | 'cWeak' | 'cStrong'>): number | null {
-  return summarize(scores, table).auc;
+  return buildCurve(scores, table).auc;
 }
 
 function tableOf(t: PairTable, ids: number[]): Pick<PairTable, 'qWeak' | 'qStrong' | 'cWeak' | 'cStrong'> {
