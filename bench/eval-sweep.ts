@@ -5,6 +5,7 @@
 // Run: npm run bench:eval [-- SIZES [RESAMPLES]], e.g. `-- 1000000 5`.
 import { bootstrap } from '../src/eval/bootstrap.js';
 import { baselines, scoreDisplay, sweep, type Strategy } from '../src/eval/sweep.js';
+import { prepareLatency } from '../src/metrics/latency.js';
 import { mulberry32 } from '../src/eval/bootstrap.js';
 import { saveResult } from './lib.ts';
 
@@ -33,7 +34,8 @@ async function measure(n: number) {
   const strategy: Strategy = {
     scores,
     outcomes,
-    latency: { weak: lWeak, strong: lStrong, sequential: false },
+    // Prepared once per eval, as `router eval` does (the 7 timed runs are 7 evals of the same rows).
+    latency: prepareLatency({ weak: lWeak, strong: lStrong, sequential: false }),
     display: scoreDisplay,
     toScore: (t) => t,
   };

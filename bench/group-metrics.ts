@@ -2,7 +2,7 @@
 // folds beside each group's oracle. Shared by the per-group table (bench:groups) and the
 // router x embedder table (bench:quality), so both compute groups the same way.
 import type { PairTable } from '../src/data/pair.ts';
-import { oracle, summarize } from '../src/eval/curve.ts';
+import { oracle, summarize } from '../src/metrics/summary.ts';
 import { renderTable } from '../src/ui/table.ts';
 import { MMLU_GROUPS, mmluGroup } from './mmlu-groups.ts';
 

@@ -1,6 +1,6 @@
 // Router quality per MMLU subject group (STEM, humanities, social sciences, other): the TF-IDF +
 // logistic pipeline on the shared 5 folds (see tfidf-folds.ts), metrics per group and fold through
-// src/eval/curve.ts, averaged over folds, beside each group's oracle and random (0.5 by definition).
+// src/metrics/summary.ts, averaged over folds, beside each group's oracle and random (0.5 by definition).
 // bench:quality prints the same table for every router x embedder it runs.
 //
 //   npm run bench:groups [-- --data DIR --folds 5 --seed 42]

@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { readDataset } from '../src/data/read-dataset.ts';
 import { choosePair, pairTable, strongWins } from '../src/data/pair.ts';
 import type { DatasetRow } from '../src/data/dataset.ts';
-import { oracle } from '../src/eval/curve.ts';
+import { oracle } from '../src/metrics/summary.ts';
 import { trainOnRows, type TrainRequest } from '../src/routers/train.ts';
 import { GroupMetrics, outcomesOf, renderGroups, type GroupResult } from './group-metrics.ts';
 import { foldsOf, mmluPath, saveResult } from './lib.ts';

@@ -1,7 +1,7 @@
 // Peer comparison in one run: scikit-learn's TF-IDF + LogisticRegression (scripts/compare-sklearn.py)
 // and ours (src/embed/tfidf.ts + src/routers/logistic-solver.ts, same configuration: 1-2 grams,
 // sublinear tf, min_df 2, C 1, balanced) on the same 5 folds of the MMLU data. Both sides' scores
-// go through the same metric code (src/eval/curve.ts), so the deltas are the models', not the metrics'.
+// go through the same metric code (src/metrics/), so the deltas are the models', not the metrics'.
 // Skips with one line when Python with scikit-learn is absent (Debian: apt-get install python3-sklearn).
 //
 //   npm run bench:sklearn [-- --data DIR --folds 5 --seed 42]
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readDataset } from '../src/data/read-dataset.ts';
 import { choosePair, pairTable } from '../src/data/pair.ts';
-import { summarize } from '../src/eval/curve.ts';
+import { summarize } from '../src/metrics/summary.ts';
 import { renderTable } from '../src/ui/table.ts';
 import { foldsOf, median, mmluPath, saveResult } from './lib.ts';
 import { outcomesOf } from './group-metrics.ts';

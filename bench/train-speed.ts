@@ -39,7 +39,7 @@ async function coreFit(): Promise<void> {
   const { x } = await Featurizer.fit('tfidf', queries, 'sparse', ctx);
   const outcomes = { models: [pair.weak, pair.strong], quality: [table.qWeak, table.qStrong], weak: 0, strong: 1 };
   const gain = Float32Array.from(table.qStrong, (q, i) => (q - table.qWeak[i]! + 1) / 2);
-  routerType('logistic').train({ train: { x, labels, gain, queries, outcomes }, validation: null, options: { c: 1, objective: 'strong-wins' }, seed: 1, pair, embed: async () => x, blocks: [{ kind: 'sparse', spec: 'tfidf', cols: x.x.cols }] });
+  routerType('logistic').train({ train: { x, labels, gain, queries, outcomes }, validation: null, seed: 1, pair, embed: async () => x, blocks: [{ kind: 'sparse', spec: 'tfidf', cols: x.x.cols }] }, { c: 1, objective: 'strong-wins' });
 }
 
 function request(options: Record<string, unknown>): TrainRequest {

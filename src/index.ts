@@ -15,9 +15,9 @@ export { choosePair, type Pair } from './data/pair.js';
 // Train, evaluate, estimate.
 export { trainRouter, type TrainRequest, type Trained, type Tuning } from './routers/train.js';
 export { evaluate, type EvalRequest, type EvalOutcome, type EvalReportBody, type RouterResult, type OperatingPoint } from './eval/evaluate.js';
-export type { Target } from './eval/calibrate.js';
+export type { Target } from './metrics/operating-point.js';
 export { runGate, type GateSpec, type GateReport, type GateCheck } from './eval/gate.js';
-export type { DeploymentBody } from './eval/deployment.js';
+export type { DeploymentBody } from './routers/deployment.js';
 export { estimate, type EstimateRequest, type EstimateOutcome, type EstimateBody, type Volume } from './cost/estimate.js';
 export { loadCatalog, type Catalog, type PriceEntry } from './cost/catalog.js';
 
@@ -33,7 +33,8 @@ export type { Progress } from './ui/progress.js';
 export { MissingInput, type Need } from './cost/estimate.js';
 
 // The exact curve and its metrics (GUIDE.md "Definitions").
-export { exactCurve, apgr, cpt, auc, aiq, summarize, randomBaseline, oracle, type Curve, type CurvePoint, type Outcomes, type Summary } from './eval/curve.js';
+export { exactCurve, type Curve, type CurvePoint, type Outcomes } from './metrics/curve.js';
+export { apgr, cpt, auc, aiq, summarize, randomBaseline, oracle, type Summary } from './metrics/summary.js';
 
 // The artifact store: versioned, content-hashed files with lineage.
 export { resolveArtifact, readJsonArtifact, writeJsonArtifact, writeDatasetArtifact, checkName, DEFAULT_ROOT, type Written, type WriteTarget } from './artifacts/store.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { writeJsonArtifact } from '../src/artifacts/store.ts';
-import type { DeploymentBody } from '../src/eval/deployment.ts';
+import type { DeploymentBody } from '../src/routers/deployment.ts';
 import { filesUnder, tempDir, writeFile, type CliResult } from './helpers.ts';
 import { cli } from './cli.ts';
 

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { auc, exactCurve, prepareScores, resampledCurve, summarize, aiq, type Outcomes } from '../src/eval/curve.ts';
-import { indexAtThreshold, pickIndex, tenthIndices } from '../src/eval/calibrate.ts';
+import { exactCurve, indexAtThreshold, pointAtThreshold, prepareScores, resampledCurve, type Outcomes } from '../src/metrics/curve.ts';
+import { pickIndex, tenthIndices } from '../src/metrics/operating-point.ts';
+import { aiq, auc, summarize } from '../src/metrics/summary.ts';
 import { bootstrap, mulberry32 } from '../src/eval/bootstrap.ts';
 import { nextUp } from '../src/eval/cascade.ts';
-import { mixLatency, percentilesInPlace } from '../src/eval/latency.ts';
+import { mixLatency, percentilesInPlace } from '../src/metrics/latency.ts';
 import { baselines, scoreDisplay, sweep, type Strategy } from '../src/eval/sweep.ts';
 import { slices } from '../src/eval/slices.ts';
 import { describeCheck, failureMessage, junitXml, runGate } from '../src/eval/gate.ts';
@@ -148,6 +149,33 @@ test('few distinct scores (counting-sort path, n >= 4096) give the curve of the 
   }
   const wins = Array.from(o.qStrong, (x, i) => (x > o.qWeak[i]! ? 1 : 0));
   near(summarize(scores, o).auc, auc(scores, wins)!);
+});
+
+test('the three sources of tie-group sums (few scores, sorted rows, weighted rows) give one curve and one AUC', () => {
+  // 6,000 rows on 20 distinct scores take the few-scores path; a per-row offset below 1e-9
+  // keeps the order but leaves 6,000 distinct scores (the sort); unit weights take the bootstrap's.
+  const { scores, o } = randomRows(6000, 12, 19);
+  const spread = Float64Array.from(scores, (s, i) => s + i * 1e-13);
+  const few = exactCurve(scores, o);
+  const weighted = resampledCurve(prepareScores(scores, o), o, new Int32Array(6000).fill(1));
+  assert.equal(few.columns.share.length, 21);
+  assert.equal(weighted.columns.share.length, 21);
+  few.points.forEach((p, k) => {
+    const q = weighted.points[k]!;
+    assert.equal(p.threshold, q.threshold);
+    for (const key of ['strongShare', 'quality', 'cost', 'pgr'] as const) assert.ok(Math.abs(p[key]! - q[key]!) < 1e-12, `${key} at ${k}`);
+  });
+  const sorted = exactCurve(spread, o);
+  assert.ok(sorted.columns.share.length > 1000);
+  // Each few-scores point is the sorted curve's point at the last offset of that score.
+  for (const t of [0.5, 0.25, 0.9]) {
+    const p = pointAtThreshold(few, t);
+    const q = pointAtThreshold(sorted, t);
+    for (const key of ['strongShare', 'quality', 'cost'] as const) assert.ok(Math.abs(p[key] - q[key]) < 1e-12, `${key} at ${t}`);
+  }
+  const wins = Array.from(o.qStrong, (x, i) => (x > o.qWeak[i]! ? 1 : 0));
+  near(summarize(scores, o).auc, auc(scores, wins)!);
+  near(summarize(spread, o).auc, auc(spread, wins)!);
 });
 
 test('resampledCurve: unit weights give the exact curve; integer weights equal repeating rows', () => {

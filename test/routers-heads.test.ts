@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { denseFromRows } from '../src/embed/dense.ts';
 import { csrFromDenseMatrix } from '../src/embed/sparse.ts';
 import type { Features } from '../src/embed/features.ts';
-import { auc } from '../src/eval/curve.ts';
+import { auc } from '../src/metrics/summary.ts';
 import { applyCalibration, fitCalibration } from '../src/routers/calibration.ts';
 import { decide, isMonitored } from '../src/routers/monitoring.ts';
 import { routerType, routerNames } from '../src/routers/registry.ts';
@@ -30,8 +30,19 @@ function data(rows: number[][], labels: number[], quality?: number[][]): HeadDat
   };
 }
 
-function ctx(train: HeadData, options: Record<string, unknown>, extra: Partial<TrainContext> = {}): TrainContext {
-  return { train, validation: null, options, seed: 1, pair: PAIR, embed: async () => dense([[0]]), blocks: [{ kind: 'dense', spec: 'test', cols: train.x.x.cols }], ...extra };
+function ctx(train: HeadData, extra: Partial<TrainContext> = {}): TrainContext {
+  return { train, validation: null, seed: 1, pair: PAIR, embed: async () => dense([[0]]), blocks: [{ kind: 'dense', spec: 'test', cols: train.x.x.cols }], ...extra };
+}
+
+/** The grid a router type tunes over for these flags. */
+function gridOf(name: string, raw: Record<string, unknown>): Record<string, unknown>[] {
+  const type = routerType(name);
+  return type.grid(type.options(raw));
+}
+
+/** A fit of the grid's first candidate (the default). */
+async function fit(name: string, train: HeadData, raw: Record<string, unknown>, extra: Partial<TrainContext> = {}) {
+  return routerType(name).train(ctx(train, extra), gridOf(name, raw)[0]!);
 }
 
 function near(a: number, b: number, tol = 1e-9, what = ''): void {
@@ -44,12 +55,17 @@ test('the registry lists every router type', () => {
 });
 
 test('router options: a flag that does not apply names itself', () => {
-  assert.throws(() => routerType('logistic').candidates({ hidden: 64 }), (e: unknown) => e instanceof UserError && e.message === '--hidden does not apply to the logistic router');
-  assert.deepEqual(routerType('logistic').candidates({}), [0.25, 1, 4].map((c) => ({ c, objective: 'strong-wins' })));
-  assert.deepEqual(routerType('logistic').candidates({ c: 2, objective: 'pairwise' }), [{ c: 2, objective: 'pairwise' }]);
-  assert.deepEqual(routerType('knn').candidates({}), [{ k: 'auto', objective: 'strong-wins' }]);
-  assert.throws(() => routerType('mf').candidates({ objective: 'pairwise' }), (e: unknown) => e instanceof UserError && e.message === '--objective does not apply to the mf router');
-  assert.throws(() => routerType('semantic').candidates({}), (e: unknown) => e instanceof UserError && /--routes FILE/.test(e.message));
+  assert.throws(() => gridOf('logistic', { hidden: 64 }), (e: unknown) => e instanceof UserError && e.message === '--hidden does not apply to the logistic router');
+  assert.deepEqual(gridOf('logistic', {}), [0.25, 1, 4].map((c) => ({ c, objective: 'strong-wins' })));
+  assert.deepEqual(gridOf('logistic', { c: 2, objective: 'pairwise' }), [{ c: 2, objective: 'pairwise' }]);
+  assert.deepEqual(gridOf('knn', {}), [30, 10, 100].map((k) => ({ k, objective: 'strong-wins' })));
+  assert.deepEqual(gridOf('knn', { k: 5 }), [{ k: 5, objective: 'strong-wins' }]);
+  // The ensemble: every C of logistic's grid with every k of knn's.
+  assert.deepEqual(gridOf('ensemble', { k: 7 }), [0.25, 1, 4].map((c) => ({ c, k: 7, objective: 'strong-wins' })));
+  assert.equal(gridOf('ensemble', {}).length, 9);
+  assert.deepEqual(gridOf('mlp', {}), [{ hidden: 64, epochs: 'auto', objective: 'strong-wins' }]);
+  assert.throws(() => gridOf('mf', { objective: 'pairwise' }), (e: unknown) => e instanceof UserError && e.message === '--objective does not apply to the mf router');
+  assert.throws(() => gridOf('semantic', {}), (e: unknown) => e instanceof UserError && /--routes FILE/.test(e.message));
 });
 
 test('isotonic calibration: pool-adjacent-violators, read by linear interpolation', () => {
@@ -78,7 +94,7 @@ test('Platt calibration: the 2-parameter logistic fit (its gradient vanishes), m
 
 test('knn: similarity-weighted share of the k nearest, shrunk by one pseudo-neighbour at the base rate', async () => {
   const train = data([[1, 0], [0, 1], [0.6, 0.8]], [1, 0, 1]);
-  const head = await routerType('knn').train(ctx(train, { k: 2 }));
+  const head = await fit('knn', train, { k: 2 });
   // Query [1, 0]: similarities 1, 0, 0.6; the 2 nearest are rows 0 and 2 (both positive).
   const [s] = head.score(dense([[1, 0]]), ['q']);
   near(s!, (2 / 3 + 1 + 0.6) / (1 + 1 + 0.6), 1e-6);
@@ -86,17 +102,23 @@ test('knn: similarity-weighted share of the k nearest, shrunk by one pseudo-neig
   assert.deepEqual(loaded.score(dense([[1, 0], [0, 1]]), ['a', 'b']), head.score(dense([[1, 0], [0, 1]]), ['a', 'b']));
 });
 
-test('knn: sparse neighbours (postings) score like dense ones; k auto is chosen on validation rows', async () => {
+test('knn: sparse neighbours (postings) score like dense ones; tune scores every k of the grid as its own fit does', async () => {
   const tr = synthetic(300, 21);
   const va = synthetic(100, 22);
   const unit = (r: number[]) => r.map((v) => v / Math.hypot(...r));
   const train = data(tr.rows.map(unit), tr.labels);
   const validation = data(va.rows.map(unit), va.labels);
-  const head = await routerType('knn').train(ctx(train, { k: 'auto' }, { validation }));
-  assert.ok([10, 30, 100].includes(head.refit?.k as number));
+  const knn = routerType('knn');
+  const grid = gridOf('knn', {});
+  const tried = await knn.tune!({ ...ctx(train), validation }, grid);
+  assert.equal(tried.length, 3);
+  for (const [i, c] of grid.entries()) {
+    const alone = (await knn.train(ctx(train), c)).score(validation.x, validation.queries);
+    assert.deepEqual(tried[i]!.scores, alone, `k ${c.k}`);
+  }
+  const head = await fit('knn', train, { k: 30 });
   const asSparse = (h: HeadData): HeadData => ({ ...h, x: { kind: 'sparse', x: csrFromDenseMatrix(h.x.x as never) } });
-  const sparse = await routerType('knn').train(ctx(asSparse(train), { k: 'auto' }, { validation: asSparse(validation) }));
-  assert.deepEqual(sparse.refit, head.refit);
+  const sparse = await fit('knn', asSparse(train), { k: 30 });
   const a = head.score(validation.x, validation.queries);
   const b = sparse.score(asSparse(validation).x, validation.queries);
   a.forEach((v, i) => near(v, b[i]!, 1e-6, `row ${i}`));
@@ -109,7 +131,7 @@ test('semantic: centroid similarity, softmax weight of the strong routes; no lab
   writeFileSync(routes, JSON.stringify({ routes: [{ name: 'easy', model: 'w', utterances: ['e1', 'e2'] }, { name: 'hard', model: 's', utterances: ['h1'] }] }));
   const vectors: Record<string, number[]> = { e1: [1, 0], e2: [0.8, 0.6], h1: [0, 1] };
   const embed = async (t: string[]) => dense(t.map((u) => vectors[u]!));
-  const head = await routerType('semantic').train(ctx(data([[1, 0]], [0]), { routes }, { embed }));
+  const head = await fit('semantic', data([[1, 0]], [0]), { routes }, { embed });
   // Centroid of "easy": mean [0.9, 0.3], normalised; query [1, 0] has similarity 0.9/|[0.9,0.3]| to it and 0 to "hard".
   const simEasy = 0.9 / Math.hypot(0.9, 0.3);
   const [s] = head.score(dense([[1, 0]]), ['q']);
@@ -118,13 +140,13 @@ test('semantic: centroid similarity, softmax weight of the strong routes; no lab
   assert.ok(t! > 0.5);
 
   writeFileSync(routes, JSON.stringify({ routes: [{ name: 'a', model: 'w', utterances: ['e1'] }, { name: 'b', model: 'gpt-9', utterances: ['h1'] }] }));
-  await assert.rejects(async () => routerType('semantic').train(ctx(data([[1, 0]], [0]), { routes }, { embed })), (e: unknown) => e instanceof UserError && e.describe() === `${routes}: route "b" goes to model "gpt-9", which is neither the weak (w) nor the strong (s) model`);
+  await assert.rejects(async () => fit('semantic', data([[1, 0]], [0]), { routes }, { embed }), (e: unknown) => e instanceof UserError && e.describe() === `${routes}: route "b" goes to model "gpt-9", which is neither the weak (w) nor the strong (s) model`);
   writeFileSync(routes, JSON.stringify({ routes: [{ name: 'a', model: 'w', utterances: [] }, { name: 'b', model: 's', utterances: ['h1'] }] }));
-  await assert.rejects(async () => routerType('semantic').train(ctx(data([[1, 0]], [0]), { routes }, { embed })), (e: unknown) => e instanceof UserError && e.describe() === `${routes}: field "routes.0.utterances": Too small: expected array to have >=1 items`);
+  await assert.rejects(async () => fit('semantic', data([[1, 0]], [0]), { routes }, { embed }), (e: unknown) => e instanceof UserError && e.describe() === `${routes}: field "routes.0.utterances": Too small: expected array to have >=1 items`);
 });
 
 test('random: a deterministic hash of the query, uniform-looking, the same after loading', async () => {
-  const head = await routerType('random').train(ctx(data([[0]], [0]), {}));
+  const head = await fit('random', data([[0]], [0]), {});
   const queries = Array.from({ length: 2000 }, (_, i) => `query ${i}`);
   const s = head.score(dense(queries.map(() => [])), queries);
   const mean = s.reduce((a, b) => a + b, 0) / s.length;
@@ -147,11 +169,11 @@ for (const name of ['mlp', 'mf', 'logistic'] as const) {
     const train = data(tr.rows, tr.labels);
     const validation = data(va.rows, va.labels);
     const options = name === 'logistic' ? { c: 1 } : name === 'mlp' ? { hidden: 8, epochs: 'auto' } : { dim: 4, epochs: 'auto' };
-    const head = await routerType(name).train(ctx(train, options, { validation }));
+    const head = await fit(name, train, options, { validation });
     const s = head.score(validation.x, validation.queries);
     assert.ok(auc(s, va.labels)! > 0.95, `AUC ${auc(s, va.labels)}`);
     if (name !== 'logistic') assert.ok(typeof head.refit?.epochs === 'number' && head.refit.epochs >= 1, 'reports its early-stopped epochs');
-    const again = await routerType(name).train(ctx(train, options, { validation }));
+    const again = await fit(name, train, options, { validation });
     assert.deepEqual(again.state(), head.state(), 'same seed, same weights');
     const loaded = routerType(name).load(JSON.parse(JSON.stringify(head.state())));
     assert.deepEqual(loaded.score(validation.x, validation.queries), s);
@@ -167,14 +189,23 @@ test('ensemble: logistic on the sparse block, knn on the dense block, standardis
   const train = asSparse(data(split(tr.rows), tr.labels));
   const validation = asSparse(data(split(va.rows), va.labels));
   const blocks = [{ kind: 'sparse' as const, spec: 'tfidf', cols: 3 }, { kind: 'dense' as const, spec: 'use', cols: 2 }];
-  const head = await routerType('ensemble').train(ctx(train, { c: 1, k: 'auto', objective: 'strong-wins' }, { validation, blocks }));
+  const ensemble = routerType('ensemble');
+  const grid = gridOf('ensemble', { c: 1 });
+  assert.deepEqual(grid.map((c) => c.k), [30, 10, 100]);
+  // Tuning fits each member candidate once; each combination scores as its own fit does.
+  const tried = await ensemble.tune!({ ...ctx(train, { blocks }), validation }, grid);
+  for (const [i, c] of grid.entries()) {
+    const alone = (await ensemble.train(ctx(train, { blocks }), c)).score(validation.x, validation.queries);
+    tried[i]!.scores.forEach((v, r) => near(v, alone[r]!, 1e-12, `k ${c.k} row ${r}`));
+  }
+  const head = await ensemble.train(ctx(train, { blocks }), grid[0]!);
   const state = head.state() as { members: { router: string; block: { cols: number }; sd: number }[] };
   assert.deepEqual(state.members.map((m) => [m.router, m.block.cols]), [['logistic', 3], ['knn', 2]]);
   assert.ok(state.members.every((m) => m.sd > 0));
   const s = head.score(validation.x, validation.queries);
   assert.ok(auc(s, va.labels)! > 0.9, `AUC ${auc(s, va.labels)}`);
   assert.deepEqual(routerType('ensemble').load(JSON.parse(JSON.stringify(state))).score(validation.x, validation.queries), s);
-  await assert.rejects(async () => routerType('ensemble').train(ctx(train, { c: 1, k: 5, objective: 'strong-wins' }, { blocks: [blocks[0]!] })), (e: unknown) => e instanceof UserError && /needs an embedder of two or more parts/.test(e.message));
+  await assert.rejects(async () => fit('ensemble', train, { c: 1, k: 5 }, { blocks: [blocks[0]!] }), (e: unknown) => e instanceof UserError && /needs an embedder of two or more parts/.test(e.message));
 });
 
 test('mf: trained on pairwise outcomes of N models; scores P(strong beats weak) for the pair', async () => {
@@ -183,7 +214,7 @@ test('mf: trained on pairwise outcomes of N models; scores P(strong beats weak) 
   const quality = [tr.rows.map((x) => (x[0]! > 0 ? 0 : 1)), tr.rows.map(() => 0.5), tr.rows.map((x) => (x[0]! > 0 ? 1 : 0))];
   const labels = quality[2]!.map((q, i) => (q > quality[0]![i]! ? 1 : 0));
   const train = data(tr.rows, labels, quality);
-  const head = await routerType('mf').train(ctx(train, { dim: 4, epochs: 30 }));
+  const head = await fit('mf', train, { dim: 4, epochs: 30 });
   assert.equal(head.refit, undefined, 'a fixed epoch count needs no refit hint');
   const s = head.score(train.x, train.queries);
   assert.ok(auc(s, labels)! > 0.95, `AUC ${auc(s, labels)}`);
@@ -208,7 +239,7 @@ test('pairwise objective: ties count half a win each way, so weak wins rank belo
   const probe = dense([[1, 0, 1], [0, 0, 1], [0, 1, 1]]);
   for (const name of ['logistic', 'knn', 'mlp'] as const) {
     const options = name === 'logistic' ? { c: 10, objective: 'pairwise' } : name === 'knn' ? { k: 30, objective: 'pairwise' } : { hidden: 4, epochs: 400, objective: 'pairwise' };
-    const [strong, tie, weak] = (await routerType(name).train(ctx(train, options))).score(probe, ['a', 'b', 'c']);
+    const [strong, tie, weak] = (await fit(name, train, options)).score(probe, ['a', 'b', 'c']);
     assert.ok(strong! > tie! && tie! > weak!, `${name}: ${strong} ${tie} ${weak}`);
   }
 });

@@ -1,5 +1,6 @@
-import { apgr, cpt, pointAtThreshold, prepareScores, resampledCurve, type Outcomes, type PreparedScores } from './curve.js';
-import { percentilesInPlace } from './latency.js';
+import { pointAtThreshold, prepareScores, resampledCurve, type Outcomes, type PreparedScores } from '../metrics/curve.js';
+import { apgr, cpt } from '../metrics/summary.js';
+import { percentilesInPlace } from '../metrics/latency.js';
 import { mulberry32 } from '../random.js';
 
 // Seeded percentile bootstrap over queries. Each resample draws n queries with replacement and

@@ -1,7 +1,6 @@
 import type { PairTable } from '../data/pair.js';
-import { curveColumns, curveLength, type Curve } from './curve.js';
-import { indexAtThreshold } from './calibrate.js';
-import type { LatencyColumns } from './latency.js';
+import { curveLength, indexAtThreshold, type Curve } from '../metrics/curve.js';
+import { prepareLatency, type LatencyColumns } from '../metrics/latency.js';
 import type { Strategy } from './sweep.js';
 
 // The cascade: the weak model answers every query and reports a confidence; below the threshold
@@ -25,7 +24,7 @@ export function nextUp(x: number): number {
  */
 function confidenceDisplay(curve: Curve, s: number): number | null {
   const k = indexAtThreshold(curve, s);
-  return k + 1 < curveLength(curve) ? -curveColumns(curve).threshold[k + 1] : null;
+  return k + 1 < curveLength(curve) ? -curve.columns.threshold[k + 1] : null;
 }
 
 export interface CascadeInput {
@@ -64,7 +63,7 @@ export function cascadeOf(table: PairTable, latency: LatencyColumns | null): Cas
       scores,
       outcomes: { qWeak: table.qWeak, qStrong: table.qStrong, cWeak: table.cWeak, cStrong: cascadeStrong },
       strongCost: strongCost / n,
-      latency: latency && { ...latency, sequential: true },
+      latency: latency && prepareLatency({ ...latency, sequential: true }),
       display: confidenceDisplay,
       toScore: (t) => nextUp(-t),
     },

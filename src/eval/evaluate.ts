@@ -4,14 +4,16 @@ import { callCost, leftOutNote, pairTable, strongWins, type Pair, type PairTable
 import { splitRows } from '../data/split.js';
 import type { Hash } from '../artifacts/hash.js';
 import { bootstrap, type BootstrapOptions, type Interval } from './bootstrap.js';
-import type { Target } from './calibrate.js';
+import type { Target } from '../metrics/operating-point.js';
 import { cascadeOf } from './cascade.js';
-import type { LatencyColumns } from './latency.js';
+import { prepareLatency, type LatencyColumns } from '../metrics/latency.js';
 import { slices, sliceValues, type SliceReport } from './slices.js';
-import { baselines, scoreDisplay, sweep, type Baselines, type StoredPoint, type Strategy, type Summary, type SweepResult, type TablePoint } from './sweep.js';
+import type { StoredPoint } from '../metrics/curve.js';
+import type { ModelUsage } from '../routers/deployment.js';
+import { baselines, scoreDisplay, sweep, type Baselines, type Strategy, type Summary, type SweepResult, type TablePoint } from './sweep.js';
 import type { GateReport } from './gate.js';
 
-export type { StoredPoint, TablePoint } from './sweep.js';
+export type { TablePoint } from './sweep.js';
 
 export type RouterSummary = Summary;
 
@@ -51,13 +53,6 @@ export interface RouterResult extends StrategyResult {
   path: string;
   hash: Hash;
   router: string;
-}
-
-export interface ModelUsage {
-  meanCost: number | null;
-  meanInputTokens: number | null;
-  meanOutputTokens: number | null;
-  price: { inputPerMTok?: number; outputPerMTok?: number; perCall?: number } | null;
 }
 
 export interface EvalReportBody {
@@ -256,6 +251,8 @@ export async function evaluate(req: EvalRequest): Promise<EvalOutcome> {
   }
   const byValues = req.by !== undefined ? sliceValues(table.rows, req.by) : null;
   const latency = latencyOf(table, warnings);
+  // Prepared once: every router's sweep and the baselines read the same test rows' latencies.
+  const prepared = latency && prepareLatency(latency);
 
   const queries = table.rows.map((r) => r.query);
   const strategies: { name: string; kind: 'router' | 'cascade'; strategy: Strategy; target: Target; strongCostRows?: Float64Array }[] = [];
@@ -274,7 +271,7 @@ export async function evaluate(req: EvalRequest): Promise<EvalOutcome> {
       name: names[ri]!,
       kind: 'router',
       target: req.target,
-      strategy: { scores, outcomes: table, latency, display: scoreDisplay, toScore: (t) => t },
+      strategy: { scores, outcomes: table, latency: prepared, display: scoreDisplay, toScore: (t) => t },
     });
   }
   const cascade = cascadeOf(table, latency);
@@ -330,7 +327,7 @@ export async function evaluate(req: EvalRequest): Promise<EvalOutcome> {
       dataset: { path: req.dataset.source.path, hash: req.dataset.source.hash, rows: table.rows.length, split: chosen.split, note: chosen.note },
       pair,
       costUnit: table.costUnit,
-      baselines: baselines(table, latency),
+      baselines: baselines(table, prepared),
       routers,
       cascade: cascade && !('skipped' in cascade) ? results.at(-1)! : null,
       usage: usageOf(req.dataset, table),

@@ -1,6 +1,7 @@
 import { UserError } from '../errors.js';
 import type { DatasetRow } from '../data/dataset.js';
-import { apgr, exactCurve, pointAtThreshold, type Outcomes } from './curve.js';
+import { exactCurve, pointAtThreshold, type Outcomes } from '../metrics/curve.js';
+import { apgr } from '../metrics/summary.js';
 
 // `--by COLUMN`: the key metrics again on each value of a metadata column, every strategy at its
 // overall operating threshold (a deployment has one threshold, not one per slice).

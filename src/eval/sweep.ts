@@ -1,23 +1,19 @@
-import { aiq, curveColumns, curveLength, oracle, pointAt, pointAtShare, pointAtThreshold, summarize, type Curve, type CurvePoint, type Outcomes, type Summary } from './curve.js';
-import { indexAtThreshold, pickIndex, tenthIndices, type Target } from './calibrate.js';
-import { mixLatency, prepareLatency, type LatencyColumns } from './latency.js';
+import { curveLength, indexAtThreshold, pointAt, pointAtShare, pointAtThreshold, type Curve, type CurvePoint, type Outcomes, type StoredPoint } from '../metrics/curve.js';
+import { pickIndex, tenthIndices, type Target } from '../metrics/operating-point.js';
+import { aiq, oracle, summarize, type Summary } from '../metrics/summary.js';
+import { mixLatency, type MixLatency, type PreparedLatency } from '../metrics/latency.js';
 
 // The sweep of one routing strategy (a router's scores, or a cascade's confidences) over the
 // exact curve: summary metrics, the table rows, the operating point and a 1%-step curve for charts.
 // Works on typed columns only, so the 1,000,000-query benchmark runs exactly this code.
 
-/** A curve point as stored in a report: JSON has no Infinity, so an unbounded threshold is null. */
-export interface StoredPoint extends Omit<CurvePoint, 'threshold'> {
-  threshold: number | null;
-}
-
 /** A table row or operating point: a stored point plus the routed mix's latency where the data has it. */
 export interface TablePoint extends StoredPoint {
   /** Median and 95th-percentile latency of the routed mix, in ms; null when the data records none. */
-  latency: { p50: number; p95: number } | null;
+  latency: MixLatency | null;
 }
 
-export type { Summary } from './curve.js';
+export type { Summary } from '../metrics/summary.js';
 
 export interface Strategy {
   /** Higher means "send to strong"; the strategy routes to strong iff score >= its score threshold. */
@@ -28,7 +24,8 @@ export interface Strategy {
    * outcomes' own all-strong cost (a cascade that escalates everything also paid the weak model).
    */
   strongCost?: number;
-  latency: LatencyColumns | null;
+  /** The test rows' latencies, prepared once and shared by every strategy over those rows; null when not recorded. */
+  latency: PreparedLatency | null;
   /** The threshold a person reads for the exact point whose score threshold is `s` (routers: s itself). */
   display(curve: Curve, s: number): number | null;
   /** A person's threshold (from --thresholds) as a score threshold. */
@@ -60,14 +57,14 @@ export function restate(p: CurvePoint, threshold: number | null, strongCost: num
 
 export function sweep(s: Strategy, options: { thresholds?: number[]; target: Target }): SweepResult {
   const { curve, ...summary } = summarize(s.scores, s.outcomes);
-  const latency = s.latency && prepareLatency(s.latency);
+  const latency = s.latency;
   // One concrete array type at the percentile loops keeps them monomorphic.
   const scores = s.scores instanceof Float64Array ? s.scores : Float64Array.from(s.scores);
   const row = (p: CurvePoint, shown: number | null, score: number): TablePoint => ({
     ...restate(p, shown, s.strongCost),
     latency: latency ? mixLatency(scores, score, latency) : null,
   });
-  const { threshold } = curveColumns(curve);
+  const { threshold } = curve.columns;
   const exactRow = (k: number) => row(pointAt(curve, k), s.display(curve, threshold[k]), threshold[k]);
 
   const table = options.thresholds?.length
@@ -87,7 +84,7 @@ export function sweep(s: Strategy, options: { thresholds?: number[]; target: Tar
 
 /** Score threshold of the exact point a stored/requested score threshold reaches. */
 export function exactScore(curve: Curve, t: number): number {
-  return curveColumns(curve).threshold[indexAtThreshold(curve, t)];
+  return curve.columns.threshold[indexAtThreshold(curve, t)];
 }
 
 export interface Baselines {
@@ -98,7 +95,7 @@ export interface Baselines {
 }
 
 /** Always-weak, always-strong, random (analytic) and the oracle on the same outcomes, with latency where recorded. */
-export function baselines(o: Outcomes, latency: LatencyColumns | null): Baselines {
+export function baselines(o: Outcomes, latency: PreparedLatency | null): Baselines {
   const best = oracle(o);
   const c = best.curve;
   const weak = pointAt(c, 0);
@@ -107,7 +104,7 @@ export function baselines(o: Outcomes, latency: LatencyColumns | null): Baseline
   const n = o.qWeak.length;
   const wins = new Float64Array(n);
   for (let i = 0; i < n; i++) wins[i] = o.qStrong[i] > o.qWeak[i] ? 1 : 0;
-  const l = latency && prepareLatency(latency);
+  const l = latency;
   return {
     alwaysWeak: { ...restate(weak, null, undefined), latency: l && mixLatency(wins, 2, l) },
     alwaysStrong: { ...restate(strong, null, undefined), latency: l && mixLatency(wins, 0, l) },

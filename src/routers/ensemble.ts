@@ -4,10 +4,10 @@ import type { FeatureBlock, Features } from '../embed/features.js';
 import { selectRows, sliceColumns } from '../embed/sparse.js';
 import { selectDenseRows } from '../embed/dense.js';
 import { sigmoid } from './logistic-solver.js';
-import { KnnHead, knnRouter } from './knn.js';
-import { logisticRouter } from './logistic.js';
+import { knnHeads, knnRouter, type KnnCandidate } from './knn.js';
+import { logisticRouter, type LogisticCandidate } from './logistic.js';
 import { UserError } from '../errors.js';
-import { invalidState, objectiveSchema, optionsOf } from './options.js';
+import { invalidState, objectiveSchema, optionsOf, type Objective } from './options.js';
 import type { Head, HeadData, RouterType, TrainContext } from './router.js';
 
 // One member per embedder part, averaged: logistic regression on a TF-IDF part, knn on a pretrained
@@ -25,6 +25,11 @@ const optionsSchema = z.object({
   k: z.union([z.number().int().positive(), z.literal('auto')]).default('auto'),
   objective: objectiveSchema,
 });
+
+/** `-C`, `--k` and `--objective`, validated: the logistic members' C, the knn members' k. */
+export type EnsembleOptions = z.infer<typeof optionsSchema>;
+/** One fit's options: a C of logistic's grid and a k of knn's. */
+export type EnsembleCandidate = { c: number; k: number; objective: Objective };
 
 const CLIP = 1e-6;
 const SAMPLE = 1000;
@@ -81,38 +86,85 @@ function spread(scores: ArrayLike<number>): { mean: number; sd: number } {
   return { mean, sd: sd > 0 ? sd : 1 };
 }
 
-// Members already fitted on the same training rows with the same options: the engine tries each
-// C on one split, and the knn member (which C does not touch) need not be fitted again each time.
-const fitted = new WeakMap<HeadData, Map<string, Member & { refit?: Record<string, unknown> }>>();
-
-// A member's scores on one feature matrix. While C is tuned, every candidate ensemble holds the same
-// knn member and is scored on the same validation rows, and a knn pass is the expensive part (on
-// MMLU ~16 s per pass over 2,200 validation queries), so each member scores a matrix once.
-const memberScores = new WeakMap<Head, WeakMap<Features, Float64Array>>();
-
-function scoreOnce(head: Head, x: Features, compute: () => Float64Array): Float64Array {
-  let byMatrix = memberScores.get(head);
-  if (!byMatrix) memberScores.set(head, (byMatrix = new WeakMap()));
-  let s = byMatrix.get(x);
-  if (!s) byMatrix.set(x, (s = compute()));
-  return s;
+/** A member fitted on its block, with the spread that standardises its logits. */
+interface FittedMember extends Member {
+  /** Its scores on the validation rows (its block of them), when fitted on a tuning fold. */
+  validation: Float64Array | null;
 }
 
-class EnsembleHead implements Head {
+function memberOptions(router: Member['router'], c: EnsembleCandidate): LogisticCandidate | KnnCandidate {
+  return router === 'logistic' ? { c: c.c, objective: c.objective } : { k: c.k, objective: c.objective };
+}
+
+/**
+ * Block `index`'s member fitted once per distinct member candidate of `grid`, in the order of
+ * `wanted` (keys of memberOptions). Logistic fits each C; knn's heads share the neighbours and
+ * score every k in one pass, on the validation rows and on the training sample alike.
+ */
+async function fitMembers(ctx: TrainContext, index: number, wanted: (LogisticCandidate | KnnCandidate)[]): Promise<FittedMember[]> {
+  const { blocks } = ctx;
+  const block = blocks[index]!;
+  const router: Member['router'] = block.kind === 'sparse' ? 'logistic' : 'knn';
+  const train = restrict(ctx.train, blockOf(ctx.train.x, blocks, index));
+  const validation = ctx.validation ? restrict(ctx.validation, blockOf(ctx.validation.x, blocks, index)) : null;
+  // The spread is estimated on at most SAMPLE training rows: knn's leave-one-out scores cost a pass over every neighbour per row.
+  const step = Math.max(1, Math.ceil(train.labels.length / SAMPLE));
+  const ids = Array.from({ length: Math.ceil(train.labels.length / step) }, (_, j) => j * step);
+  const sample = selectFeatures(train.x, ids);
+  if (router === 'knn') {
+    const grid = wanted as KnnCandidate[];
+    const heads = knnHeads(train, grid);
+    const ks = grid.map((c) => c.k);
+    const own = heads[0]!.scoreFor(sample, ks, (r) => ids[r]!);
+    const val = validation ? heads[0]!.scoreFor(validation.x, ks) : null;
+    return heads.map((head, i) => ({ router, block, ...spread(own[i]!), head, validation: val ? val[i]! : null }));
+  }
+  const out: FittedMember[] = [];
+  for (const options of wanted as LogisticCandidate[]) {
+    const head = await logisticRouter.train({ ...ctx, train, validation, blocks: [block] }, options);
+    const own = head.score(sample, ids.map((j) => train.queries[j]!));
+    out.push({ router, block, ...spread(own), head, validation: validation ? head.score(validation.x, validation.queries) : null });
+  }
+  return out;
+}
+
+/** Each candidate's members: for every block, the member fitted with that candidate's options. */
+async function fitGrid(ctx: TrainContext, grid: EnsembleCandidate[]): Promise<FittedMember[][]> {
+  const { blocks } = ctx;
+  if (blocks.length < 2) {
+    throw new UserError('the ensemble router needs an embedder of two or more parts, one member each, e.g. --embedder tfidf+use');
+  }
+  const perCandidate: FittedMember[][] = grid.map(() => []);
+  for (let i = 0; i < blocks.length; i++) {
+    const router: Member['router'] = blocks[i]!.kind === 'sparse' ? 'logistic' : 'knn';
+    const keys = grid.map((c) => JSON.stringify(memberOptions(router, c)));
+    const distinct = [...new Set(keys)];
+    const fitted = await fitMembers(ctx, i, distinct.map((k) => JSON.parse(k) as LogisticCandidate | KnnCandidate));
+    keys.forEach((k, c) => perCandidate[c]!.push(fitted[distinct.indexOf(k)]!));
+  }
+  return perCandidate;
+}
+
+/** The ensemble's score: the members' standardised logits averaged, as a probability. */
+function combine(members: Member[], scores: Float64Array[], rows: number): Float64Array {
+  const out = new Float64Array(rows);
+  members.forEach((m, i) => {
+    const s = scores[i]!;
+    for (let r = 0; r < rows; r++) out[r]! += (logit(s[r]!) - m.mean) / m.sd / members.length;
+  });
+  for (let r = 0; r < rows; r++) out[r] = sigmoid(out[r]!);
+  return out;
+}
+
+class EnsembleHead implements Head<EnsembleCandidate> {
   constructor(
     private readonly members: Member[],
     private readonly blocks: FeatureBlock[],
-    readonly refit?: Record<string, unknown>,
   ) {}
 
   score(x: Features, queries: string[]): Float64Array {
-    const out = new Float64Array(x.x.rows);
-    this.members.forEach((m, i) => {
-      const s = scoreOnce(m.head, x, () => m.head.score(blockOf(x, this.blocks, i), queries));
-      for (let r = 0; r < out.length; r++) out[r]! += (logit(s[r]!) - m.mean) / m.sd / this.members.length;
-    });
-    for (let r = 0; r < out.length; r++) out[r] = sigmoid(out[r]!);
-    return out;
+    const scores = this.members.map((m, i) => m.head.score(blockOf(x, this.blocks, i), queries));
+    return combine(this.members, scores, x.x.rows);
   }
 
   state(): z.infer<typeof stateSchema> {
@@ -120,48 +172,27 @@ class EnsembleHead implements Head {
   }
 }
 
-export const ensembleRouter: RouterType = {
+const member = (m: FittedMember): Member => ({ router: m.router, block: m.block, mean: m.mean, sd: m.sd, head: m.head });
+
+export const ensembleRouter: RouterType<EnsembleOptions, EnsembleCandidate> = {
   description: 'one member per embedder part, averaged: logistic on TF-IDF, knn on an embedding (e.g. --embedder tfidf+use; -C, --k, --objective)',
   layout: 'sparse',
   needsLabels: true,
-  candidates(options) {
-    const { c, k, objective } = optionsOf(optionsSchema, options, 'ensemble');
-    return logisticRouter.candidates({ c, objective }).map((o) => ({ ...o, k }));
+  options: (raw) => optionsOf(optionsSchema, raw, 'ensemble'),
+  grid({ c, k, objective }) {
+    // Every C of logistic's grid with every k of knn's: a combination costs no fit of its own (tune).
+    const ks = knnRouter.grid({ k, objective });
+    return logisticRouter.grid({ c, objective }).flatMap((l) => ks.map((n) => ({ c: l.c, k: n.k, objective })));
   },
-  async train(ctx: TrainContext): Promise<Head> {
-    const { blocks, options } = ctx;
-    if (blocks.length < 2) {
-      throw new UserError('the ensemble router needs an embedder of two or more parts, one member each, e.g. --embedder tfidf+use');
-    }
-    const members: Member[] = [];
-    const refit: Record<string, unknown> = {};
-    for (let i = 0; i < blocks.length; i++) {
-      const block = blocks[i]!;
-      const router: Member['router'] = block.kind === 'sparse' ? 'logistic' : 'knn';
-      const train = restrict(ctx.train, blockOf(ctx.train.x, blocks, i));
-      const validation = ctx.validation ? restrict(ctx.validation, blockOf(ctx.validation.x, blocks, i)) : null;
-      const memberOptions = router === 'logistic' ? { c: options.c, objective: options.objective } : { k: options.k, objective: options.objective };
-      const memo = fitted.get(ctx.train) ?? new Map();
-      fitted.set(ctx.train, memo);
-      const key = `${i}\0${JSON.stringify(memberOptions)}\0${ctx.validation ? 'v' : ''}`;
-      const known = memo.get(key);
-      if (known) {
-        if (known.refit?.k !== undefined) refit.k = known.refit.k;
-        members.push(known);
-        continue;
-      }
-      const head = await (router === 'logistic' ? logisticRouter : knnRouter).train({ ...ctx, train, validation, options: memberOptions, blocks: [block] });
-      if (head.refit?.k !== undefined) refit.k = head.refit.k;
-      // The spread is estimated on at most SAMPLE training rows: knn's leave-one-out scores cost a pass over every neighbour per row.
-      const step = Math.max(1, Math.ceil(train.labels.length / SAMPLE));
-      const ids = Array.from({ length: Math.ceil(train.labels.length / step) }, (_, j) => j * step);
-      const sample = selectFeatures(train.x, ids);
-      const own = head instanceof KnnHead ? head.scoreFor(sample, [head.k], (r) => ids[r]!)[0]! : head.score(sample, ids.map((j) => train.queries[j]!));
-      const member = { router, block, ...spread(own), head };
-      memo.set(key, { ...member, refit: head.refit });
-      members.push(member);
-    }
-    return new EnsembleHead(members, blocks, Object.keys(refit).length ? refit : undefined);
+  async tune(ctx, grid) {
+    // Each member candidate is fitted and scored once; a combination averages their validation scores.
+    const fitted = await fitGrid(ctx, grid);
+    const rows = ctx.validation.labels.length;
+    return fitted.map((members) => ({ scores: combine(members, members.map((m) => m.validation!), rows) }));
+  },
+  async train(ctx, candidate): Promise<Head> {
+    const [members] = await fitGrid({ ...ctx, validation: null }, [candidate]);
+    return new EnsembleHead(members!.map(member), ctx.blocks);
   },
   load(raw) {
     const p = stateSchema.safeParse(raw);

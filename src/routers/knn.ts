@@ -3,9 +3,8 @@ import { packFloats, unpackFloats } from '../artifacts/arrays.js';
 import type { DenseMatrix } from '../embed/dense.js';
 import type { Features } from '../embed/features.js';
 import type { Csr } from '../embed/sparse.js';
-import { auc } from '../eval/curve.js';
 import { invalidState, objectiveSchema, optionsOf, targetOf, type Objective } from './options.js';
-import type { Head, RouterType, TrainContext } from './router.js';
+import type { Head, HeadData, RouterType } from './router.js';
 
 // Similarity-weighted nearest neighbours: a query's score is the similarity-weighted share of its
 // k most similar training queries on which the strong model was better, shrunk toward the base
@@ -17,12 +16,18 @@ import type { Head, RouterType, TrainContext } from './router.js';
 // no sparse product for TF-IDF rows; importing tfjs would also cost ~0.5 s per `router route`.
 // Sparse neighbours are searched through per-term postings: a query visits only the neighbours that
 // share a term with it (on MMLU a full pass over every stored value was ~20x more work).
-// k is chosen on the validation rows from one similarity pass (every k reads the same sorted top list).
+// k is tuned by the engine like any option; `tune` scores every k of the grid from one similarity
+// pass (every k reads the same sorted top list).
 
-const K_GRID = [10, 30, 100];
-const DEFAULT_K = 30;
+// The default first (used when there are no rows to tune on).
+const K_GRID = [30, 10, 100];
 
 const optionsSchema = z.object({ k: z.union([z.number().int().positive(), z.literal('auto')]).default('auto'), objective: objectiveSchema });
+
+/** `--k` and `--objective`, validated. */
+export type KnnOptions = z.infer<typeof optionsSchema>;
+/** One fit's options: a k of the grid. */
+export type KnnCandidate = { k: number; objective: Objective };
 
 const packed = z.object({ dtype: z.literal('float32'), length: z.number().int().nonnegative(), base64: z.string() });
 const stateSchema = z.object({
@@ -145,8 +150,12 @@ export class KnnHead implements Head {
     private readonly labels: Float32Array,
     readonly k: number,
     private readonly prior: number,
-    readonly refit?: Record<string, unknown>,
   ) {}
+
+  /** The same neighbours with another k. */
+  withK(k: number): KnnHead {
+    return new KnnHead(this.nb, this.labels, k, this.prior);
+  }
 
   /**
    * Scores for several k at once: one similarity pass and one top-k selection per query.
@@ -199,31 +208,41 @@ export class KnnHead implements Head {
   }
 }
 
-export const knnRouter: RouterType = {
+/** The neighbours of the training rows, their votes (0/1 labels, or the pair's soft outcome under pairwise) and the base rate. */
+function fitNeighbours(train: HeadData, objective: Objective, k: number): KnnHead {
+  const labels = Float32Array.from(targetOf(train, objective));
+  let pos = 0;
+  for (const l of labels) pos += l;
+  const nb: Neighbours =
+    train.x.kind === 'sparse'
+      ? { kind: 'sparse', x: { ...train.x.x, values: Float64Array.from(Float32Array.from(train.x.x.values)) } }
+      : { kind: 'dense', x: train.x.x };
+  return new KnnHead(nb, labels, k, Math.fround(pos / Math.max(1, labels.length)));
+}
+
+/** One head per candidate, sharing the neighbours (candidates differ in k only; one objective per grid). */
+export function knnHeads(train: HeadData, grid: KnnCandidate[]): KnnHead[] {
+  const objectives = new Set(grid.map((c) => c.objective));
+  if (objectives.size !== 1) throw new RangeError('knn: a grid has one objective');
+  const first = fitNeighbours(train, grid[0]!.objective, grid[0]!.k);
+  return grid.map((c, i) => (i === 0 ? first : first.withK(c.k)));
+}
+
+export const knnRouter: RouterType<KnnOptions, KnnCandidate> = {
   description: 'similarity-weighted k nearest training queries; k chosen on validation data (--k to fix it)',
   layout: 'sparse',
   needsLabels: true,
-  candidates(options) {
-    return [optionsOf(optionsSchema, options, 'knn')];
+  options: (raw) => optionsOf(optionsSchema, raw, 'knn'),
+  grid({ k, objective }) {
+    return (k === 'auto' ? K_GRID : [k]).map((v) => ({ k: v, objective }));
   },
-  train({ train, validation, options }: TrainContext): Head {
-    // The neighbours' votes: 0/1 labels, or the pair's soft outcome under the pairwise objective.
-    const labels = Float32Array.from(targetOf(train, options.objective as Objective));
-    let pos = 0;
-    for (const l of labels) pos += l;
-    const nb: Neighbours =
-      train.x.kind === 'sparse'
-        ? { kind: 'sparse', x: { ...train.x.x, values: Float64Array.from(Float32Array.from(train.x.x.values)) } }
-        : { kind: 'dense', x: train.x.x };
-    const prior = Math.fround(pos / Math.max(1, labels.length));
-    if (options.k !== 'auto') return new KnnHead(nb, labels, options.k as number, prior);
-    if (!validation) return new KnnHead(nb, labels, DEFAULT_K, prior);
-    // k chosen here rather than by the engine's candidate loop: one similarity pass serves every k.
-    const probe = new KnnHead(nb, labels, DEFAULT_K, prior);
-    const scores = probe.scoreFor(validation.x, K_GRID);
-    const aucs = scores.map((s) => auc(s, validation.labels) ?? -1);
-    const best = K_GRID[aucs.indexOf(Math.max(...aucs))]!;
-    return new KnnHead(nb, labels, best, prior, { k: best });
+  tune({ train, validation }, grid) {
+    // One similarity pass over the validation rows scores every k.
+    const heads = knnHeads(train, grid);
+    return heads[0]!.scoreFor(validation.x, grid.map((c) => c.k)).map((scores) => ({ scores }));
+  },
+  train({ train }, candidate): Head {
+    return knnHeads(train, [candidate])[0]!;
   },
   load(raw) {
     const p = stateSchema.safeParse(raw);

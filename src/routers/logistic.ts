@@ -5,7 +5,7 @@ import type { Features } from '../embed/features.js';
 import { decision, fitLogistic, sigmoid } from './logistic-solver.js';
 import { invalidState, objectiveSchema, optionsOf, type Objective } from './options.js';
 import { selectRows } from '../embed/sparse.js';
-import type { Head, RouterType, TrainContext } from './router.js';
+import type { Head, RouterType } from './router.js';
 
 // L2-regularised logistic regression with balanced class weights (scikit-learn's
 // LogisticRegression(class_weight='balanced') on the same objective; see logistic-solver.ts), on
@@ -17,6 +17,11 @@ import type { Head, RouterType, TrainContext } from './router.js';
 const C_GRID = [0.25, 1, 4];
 
 const optionsSchema = z.object({ c: z.union([z.number().positive(), z.literal('auto')]).default('auto'), objective: objectiveSchema });
+
+/** `-C` and `--objective`, validated. */
+export type LogisticOptions = z.infer<typeof optionsSchema>;
+/** One fit's options: a C of the grid. */
+export type LogisticCandidate = { c: number; objective: Objective };
 
 const stateSchema = z.object({
   c: z.number().positive(),
@@ -49,19 +54,18 @@ class LogisticHead implements Head {
   }
 }
 
-export const logisticRouter: RouterType = {
+export const logisticRouter: RouterType<LogisticOptions, LogisticCandidate> = {
   description: 'L2-regularised logistic regression with balanced class weights; C chosen on validation data (-C to fix it)',
   layout: 'sparse',
   needsLabels: true,
-  candidates(options) {
-    const { c, objective } = optionsOf(optionsSchema, options, 'logistic');
+  options: (raw) => optionsOf(optionsSchema, raw, 'logistic'),
+  grid({ c, objective }) {
     return (c === 'auto' ? C_GRID : [c]).map((v) => ({ c: v, objective }));
   },
-  train({ train, options }: TrainContext): Head {
-    const c = options.c as number;
+  train({ train }, { c, objective }): Head {
     const x = asCsr(train.x);
     let fit;
-    if ((options.objective as Objective) === 'pairwise') {
+    if (objective === 'pairwise') {
       // Soft labels: each row is a positive of weight g and a negative of weight 1 - g.
       const rows: number[] = [];
       const y: number[] = [];

@@ -4,7 +4,7 @@ import type { DenseMatrix } from '../embed/dense.js';
 import type { Features } from '../embed/features.js';
 import { sigmoid } from './logistic-solver.js';
 import { invalidState, optionsOf } from './options.js';
-import type { Head, HeadData, RouterType, TrainContext } from './router.js';
+import type { Head, HeadData, RouterType } from './router.js';
 import { fitLoop, glorot, loadEngine } from './tf-engine.js';
 import { mulberry32 } from '../random.js';
 
@@ -26,6 +26,9 @@ const optionsSchema = z.object({
   dim: z.number().int().positive().default(64),
   epochs: z.union([z.number().int().positive(), z.literal('auto')]).default('auto'),
 });
+
+/** `--dim` and `--epochs` ('auto': early stopping on the tuning fold): one candidate, nothing to tune. */
+export type MfOptions = z.infer<typeof optionsSchema>;
 
 const packed = z.object({ dtype: z.literal('float32'), length: z.number().int().nonnegative(), base64: z.string() });
 const stateSchema = z.object({
@@ -116,11 +119,11 @@ interface MfState {
   c: Float32Array;
 }
 
-class MfHead implements Head {
+class MfHead implements Head<MfOptions> {
   private readonly v: Float64Array;
   constructor(
     private readonly s: MfState,
-    readonly refit?: Record<string, unknown>,
+    readonly refit?: Partial<MfOptions>,
   ) {
     this.v = direction(s.p, s.w, s.c, s.dim, s.inputs, s.strong, s.weak);
   }
@@ -140,22 +143,21 @@ class MfHead implements Head {
   }
 }
 
-export const mfRouter: RouterType = {
+export const mfRouter: RouterType<MfOptions, MfOptions> = {
   description: 'matrix factorization (RouteLLM): model vectors and a projection of the query embedding, trained on pairwise outcomes of all models (--dim, --epochs)',
   layout: 'dense',
   needsLabels: true,
-  candidates(options) {
-    return [optionsOf(optionsSchema, options, 'mf')];
-  },
-  async train({ train, validation, options, seed }: TrainContext): Promise<Head> {
+  options: (raw) => optionsOf(optionsSchema, raw, 'mf'),
+  grid: (options) => [options],
+  async train({ train, validation, seed }, options): Promise<Head<MfOptions>> {
     if (train.x.kind !== 'dense') throw new RangeError('mf router needs dense features');
     const engine = await loadEngine();
     const { tf } = engine;
     const x = train.x.x;
     const d = x.cols;
-    const k = options.dim as number;
+    const k = options.dim;
     const models = train.outcomes.models;
-    const fixedEpochs = options.epochs === 'auto' ? null : (options.epochs as number);
+    const fixedEpochs = options.epochs === 'auto' ? null : options.epochs;
     const random = mulberry32(seed);
     const P = tf.variable(tf.tensor2d(glorot(models.length, k, random), [models.length, k]));
     const W = tf.variable(tf.tensor2d(glorot(d, k, random), [d, k]));

@@ -3,8 +3,8 @@ import { packFloats, unpackFloats } from '../artifacts/arrays.js';
 import type { DenseMatrix } from '../embed/dense.js';
 import type { Features } from '../embed/features.js';
 import { sigmoid } from './logistic-solver.js';
-import { invalidState, objectiveSchema, optionsOf, targetOf, type Objective } from './options.js';
-import type { Head, RouterType, TrainContext } from './router.js';
+import { invalidState, objectiveSchema, optionsOf, targetOf } from './options.js';
+import type { Head, RouterType } from './router.js';
 import { fitLoop, glorot, loadEngine } from './tf-engine.js';
 import { mulberry32 } from '../random.js';
 
@@ -24,6 +24,9 @@ const optionsSchema = z.object({
   epochs: z.union([z.number().int().positive(), z.literal('auto')]).default('auto'),
   objective: objectiveSchema,
 });
+
+/** `--hidden`, `--epochs` ('auto': early stopping on the tuning fold) and `--objective`: one candidate, nothing to tune. */
+export type MlpOptions = z.infer<typeof optionsSchema>;
 
 const packed = z.object({ dtype: z.literal('float32'), length: z.number().int().nonnegative(), base64: z.string() });
 const stateSchema = z.object({
@@ -64,10 +67,10 @@ function balance(y: ArrayLike<number>): { a: number; b: number } {
   return { a: pos > 0 ? n / (2 * pos) : 0, b: n - pos > 0 ? n / (2 * (n - pos)) : 0 };
 }
 
-class MlpHead implements Head {
+class MlpHead implements Head<MlpOptions> {
   constructor(
     private readonly s: { inputs: number; hidden: number; epochs: number; engine: string; w1: Float32Array; b1: Float32Array; w2: Float32Array; b2: number },
-    readonly refit?: Record<string, unknown>,
+    readonly refit?: Partial<MlpOptions>,
   ) {}
 
   score(x: Features): Float64Array {
@@ -85,33 +88,32 @@ class MlpHead implements Head {
   }
 }
 
-export const mlpRouter: RouterType = {
+export const mlpRouter: RouterType<MlpOptions, MlpOptions> = {
   description: 'MLP head (one hidden layer) on frozen embeddings, tfjs, early stopping on validation data (--hidden, --epochs)',
   layout: 'dense',
   needsLabels: true,
-  candidates(options) {
-    return [optionsOf(optionsSchema, options, 'mlp')];
-  },
-  async train({ train, validation, options, seed }: TrainContext): Promise<Head> {
+  options: (raw) => optionsOf(optionsSchema, raw, 'mlp'),
+  grid: (options) => [options],
+  async train({ train, validation, seed }, options): Promise<Head<MlpOptions>> {
     if (train.x.kind !== 'dense') throw new RangeError('mlp router needs dense features');
     const engine = await loadEngine();
     const { tf } = engine;
     const x = train.x.x;
     const d = x.cols;
-    const h = options.hidden as number;
-    const fixedEpochs = options.epochs === 'auto' ? null : (options.epochs as number);
+    const h = options.hidden;
+    const fixedEpochs = options.epochs === 'auto' ? null : options.epochs;
     const random = mulberry32(seed);
     const w1 = tf.variable(tf.tensor2d(glorot(d, h, random), [d, h]));
     const b1 = tf.variable(tf.zeros([h]));
     const w2 = tf.variable(tf.tensor2d(glorot(h, 1, random), [h, 1]));
     const b2 = tf.variable(tf.scalar(0));
     const X = tf.tensor2d(x.data, [x.rows, d]);
-    const target = targetOf(train, options.objective as Objective);
+    const target = targetOf(train, options.objective);
     const { a, b } = balance(target);
     const Y = tf.tensor1d(Float32Array.from(target));
 
     const val = validation && fixedEpochs === null && validation.x.kind === 'dense' ? validation : null;
-    const valTarget = val ? targetOf(val, options.objective as Objective) : null;
+    const valTarget = val ? targetOf(val, options.objective) : null;
     const valLogits = val ? new Float64Array(val.labels.length) : null;
     const result = await fitLoop({
       engine,

@@ -1,7 +1,7 @@
 import { readJsonArtifact, resolveArtifact, DEFAULT_ROOT } from '../artifacts/store.js';
 import type { Hash } from '../artifacts/hash.js';
 import type { Pair } from '../data/pair.js';
-import type { DeploymentBody } from '../eval/deployment.js';
+import type { DeploymentBody } from './deployment.js';
 import { UserError } from '../errors.js';
 import { loadRouter, type LoadedRouter, type LoadOptions } from './load.js';
 import { decide, type Decision } from './monitoring.js';

@@ -18,14 +18,12 @@ class RandomHead implements Head {
   }
 }
 
-export const randomRouter: RouterType = {
+export const randomRouter: RouterType<Record<string, never>, Record<string, never>> = {
   description: 'random scores from a hash of the query (the baseline; no features, no labels)',
   layout: 'none',
   needsLabels: false,
-  candidates(options) {
-    optionsOf(z.object({}), options, 'random');
-    return [{}];
-  },
+  options: (raw) => optionsOf(z.object({}), raw, 'random'),
+  grid: (options) => [options],
   train({ seed }) {
     return new RandomHead(seed);
   },

@@ -35,12 +35,13 @@ export interface HeadData {
   outcomes: ModelOutcomes;
 }
 
+/** Router options as a record: what `router train` flags give, and what an artifact stores. */
+export type OptionRecord = Record<string, unknown>;
+
 export interface TrainContext {
   train: HeadData;
-  /** Held out of `train` for early stopping (mlp, mf); null when refitting on every training row. */
+  /** A tuning fold's validation rows (mlp and mf early-stop on them); null when refitting on every training row. */
   validation: HeadData | null;
-  /** One candidate's options (see RouterType.candidates). */
-  options: Record<string, unknown>;
   seed: number;
   pair: Pair;
   /** Features of other texts (the semantic router's example utterances), by the same featurizer. */
@@ -49,29 +50,67 @@ export interface TrainContext {
   blocks: FeatureBlock[];
 }
 
+/** A tuning fold, where the validation rows are known. */
+export type TuneContext = TrainContext & { validation: HeadData };
+
 /** The fitted part of a router: features in, uncalibrated P(strong better) in [0,1] out. */
-export interface Head {
+export interface Head<C extends OptionRecord = OptionRecord> {
   score(x: Features, queries: string[]): Float64Array;
   /** JSON-serialisable; the type's `load` reverses it. */
   state(): unknown;
   /** Options that reproduce this fit on all training rows (mlp and mf: the early-stopped epoch count). */
-  refit?: Record<string, unknown>;
+  refit?: Partial<C>;
 }
 
-export interface RouterType {
+/** One candidate fitted on a tuning fold: its scores on the fold's validation rows. */
+export interface Tried<C extends OptionRecord = OptionRecord> {
+  scores: Float64Array;
+  /** As Head.refit: what the final fit on all training rows should use instead. */
+  refit?: Partial<C>;
+}
+
+/**
+ * A router type: its options, the grid it is tuned over, how it fits and loads. `O` is what the
+ * user's flags validate to (with 'auto' where the type chooses), `C` one candidate of the grid: the
+ * options of one fit. The training engine (train.ts) is the only tuner: it fits every candidate on
+ * each tuning fold through `tune`, keeps the best validation AUC, and refits that candidate with
+ * `train`; no type chooses an option inside its own fit.
+ */
+export interface RouterType<O extends OptionRecord = OptionRecord, C extends OptionRecord = OptionRecord> {
   /** What `--help` and errors say about it. */
   description: string;
   /** The feature layout it trains on; 'none' looks at no features (random). */
   layout: FeatureLayout | 'none';
   /** False for routers that need no labels (semantic, random): they train on one class too. */
   needsLabels: boolean;
+  /** Validates the user's options; a flag that does not apply, or a bad value, is a UserError naming the flag. */
+  options(raw: OptionRecord): O;
   /**
-   * The option sets to try: each is fitted on the tuning split (or every fold) and the one with the
-   * best validation AUC is refitted on all training rows. Validates the user's options.
+   * The candidates to compare, in order: every 'auto' option over the type's grid (logistic's C,
+   * knn's k, the ensemble's members' C and k). The first is the default, used when there are no
+   * rows to tune on; ties keep this order.
    */
-  candidates(options: Record<string, unknown>): Record<string, unknown>[];
-  train(ctx: TrainContext): Promise<Head> | Head;
+  grid(options: O): C[];
+  /**
+   * Fits every candidate on `ctx.train` and scores `ctx.validation` with each, in grid order. A type
+   * whose candidates share work does it once here (knn: one similarity pass serves every k; the
+   * ensemble: each member candidate is fitted once, whatever the other members' options). Absent:
+   * each candidate is fitted with `train` and scored alone (tuneEach).
+   */
+  tune?(ctx: TuneContext, grid: C[]): Promise<Tried<C>[]> | Tried<C>[];
+  /** Fits one candidate. */
+  train(ctx: TrainContext, options: C): Promise<Head<C>> | Head<C>;
   load(state: unknown): Head;
+}
+
+/** The default `tune`: each candidate fitted and scored on its own. */
+export async function tuneEach<C extends OptionRecord>(type: Pick<RouterType<OptionRecord, C>, 'train'>, ctx: TuneContext, grid: C[]): Promise<Tried<C>[]> {
+  const out: Tried<C>[] = [];
+  for (const options of grid) {
+    const head = await type.train(ctx, options);
+    out.push({ scores: head.score(ctx.validation.x, ctx.validation.queries), refit: head.refit });
+  }
+  return out;
 }
 
 export interface Metrics {

@@ -5,7 +5,7 @@ import { UserError } from '../errors.js';
 import { normalizeRows, row, type DenseMatrix } from '../embed/dense.js';
 import type { Features } from '../embed/features.js';
 import { invalidState, optionsOf } from './options.js';
-import type { Head, RouterType, TrainContext } from './router.js';
+import type { Head, RouterType } from './router.js';
 
 // Semantic Router style: routes are given as example utterances, each route mapped to a model; a
 // query goes to the route whose centroid (mean of its unit-norm utterance embeddings) is most similar.
@@ -28,6 +28,9 @@ export const routesFileSchema = z.object({
 export type RoutesFile = z.infer<typeof routesFileSchema>;
 
 const optionsSchema = z.object({ routes: z.string({ error: 'the semantic router needs --routes FILE (example utterances per route)' }) });
+
+/** `--routes FILE`: one candidate, nothing to tune. */
+export type SemanticOptions = z.infer<typeof optionsSchema>;
 
 const stateSchema = z.object({
   routes: z.array(z.object({ name: z.string(), model: z.string(), utterances: z.number().int().positive(), strong: z.boolean() })).min(1),
@@ -97,15 +100,14 @@ class SemanticHead implements Head {
   }
 }
 
-export const semanticRouter: RouterType = {
+export const semanticRouter: RouterType<SemanticOptions, SemanticOptions> = {
   description: 'nearest route centroid over example utterances per route, each route mapped to a model (--routes FILE; needs no labels)',
   layout: 'dense',
   needsLabels: false,
-  candidates(options) {
-    return [optionsOf(optionsSchema, options, 'semantic')];
-  },
-  async train({ options, pair, embed }: TrainContext): Promise<Head> {
-    const path = options.routes as string;
+  options: (raw) => optionsOf(optionsSchema, raw, 'semantic'),
+  grid: (options) => [options],
+  async train({ pair, embed }, options): Promise<Head> {
+    const path = options.routes;
     const file = readRoutes(path);
     for (const r of file.routes) {
       if (r.model !== pair.weak && r.model !== pair.strong) {

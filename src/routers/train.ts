@@ -3,22 +3,24 @@ import { UserError } from '../errors.js';
 import type { Dataset, DatasetRow } from '../data/dataset.js';
 import { pairTable, strongWins, type Pair, type PairTable } from '../data/pair.js';
 import { splitPosition, splitRows, type SplitSpec } from '../data/split.js';
-import { pickIndex } from '../eval/calibrate.js';
-import { pointAt, summarize } from '../eval/curve.js';
+import { buildCurve, pointAt } from '../metrics/curve.js';
+import { pickIndex } from '../metrics/operating-point.js';
+import { summarize } from '../metrics/summary.js';
 import { selectDenseRows } from '../embed/dense.js';
 import { Featurizer, type FeatureContext, type Features } from '../embed/features.js';
 import { selectRows } from '../embed/sparse.js';
 import { applyCalibration, fitCalibration, type Calibration, type CalibrationMethod } from './calibration.js';
 import { Pipeline } from './pipeline.js';
 import { routerType } from './registry.js';
-import type { HeadData, Metrics, ModelOutcomes, RouterBody, RouterType } from './router.js';
+import { tuneEach, type HeadData, type Metrics, type ModelOutcomes, type OptionRecord, type RouterBody, type RouterType, type Tried } from './router.js';
 
 // The training engine shared by every router type:
 //   1. hold out `split` (by query hash, as eval recomputes it) and train on the rest;
 //   2. fit the featurizer once on the training texts (TF-IDF learns no labels, so the tuning folds
 //      below may share it);
-//   3. tune: fit each candidate option set on a validation split of the training rows (or on k
-//      folds), keep the one with the best validation AUC;
+//   3. tune: fit each candidate of the type's grid (RouterType.grid: logistic's C, knn's k, the
+//      ensemble's members') on a validation split of the training rows (or on k folds), through the
+//      type's `tune`, and keep the one with the best validation AUC;
 //   4. calibrate (Platt or isotonic) on those validation scores, and choose the default threshold on
 //      them: the cheapest point whose quality gap is within `targetGap`;
 //   5. refit the chosen candidate on every training row; report AUC, log-loss and APGR on the held-out rows.
@@ -126,8 +128,9 @@ function count(labels: ArrayLike<number>): number {
   return s;
 }
 
+/** AUC against "strong wins", read off the curve walk. */
 function auc(scores: ArrayLike<number>, table: Pick<PairTable, 'qWeak' | 'qStrong' | 'cWeak' | 'cStrong'>): number | null {
-  return summarize(scores, table).auc;
+  return buildCurve(scores, table).auc;
 }
 
 function tableOf(t: PairTable, ids: number[]): Pick<PairTable, 'qWeak' | 'qStrong' | 'cWeak' | 'cStrong'> {
@@ -135,8 +138,8 @@ function tableOf(t: PairTable, ids: number[]): Pick<PairTable, 'qWeak' | 'qStron
   return { qWeak: pick(t.qWeak), qStrong: pick(t.qStrong), cWeak: pick(t.cWeak), cStrong: pick(t.cStrong) };
 }
 
-function meanRefit(refits: (Record<string, unknown> | undefined)[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+function meanRefit(refits: (Partial<OptionRecord> | undefined)[]): OptionRecord {
+  const out: OptionRecord = {};
   const keys = new Set(refits.flatMap((r) => Object.keys(r ?? {})));
   for (const k of keys) {
     const values = refits.map((r) => r?.[k]).filter((v): v is number => typeof v === 'number');
@@ -153,7 +156,7 @@ export async function trainOnRows(req: TrainRequest, train: DatasetRow[], test: 
   const spec = type.layout === 'none' ? 'none' : (req.embedder ?? 'tfidf');
   if (type.layout === 'none' && req.embedder !== undefined) throw new UserError(`--embedder does not apply to the ${req.router} router`);
   if (train.length === 0) throw new UserError(`no training rows left after holding out ${req.split?.holdout}`, { file });
-  const candidates = type.candidates(req.options);
+  const candidates = type.grid(type.options(req.options));
 
   const trainTable = pairTable(req.dataset, req.pair, train);
   const labels = strongWins(trainTable);
@@ -176,7 +179,7 @@ export async function trainOnRows(req: TrainRequest, train: DatasetRow[], test: 
   const validated = folds.flat();
   const canTune = validated.length > 0 && folds.every((f) => f.length < labels.length);
   const oof = candidates.map(() => new Float64Array(labels.length));
-  const refits: (Record<string, unknown> | undefined)[][] = candidates.map(() => []);
+  const refits: (Partial<OptionRecord> | undefined)[][] = candidates.map(() => []);
   if (canTune) {
     for (let f = 0; f < folds.length; f++) {
       const inVal = new Uint8Array(labels.length);
@@ -192,13 +195,14 @@ export async function trainOnRows(req: TrainRequest, train: DatasetRow[], test: 
           { file },
         );
       }
-      for (let c = 0; c < candidates.length; c++) {
-        req.onStage?.(`tuning ${req.router}${folds.length > 1 ? ` fold ${f + 1}/${folds.length}` : ''}${candidates.length > 1 ? `, candidate ${c + 1}/${candidates.length}` : ''}`);
-        const head = await type.train({ train: fitData, validation: valData, options: candidates[c]!, seed: req.seed, pair: req.pair, embed, blocks: featurizer.blocks() });
-        const s = head.score(valData.x, valData.queries);
-        folds[f]!.forEach((row, j) => (oof[c]![row] = s[j]!));
-        refits[c]!.push(head.refit);
-      }
+      req.onStage?.(`tuning ${req.router}${folds.length > 1 ? ` fold ${f + 1}/${folds.length}` : ''}${candidates.length > 1 ? `, ${candidates.length} candidates` : ''}`);
+      const ctx = { train: fitData, validation: valData, seed: req.seed, pair: req.pair, embed, blocks: featurizer.blocks() };
+      const tried: Tried[] = await (type.tune ? type.tune(ctx, candidates) : tuneEach(type, ctx, candidates));
+      if (tried.length !== candidates.length) throw new Error(`${req.router}: tune returned ${tried.length} results for ${candidates.length} candidates`);
+      tried.forEach((t, c) => {
+        folds[f]!.forEach((row, j) => (oof[c]![row] = t.scores[j]!));
+        refits[c]!.push(t.refit);
+      });
     }
   }
   const valTable = tableOf(trainTable, validated);
@@ -228,7 +232,7 @@ export async function trainOnRows(req: TrainRequest, train: DatasetRow[], test: 
 
   req.onStage?.(`fitting ${req.router} on ${labels.length.toLocaleString('en-US')} training queries`);
   const finalOptions = { ...best.options, ...meanRefit(refits[best.c]!) };
-  const fitted = await type.train({ train: all, validation: null, options: finalOptions, seed: req.seed, pair: req.pair, embed, blocks: featurizer.blocks() });
+  const fitted = await type.train({ train: all, validation: null, seed: req.seed, pair: req.pair, embed, blocks: featurizer.blocks() }, finalOptions);
   // Score with the head as it will be stored, so eval and route reproduce these numbers exactly.
   const head = type.load(JSON.parse(JSON.stringify(fitted.state())));
   const router = new Pipeline(req.router, featurizer, head, calibration);

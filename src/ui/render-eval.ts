@@ -1,5 +1,5 @@
 import type { EvalReportBody, OperatingPoint, StrategyResult, TablePoint } from '../eval/evaluate.js';
-import type { StoredPoint } from '../eval/sweep.js';
+import type { StoredPoint } from '../metrics/curve.js';
 import { describeCheck } from '../eval/gate.js';
 import { terminalChart } from './chart-terminal.js';
 import { colors, costLabel, costValue, count, fixed, pct, times, writtenLine } from './format.js';

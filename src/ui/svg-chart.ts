@@ -1,5 +1,5 @@
 import type { EvalReportBody } from '../eval/evaluate.js';
-import type { StoredPoint } from '../eval/sweep.js';
+import type { StoredPoint } from '../metrics/curve.js';
 
 // Quality against cost as a standalone SVG: every router's curve, the cascade, random routing (the
 // straight line from always-weak to always-strong), the oracle, the two fixed baselines and each

@@ -5,7 +5,7 @@ import { writeJsonArtifact } from '../../artifacts/store.js';
 import { WriteSet } from '../../artifacts/atomic-write.js';
 import type { Envelope, LineageRef } from '../../artifacts/envelope.js';
 import { UserError } from '../../errors.js';
-import type { Target } from '../../eval/calibrate.js';
+import type { Target } from '../../metrics/operating-point.js';
 import { deploymentOf } from '../../eval/deployment.js';
 import { evaluate, type EvalReportBody, type LoadedRouter } from '../../eval/evaluate.js';
 import { failureMessage, gateRequested, junitXml, runGate, type GateSpec } from '../../eval/gate.js';

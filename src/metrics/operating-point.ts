@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
-import { curveColumns, curveLength, gapAtMost, type Curve } from './curve.js';
+import { curveLength, gainTolerance, indexAtThreshold, type Curve } from './curve.js';
 
-// Choosing the operating threshold for a target. Every pick is an exact point of the curve (a
+// The operating point: choosing the threshold for a target. Every pick is an exact point of the curve (a
 // whole tie group on one side), because that is what a deployed "score >= t" rule can do; a share
 // between two exact points would need a coin flip per query, which no deployment does.
 
@@ -18,22 +18,9 @@ export type Target =
 // Shares and costs are sums of many terms; a target typed as 0.3 should still admit a point at 0.30000000000000004.
 const EPS = 1e-12;
 
-/** Index of the point "score >= t" reaches: the last point whose threshold is >= t. */
-export function indexAtThreshold(curve: Curve, t: number): number {
-  const { threshold } = curveColumns(curve);
-  let lo = 0;
-  let hi = threshold.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (threshold[mid] >= t) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
 /** First exact point whose strong share is at least f. */
 export function indexAtShare(curve: Curve, f: number): number {
-  const { share } = curveColumns(curve);
+  const { share } = curve.columns;
   let lo = 0;
   let hi = share.length - 1;
   while (lo < hi) {
@@ -44,8 +31,14 @@ export function indexAtShare(curve: Curve, f: number): number {
   return lo;
 }
 
+/** Whether point k's quality gap is at most `maxGap`, compared in gains so a gap of exactly maxGap qualifies. */
+export function gapAtMost(curve: Curve, k: number, maxGap: number): boolean {
+  const g = curve.columns.gains;
+  return g.total - g.cum[k] <= maxGap * g.strongSum + gainTolerance(g);
+}
+
 export function pickIndex(curve: Curve, target: Target): number {
-  const { share, quality, cost } = curveColumns(curve);
+  const { share, quality, cost } = curve.columns;
   const len = curveLength(curve);
   switch (target.kind) {
     case 'threshold':

@@ -114,18 +114,11 @@ function groupByKey(keys: Uint16Array): { rows: Int32Array; start: Int32Array } 
   return { rows, start };
 }
 
-// Every router of one eval shares the test rows' latency columns: prepare them once.
-const prepared = new WeakMap<LatencyColumns, PreparedLatency>();
-
+/**
+ * The latency columns of a set of test rows, prepared for mixLatency. Every strategy of one eval
+ * shares them: the caller prepares them once and passes them along (Strategy.latency).
+ */
 export function prepareLatency(l: LatencyColumns): PreparedLatency {
-  const known = prepared.get(l);
-  if (known) return known;
-  const p = prepareColumns(l);
-  prepared.set(l, p);
-  return p;
-}
-
-function prepareColumns(l: LatencyColumns): PreparedLatency {
   const n = l.weak.length;
   const weak = Float64Array.from(l.weak);
   const strong = l.sequential ? Float64Array.from(l.weak, (w, i) => w + l.strong[i]!) : Float64Array.from(l.strong);
@@ -226,8 +219,14 @@ function bucketPercentiles(scores: Float64Array, threshold: number, p: PreparedL
   });
 }
 
+/** Median and 95th-percentile latency of a routed mix, in ms. */
+export interface MixLatency {
+  p50: number;
+  p95: number;
+}
+
 /** p50 and p95 latency of the mix where query i goes to strong iff scores[i] >= threshold. */
-export function mixLatency(scores: Float64Array, threshold: number, l: LatencyColumns | PreparedLatency): { p50: number; p95: number } {
+export function mixLatency(scores: Float64Array, threshold: number, l: LatencyColumns | PreparedLatency): MixLatency {
   const p = 'bucketed' in l ? l : prepareLatency(l);
   const n = scores.length;
   if (n === 0) throw new RangeError('percentile of no values');
