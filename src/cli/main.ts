@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { GateFailure, UserError } from '../errors.js';
+import { canAsk } from '../ui/environment.js';
 import { stopSpinners } from '../ui/spinner.js';
 import type { Progress } from '../ui/progress.js';
 import type { Rendered } from './rendered.js';
@@ -37,19 +38,13 @@ export interface Io {
   interactive: boolean;
 }
 
-/** Prompts only for a person at a terminal: never in a pipe, a test or CI. */
-function canPrompt(env: NodeJS.ProcessEnv): boolean {
-  const ci = env.CI;
-  const inCi = ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
-  return process.stdin.isTTY === true && process.stderr.isTTY === true && !inCi;
-}
 
 export function processIo(): Io {
   return {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
     env: process.env,
-    interactive: canPrompt(process.env),
+    interactive: canAsk(process.env),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Ora } from 'ora';
 import pc from 'picocolors';
+import { inCi } from './environment.js';
 
 // The one live status line of every command (ora, on stderr). Everything that can make a
 // terminal spinner hang or flood is decided here rather than left to ora's defaults:
@@ -38,13 +39,10 @@ export interface SpinnerOptions {
 
 const SILENT: Spinner = { show() {}, stop() {} };
 
-function truthy(value: string | undefined): boolean {
-  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
-}
 
 /** A spinner needs a terminal that can move the cursor, and no CI log to litter. */
 export function spinnerWanted(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): boolean {
-  return stream.isTTY === true && !truthy(env.CI) && env.TERM !== 'dumb';
+  return stream.isTTY === true && !inCi(env) && env.TERM !== 'dumb';
 }
 
 // Conservative: every non-ASCII character counts two columns, so a cut line never wraps.

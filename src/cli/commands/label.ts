@@ -1,4 +1,5 @@
 import { onInterrupt } from '../signals.js';
+import { canAsk } from '../../ui/environment.js';
 import { basename, extname } from 'node:path';
 import { UserError } from '../../errors.js';
 import type { Encoding } from '../../text-file.js';
@@ -54,9 +55,6 @@ function nameOf(path: string): string {
   return basename(path, extname(path)).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'labelled';
 }
 
-function interactive(): boolean {
-  return Boolean(process.stdin.isTTY && process.stderr.isTTY) && !process.env.CI;
-}
 
 function spendLine(e: RunEstimate): string {
   const calls = e.calls - e.stored;
@@ -125,7 +123,7 @@ export async function label(queries: string, flags: LabelFlags): Promise<void> {
     name: flags.name ?? nameOf(queries),
     dryRun: flags.dryRun ?? false,
   };
-  const tty = interactive();
+  const tty = canAsk();
   const progress = await startProgress(tty && !flags.dryRun);
   const interrupt = stopOnCtrlC(() => progress.stop(), options.dryRun);
   let result;
