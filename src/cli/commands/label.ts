@@ -3,7 +3,7 @@ import { canAsk } from '../../ui/environment.js';
 import { basename, extname } from 'node:path';
 import { UserError } from '../../errors.js';
 import type { Encoding } from '../../text-file.js';
-import { labelQueries, type LabelOptions } from '../../label/label-run.js';
+import { labelQueries, type LabelOptions, type LabelResult } from '../../label/label-run.js';
 import type { RunEstimate } from '../../label/estimate.js';
 import type { Mode } from '../../label/row.js';
 import type { MatchKind } from '../../label/reference.js';
@@ -11,7 +11,8 @@ import { confirmSpending, startProgress } from '../../ui/label-progress.js';
 import { renderLabelEstimate, renderLabelSummary } from '../../ui/render-label.js';
 import { count, usd } from '../../ui/format.js';
 import { displayPath } from '../../artifacts/store.js';
-import { note, out, printJson, warn } from '../output.js';
+import { note, out, warn } from '../output.js';
+import { jsonText, type Rendered } from '../rendered.js';
 
 interface LabelFlags {
   weak?: string;
@@ -158,13 +159,30 @@ export async function label(queries: string, flags: LabelFlags): Promise<void> {
     // 130 is what a shell reports for a run stopped by Ctrl-C; everything is written and closed.
     process.exit(130);
   }
+  const r = renderLabel(result, { json: flags.json });
+  for (const line of r.before) note(line);
+  out(r.stdout);
+  for (const line of r.after) note(line);
+}
+
+/** The text `router label` prints for a finished or dry run: the estimate, or the summary of the dataset written. */
+export function renderLabel(result: Exclude<LabelResult, { kind: 'interrupted' }>, view: { json?: boolean } = {}): Rendered {
   if (result.kind === 'dry-run') {
-    if (flags.json) printJson({ dryRun: true, ...result.estimate, scheduledRows: result.rows, alreadyDone: result.alreadyDone, journal: result.journal });
-    else out(renderLabelEstimate(result.estimate, { rows: result.rows, alreadyDone: result.alreadyDone }));
-    return;
+    return {
+      before: [],
+      stdout: view.json
+        ? jsonText({ dryRun: true, ...result.estimate, scheduledRows: result.rows, alreadyDone: result.alreadyDone, journal: result.journal })
+        : renderLabelEstimate(result.estimate, { rows: result.rows, alreadyDone: result.alreadyDone }),
+      after: [],
+    };
   }
   const { envelope, summary } = result;
   const pair = envelope.body.defaultPair!;
-  if (flags.json) printJson({ path: result.path, kind: envelope.kind, name: envelope.name, version: envelope.version, contentHash: envelope.contentHash, lineage: envelope.lineage, body: envelope.body, summary });
-  else out(renderLabelSummary(summary, result.path, envelope.contentHash, pair.weak, pair.strong, result.reused));
+  return {
+    before: [],
+    stdout: view.json
+      ? jsonText({ path: result.path, kind: envelope.kind, name: envelope.name, version: envelope.version, contentHash: envelope.contentHash, lineage: envelope.lineage, body: envelope.body, summary })
+      : renderLabelSummary(summary, result.path, envelope.contentHash, pair.weak, pair.strong, result.reused),
+    after: [],
+  };
 }
