@@ -1,6 +1,7 @@
 import { accessSync, closeSync, constants, existsSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ARTIFACT_KINDS, type ArtifactKind } from './artifacts/envelope.js';
+import { checkName } from './artifacts/store.js';
 import { UserError } from './errors.js';
 
 // Every path a command will write is checked when the command starts, before any data is read,
@@ -174,4 +175,18 @@ export function checkOutputs(outputs: readonly OutputRequest[], context: { input
       checkCreatable(o.path, o.option);
     }
   }
+}
+
+/** The options every command shares: the artifacts folder, an artifact name, the cache folders. */
+export function checkCommonOptions(
+  o: { artifacts?: string; name?: string; cacheDir?: string; cache?: string | boolean },
+  mode: 'read' | 'write',
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  if (o.artifacts !== undefined) checkArtifactsRoot(o.artifacts, mode);
+  if (o.cacheDir !== undefined) checkFolder(o.cacheDir, '--cache-dir', 'shape');
+  if (typeof o.cache === 'string') checkFolder(o.cache, '--cache', 'shape');
+  const envCache = env.ROUTER_CACHE_DIR?.trim();
+  if (o.cacheDir === undefined && o.cache !== false && typeof o.cache !== 'string' && envCache) checkFolder(envCache, 'ROUTER_CACHE_DIR', 'shape');
+  if (o.name !== undefined) checkName(o.name);
 }

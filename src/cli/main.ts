@@ -373,15 +373,10 @@ const WRITES_ARTIFACTS = new Set(['label', 'train', 'eval', 'estimate']);
 
 /** Checks every command shares, before its action runs: the artifacts folder and an artifact name. */
 async function checkCommon(command: Command, env: NodeJS.ProcessEnv): Promise<void> {
-  const opts = command.opts<{ artifacts?: string; name?: string; cacheDir?: string; cache?: string | boolean }>();
-  // Imported here, as the store below: `router --help` loads neither, nor zod behind them.
-  const { checkArtifactsRoot, checkFolder } = await import('../user-paths.js');
-  if (opts.artifacts !== undefined) checkArtifactsRoot(opts.artifacts, WRITES_ARTIFACTS.has(command.name()) ? 'write' : 'read');
-  if (opts.cacheDir !== undefined) checkFolder(opts.cacheDir, '--cache-dir', 'shape');
-  if (typeof opts.cache === 'string') checkFolder(opts.cache, '--cache', 'shape');
-  const envCache = env.ROUTER_CACHE_DIR?.trim();
-  if (opts.cacheDir === undefined && opts.cache === true && envCache) checkFolder(envCache, 'ROUTER_CACHE_DIR', 'shape');
-  if (opts.name !== undefined) (await import('../artifacts/store.js')).checkName(opts.name);
+  // Imported here: `router --help` loads neither the checks nor zod behind them. The run functions
+  // call the same checks, for callers of the library; here they also cover label, before its costs.
+  const { checkCommonOptions } = await import('../user-paths.js');
+  checkCommonOptions(command.opts(), WRITES_ARTIFACTS.has(command.name()) ? 'write' : 'read', env);
 }
 
 let outputGuarded = false;

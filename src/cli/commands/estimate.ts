@@ -10,7 +10,7 @@ import type { MeasuredTokens } from '../../cost/query-tokens.js';
 import { UserError } from '../../errors.js';
 import { readTextFile } from '../../text-file.js';
 import { renderEstimate as renderEstimateText, renderEstimateMarkdown } from '../../ui/render-estimate.js';
-import { checkOutputs } from '../../user-paths.js';
+import { checkCommonOptions, checkOutputs } from '../../user-paths.js';
 import { MAX_VOLUME } from '../parse.js';
 import { encodingSchema, flagOf, nameSchema, nonNegativeSchema, positiveSchema, shareSchema, validateOptions } from '../options.js';
 import { jsonText, readLines, warningLine, type ReadRef, type Rendered, type RunDeps } from '../rendered.js';
@@ -196,6 +196,7 @@ export function reproduceCommand(options: EstimateOptions & { json?: boolean }):
  */
 export async function runEstimate(options: EstimateOptions, deps: EstimateDeps = {}): Promise<EstimateResult> {
   const flags = validateOptions(estimateOptionsSchema, options);
+  checkCommonOptions(flags, 'write', deps.env ?? process.env);
   const asJson = flags.output !== undefined && extname(flags.output).toLowerCase() === '.json';
   if (flags.output !== undefined) {
     checkOutputs([{ path: flags.output, option: flagOf('output') }], { inputs: [flags.queries, flags.prices].filter((p): p is string => p !== undefined), artifacts: flags.artifacts });

@@ -15,7 +15,7 @@ import { qualityCostSvg } from '../../ui/svg-chart.js';
 import { readOptions } from '../input-options.js';
 import { loadRouter, type LoadOptions } from '../../routers/load.js';
 import { loadDeployment } from '../../routers/open.js';
-import { checkOutputs, type OutputRequest } from '../../user-paths.js';
+import { checkCommonOptions, checkOutputs, type OutputRequest } from '../../user-paths.js';
 import { flagOf, inputShape, integerSchema, nameSchema, nonNegativeIntegerSchema, nonNegativeSchema, oneOf, positiveSchema, shareSchema, validateOptions } from '../options.js';
 import { jsonText, NO_PROGRESS, noteLine, readLines, versionOf, warningLine, type ReadRef, type Rendered, type RunDeps } from '../rendered.js';
 
@@ -107,6 +107,7 @@ function checkGateCanFail(gate: GateSpec, target: Target | null): void {
 
 export async function runEval(options: EvalOptions, deps: RunDeps = {}): Promise<EvalResult> {
   const o = validateOptions(evalOptionsSchema, options);
+  checkCommonOptions(o, 'write', deps.env ?? process.env);
   const progress = deps.progress ?? NO_PROGRESS;
   const root = o.artifacts;
   const data = o.data;

@@ -1,3 +1,4 @@
+import { checkCommonOptions } from '../../user-paths.js';
 import { z } from 'zod';
 import { readQueries } from '../../data/read-queries.js';
 import { UserError } from '../../errors.js';
@@ -45,6 +46,7 @@ export interface RouteResult {
 
 export async function runRoute(options: RouteOptions, deps: RunDeps = {}): Promise<RouteResult> {
   const o = validateOptions(routeOptionsSchema, options);
+  checkCommonOptions(o, 'read', deps.env ?? process.env);
   const progress = deps.progress ?? NO_PROGRESS;
   if (o.router && o.deployment) throw new UserError(`give ${flagOf('router')} or ${flagOf('deployment')}, not both (a deployment names its router)`);
   if (!o.router && !o.deployment) throw new UserError(`name the router with ${flagOf('router')}, or a deployment with ${flagOf('deployment')}`);

@@ -1,3 +1,4 @@
+import { checkCommonOptions } from '../../user-paths.js';
 import { basename, extname, join } from 'node:path';
 import { z } from 'zod';
 import { datasetLineage, readDataset } from '../../data/read-dataset.js';
@@ -68,6 +69,7 @@ export function defaultName(ref: string): string {
 
 export async function runTrain(options: TrainOptions, deps: RunDeps = {}): Promise<TrainResult> {
   const o = validateOptions(trainOptionsSchema, options);
+  checkCommonOptions(o, 'write', deps.env ?? process.env);
   const progress = deps.progress ?? NO_PROGRESS;
   const env = deps.env ?? process.env;
   // Checked before the fit, which can take minutes: the name (also one made from the file name) and the routes file.
