@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { denseZeros, normalizeRows, type DenseMatrix } from './dense.js';
-import type { Embedder } from './embedder.js';
+import type { Embedder } from './embedder-types.js';
 
 // `onnx:<folder>`: a sentence-transformers model exported to ONNX (BERT, MiniLM, MPNet, E5...), run
 // with onnxruntime-node and tokenized with @huggingface/tokenizers from the folder's tokenizer.json.

