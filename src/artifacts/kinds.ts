@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import type { ArtifactKind } from './envelope.js';
-import { datasetBodySchema } from '../data/schemas.js';
-import { routerBodySchema } from '../routers/router.js';
-import { deploymentBodySchema, evalReportBodySchema } from '../eval/schemas.js';
+import { datasetBodySchema } from './bodies/dataset.js';
+import { routerBodySchema } from './bodies/router.js';
+import { deploymentBodySchema, evalReportBodySchema } from './bodies/reports.js';
 
 // The body schema of every artifact kind, in one place, so the store checks each body it reads
 // the same way: an edited file whose content hash was recomputed still cannot carry a threshold of
 // 5 into eval, route or estimate. Typed by ArtifactKind, so a new kind does not compile without one.
-// Schemas live next to the code that writes the body where one exists; this file only picks them.
+// The schemas live below, in bodies/, so the store depends on nothing above it.
 
 const share = z.number().min(0, 'must be in [0,1]').max(1, 'must be in [0,1]');
 

@@ -92,7 +92,7 @@ async function estimateCommand(given: EstimateOptions, { json }: View, io: Io): 
     } catch (err) {
       // Each answer fills one missing input; the bound only guards against a question that cannot be answered.
       if (!(err instanceof MissingInput) || !io.interactive || round > 12) throw err;
-      const { askFor } = await import('../ui/prompt-estimate.js');
+      const { askFor } = await import('./prompt-estimate.js');
       const { loadCatalog } = await import('../cost/catalog.js');
       try {
         Object.assign(options, await askFor(err.need, { catalog: loadCatalog(options.prices), artifacts: options.artifacts ?? 'artifacts', io: { input: process.stdin, output: process.stderr } }));

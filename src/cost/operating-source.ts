@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UserError } from '../errors.js';
 import type { Pair } from '../data/pair.js';
-import { ciSchema, deploymentEstimateSchema, evalReportBodySchema, usageSchema } from '../eval/schemas.js';
+import { ciSchema, deploymentEstimateSchema, evalReportBodySchema, usageSchema } from '../artifacts/bodies/reports.js';
 
 // Where an estimate's weak share and quality come from: the operating point of an eval report,
 // or the threshold of a deployment. Only the fields estimate reads are checked, so a report that

@@ -1,6 +1,6 @@
 import { renderDataset } from '../artifacts/store.js';
 import { generateDemoSupport } from './demo-support.js';
-import type { DatasetBody } from './schemas.js';
+import type { DatasetBody } from '../artifacts/bodies/dataset.js';
 
 export const DEMO_DATASET_PATH = 'datasets/demo-support.jsonl';
 

@@ -8,7 +8,7 @@ import type { LineageRef } from '../artifacts/envelope.js';
 import { DEFAULT_ROOT, resolveArtifact, validated } from '../artifacts/store.js';
 import { checkTextSize, readTextFile, size, type Encoding, type TextOptions } from '../text-file.js';
 import { parseCsv, type CsvRecord, type CsvTable } from './csv.js';
-import { rowSchema, type DatasetBody } from './schemas.js';
+import { rowSchema, type DatasetBody } from '../artifacts/bodies/dataset.js';
 import type { Dataset, DatasetFormat, DatasetRow, MetaValue, ModelInfo } from './dataset.js';
 
 /** How to read columns from CSV inputs; every field has a sensible default. */

@@ -4,7 +4,7 @@ import { nextUp } from './cascade.js';
 import type { EvalReportBody, RouterResult } from './evaluate.js';
 
 // The body schema lives with the other artifact-body schemas (checked on every read, artifacts/kinds.ts).
-export { deploymentBodySchema } from './schemas.js';
+export { deploymentBodySchema } from '../artifacts/bodies/reports.js';
 
 export function deploymentOf(
   r: RouterResult,

@@ -1,7 +1,7 @@
 import type { Hash } from '../artifacts/hash.js';
 import type { LineageRef } from '../artifacts/envelope.js';
 import type { PriceEntry } from '../cost/catalog.js';
-import type { DatasetBody } from '../data/schemas.js';
+import type { DatasetBody } from '../artifacts/bodies/dataset.js';
 import type { DatasetRow, ModelInfo } from '../data/dataset.js';
 import type { ModelSpec } from '../providers/resolve.js';
 import type { QueryRow } from '../data/read-queries.js';

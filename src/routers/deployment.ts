@@ -5,7 +5,7 @@ import type { MixLatency } from '../metrics/latency.js';
 
 // The deployment artifact's body: what `router route` and openRouter apply, what `eval --deploy`
 // writes (eval/deployment.ts) and what `estimate` projects. Its schema lives with the other
-// artifact-body schemas (eval/schemas.ts, checked on every read through artifacts/kinds.ts).
+// artifact-body schemas (artifacts/bodies/reports.ts, checked on every read through artifacts/kinds.ts).
 
 /** A model's mean cost and tokens per query on the eval data, and its price where known. */
 export interface ModelUsage {

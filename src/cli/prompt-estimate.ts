@@ -1,8 +1,8 @@
 import { resolveArtifact } from '../artifacts/store.js';
-import { share, volume } from '../cli/parse.js';
+import { share, volume } from './parse.js';
 import { lookupPrice, type Catalog } from '../cost/catalog.js';
 import type { Need, Role, Volume } from '../cost/estimate.js';
-import { fixed } from './format.js';
+import { fixed } from '../ui/format.js';
 
 // The questions `router estimate` asks in a terminal when an input is missing: one question (or two)
 // per missing input, answered as flag values so the caller can print the command line that
