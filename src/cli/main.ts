@@ -235,7 +235,7 @@ export function buildProgram(io: Io = processIo(), commands: Commands = cliComma
         .option('--no-cache', 'embed every text afresh, without reading or writing the cache')
         .addHelpText('after', examples([
           'router train datasets/demo-support.jsonl --name demo',
-          'router train ../shared/data/routellm-mmlu --name mmlu --embedder tfidf+use --folds 5',
+          'router train mmlu/ --name mmlu --embedder tfidf+use --folds 5',
           'router train data.csv --router mlp --embedder onnx:models/all-MiniLM-L6-v2',
           'router train data.csv --router semantic --routes routes.json --embedder use',
           'router train battles.csv --format battles --router mf --weak mixtral --strong gpt-4',
@@ -274,7 +274,7 @@ export function buildProgram(io: Io = processIo(), commands: Commands = cliComma
         .option('--name <name>', 'report name (default: the first router\'s name)')
         .addHelpText('after', examples([
           'router eval datasets/demo-support.jsonl --router demo',
-          'router eval ../shared/data/routellm-mmlu --router mmlu --thresholds 0.3,0.5,0.7 --by source_file',
+          'router eval mmlu/ --router mmlu --thresholds 0.3,0.5,0.7 --by source_file',
           'router eval datasets/demo-support.jsonl --router demo --target-share 0.3 --monitoring 0.02 -o report.html -o chart.svg',
           'router eval new.jsonl --deployment demo --max-quality-gap 0.05 --min-cost-reduction 2 --gate-on bound --junit gate.xml',
         ]) + `
