@@ -97,13 +97,6 @@ export function makeFolder(folder: string): void {
   }
 }
 
-/** Writes `path` whole, replacing it: a reader sees the old file or the new one, never part of one. */
-export function writeFileAtomic(path: string, text: string | Uint8Array): void {
-  const set = new WriteSet();
-  set.stage(path, text);
-  set.commit();
-}
-
 /**
  * The files one command writes: all of them or none. New artifact versions are recorded as they
  * are claimed, other files staged as temp files; `commit` renames the staged files into place, and
@@ -171,7 +164,7 @@ export function writeNewFile(path: string, text: string | Uint8Array): boolean {
 }
 
 /** Removes a file this run created, when a later output of the same command failed. */
-export function removeCreated(path: string): void {
+function removeCreated(path: string): void {
   try {
     unlinkSync(path);
   } catch {

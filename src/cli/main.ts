@@ -368,15 +368,15 @@ CI gates (exit 1 when a check fails), one example each:
   return program;
 }
 
-// Commands that add versions to the artifacts folder, which must then be writable before any work starts.
-const WRITES_ARTIFACTS = new Set(['label', 'train', 'eval', 'estimate']);
-
-/** Checks every command shares, before its action runs: the artifacts folder and an artifact name. */
-async function checkCommon(command: Command, env: NodeJS.ProcessEnv): Promise<void> {
-  // Imported here: `router --help` loads neither the checks nor zod behind them. The run functions
-  // call the same checks, for callers of the library; here they also cover label, before its costs.
+/**
+ * The shared checks (artifacts folder, name, caches) for `router label`, before anything is read or
+ * paid: the other commands' run functions make them themselves, for library callers too.
+ */
+async function checkLabelPaths(command: Command, env: NodeJS.ProcessEnv): Promise<void> {
+  if (command.name() !== 'label') return;
+  // Imported here: `router --help` loads neither the checks nor zod behind them.
   const { checkCommonOptions } = await import('../user-paths.js');
-  checkCommonOptions(command.opts(), WRITES_ARTIFACTS.has(command.name()) ? 'write' : 'read', env);
+  checkCommonOptions(command.opts(), 'write', env);
 }
 
 let outputGuarded = false;
@@ -405,7 +405,7 @@ export async function main(argv: string[], io?: Io): Promise<number> {
   const debug = argv.includes('--debug');
   const program = buildProgram(io);
   const env = io.env;
-  program.hook('preAction', async (_program, command) => checkCommon(command, env));
+  program.hook('preAction', async (_program, command) => checkLabelPaths(command, env));
   program.exitOverride();
   program.commands.forEach((c) => c.exitOverride());
   let failed = false;

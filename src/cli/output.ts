@@ -1,5 +1,3 @@
-import { jsonText } from './rendered.js';
-
 // Direct output for `router label`, which still prints as it goes (train, eval, estimate and route
 // return a result that main prints; see rendered.ts): results on stdout (a table, or JSON with
 // --json), notes and warnings on stderr so a pipe only ever sees the result.
@@ -14,8 +12,4 @@ export function note(text: string): void {
 
 export function warn(text: string): void {
   note(`warning: ${text}`);
-}
-
-export function printJson(value: unknown): void {
-  out(jsonText(value));
 }
