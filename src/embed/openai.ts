@@ -1,11 +1,11 @@
 import { UserError } from '../errors.js';
-import { PROVIDERS } from '../providers/registry.js';
-import { redact, registerSecret } from '../providers/api-error.js';
+import { redact } from '../providers/api-error.js';
+import { resolveConnection } from '../providers/resolve.js';
 import { denseZeros, type DenseMatrix } from './dense.js';
 import type { Embedder } from './embedder-types.js';
 
 // `openai:<model>`: any OpenAI-compatible embeddings endpoint (OpenAI, Ollama, vLLM, TEI, LM Studio).
-// Key and base URL come from OPENAI_API_KEY and OPENAI_BASE_URL, as for `router label`; the key is
+// Key and base URL are resolved as for `router label` (OPENAI_API_KEY, OPENAI_BASE_URL); the key is
 // never part of the cache key, the artifact or an error message. The SDK is imported on the first batch.
 
 // OpenAI accepts up to 2,048 inputs per call; local servers are happier with fewer, and a failed
@@ -31,21 +31,7 @@ function decode(v: unknown): Float32Array | null {
 }
 
 export function openaiEmbedder(spec: string, model: string, env: NodeJS.ProcessEnv): Embedder {
-  const info = PROVIDERS.openai;
-  const rawBase = env[info.baseURLEnv]?.trim() || info.defaultBaseURL;
-  let url: URL;
-  try {
-    url = new URL(rawBase);
-  } catch {
-    throw new UserError(`${info.baseURLEnv}: expected an http(s) URL, got "${rawBase}"`);
-  }
-  if (url.username || url.password) throw new UserError(`${info.baseURLEnv}: the URL holds credentials; put the key in ${info.keyEnv}`);
-  const baseURL = url.href.replace(/\/+$/, '');
-  const endpoint = `${url.host}${url.pathname.replace(/\/+$/, '')}`;
-  const official = url.origin === new URL(info.defaultBaseURL).origin;
-  const key = env[info.keyEnv]?.trim() || undefined;
-  if (!key && official) throw new UserError(`--embedder ${spec}: no API key; set ${info.keyEnv}, or ${info.baseURLEnv} for a local OpenAI-compatible server`);
-  if (key) registerSecret(key);
+  const { baseURL, endpoint, key } = resolveConnection({ id: `openai:${model}`, provider: 'openai', flag: '--embedder', config: null, env });
   const cacheKey = `openai-${endpoint}-${model}`;
 
   type Client = { embeddings: { create(body: { model: string; input: string[]; encoding_format: 'base64' }): Promise<{ data?: RawItem[] }> } };

@@ -77,16 +77,42 @@ export function endpointOf(url: URL): string {
   return `${url.host}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-export function resolveModel(input: ResolveInput): ResolvedModel {
-  const flag = flagOf(input.role);
-  const { id, provider, model } = parseModelId(input.id, flag);
+/** Where calls to one model go and with which key: the rules at the top of this file. */
+export interface Connection {
+  url: URL;
+  /** The base URL without a trailing slash (never holds credentials: those are refused). */
+  baseURL: string;
+  endpoint: string;
+  official: boolean;
+  /** Undefined: no key may go there, or none is set (local servers usually take none). */
+  key: string | undefined;
+}
+
+export interface ConnectionInput {
+  /** `provider:model`, as the config file's `models` keys name it. */
+  id: string;
+  provider: ProviderName;
+  /** Names the option the model came from, for messages (`--weak`, `--embedder openai:...`). */
+  flag: string;
+  /** A base URL given by flag, and the flag's name. */
+  baseURL?: { value: string; from: string };
+  /** Null: the command takes no config file (train's embedder), so advice names none. */
+  config: LabelConfig | undefined | null;
+  env: NodeJS.ProcessEnv;
+  /** False for a dry run, which sends nothing and so needs no key. */
+  requireKey?: boolean;
+}
+
+/** The base URL and key for one model, by the rules above; the key is registered for redaction. */
+export function resolveConnection(input: ConnectionInput): Connection {
+  const { id, provider, flag } = input;
   const info = PROVIDERS[provider];
   const perModel = input.config?.models?.[id];
   const perProvider = input.config?.providers?.[provider];
   const envBase = input.env[info.baseURLEnv]?.trim() || undefined;
 
   const [rawBase, baseFrom] = input.baseURL
-    ? [input.baseURL, `${flag}-base-url`]
+    ? [input.baseURL.value, input.baseURL.from]
     : perModel?.baseURL
       ? [perModel.baseURL, `config models."${id}".baseURL`]
       : perProvider?.baseURL
@@ -97,25 +123,46 @@ export function resolveModel(input: ResolveInput): ResolvedModel {
   const url = checkURL(rawBase, baseFrom);
   const official = url.origin === new URL(info.defaultBaseURL).origin;
 
-  const envKeyAllowed = official || (baseFrom === info.baseURLEnv);
-  const key = pickKey(input, id, provider, envKeyAllowed);
+  const envKeyAllowed = official || baseFrom === info.baseURLEnv;
+  const key = pickKey(input, envKeyAllowed);
   if (key === undefined && official && input.requireKey !== false) {
     const named = perModel?.apiKeyEnv ?? perProvider?.apiKeyEnv;
-    const where = named ? `set ${named} (named by apiKeyEnv in the --config file)` : `set ${info.keyEnv} or "providers.${provider}.apiKey" in a --config file`;
+    const where = named
+      ? `set ${named} (named by apiKeyEnv in the --config file)`
+      : input.config === null
+        ? `set ${info.keyEnv}, or ${info.baseURLEnv} for a local OpenAI-compatible server`
+        : `set ${info.keyEnv} or "providers.${provider}.apiKey" in a --config file`;
     throw new UserError(`${flag}: no API key for ${id}; ${where}`);
   }
+  if (key !== undefined) registerSecret(key);
+  return { url, baseURL: url.href.replace(/\/+$/, ''), endpoint: endpointOf(url), official, key };
+}
+
+export function resolveModel(input: ResolveInput): ResolvedModel {
+  const flag = flagOf(input.role);
+  const { id, provider, model } = parseModelId(input.id, flag);
+  const perModel = input.config?.models?.[id];
+  const perProvider = input.config?.providers?.[provider];
+  const { url, baseURL: base, endpoint, official, key } = resolveConnection({
+    id,
+    provider,
+    flag,
+    ...(input.baseURL ? { baseURL: { value: input.baseURL, from: `${flag}-base-url` } } : {}),
+    config: input.config,
+    env: input.env,
+    ...(input.requireKey !== undefined ? { requireKey: input.requireKey } : {}),
+  });
   // Local OpenAI-compatible servers usually take no key, but the SDKs insist on one; a server
   // that does check answers 401, which stops the run with the same advice as above.
   const apiKey = key ?? 'none';
-  if (key !== undefined) registerSecret(key);
 
   const spec: ModelSpec = {
     id,
     provider,
     model,
     role: input.role,
-    baseURL: url.href.replace(/\/+$/, ''),
-    endpoint: endpointOf(url),
+    baseURL: base,
+    endpoint,
     official,
     ...(perModel?.maxTokens !== undefined ? { maxTokens: perModel.maxTokens } : {}),
     ...(perModel?.temperature !== undefined ? { temperature: perModel.temperature } : {}),
@@ -138,10 +185,10 @@ export function resolveModel(input: ResolveInput): ResolvedModel {
   };
 }
 
-function pickKey(input: ResolveInput, id: string, provider: ProviderName, envKeyAllowed: boolean): string | undefined {
-  const perModel = input.config?.models?.[id];
-  const perProvider = input.config?.providers?.[provider];
+function pickKey(input: ConnectionInput, envKeyAllowed: boolean): string | undefined {
+  const perModel = input.config?.models?.[input.id];
+  const perProvider = input.config?.providers?.[input.provider];
   const fromEnv = (name: string | undefined) => (name ? input.env[name]?.trim() || undefined : undefined);
   const configured = perModel?.apiKey ?? fromEnv(perModel?.apiKeyEnv) ?? perProvider?.apiKey ?? fromEnv(perProvider?.apiKeyEnv);
-  return configured ?? (envKeyAllowed ? fromEnv(PROVIDERS[provider].keyEnv) : undefined);
+  return configured ?? (envKeyAllowed ? fromEnv(PROVIDERS[input.provider].keyEnv) : undefined);
 }
