@@ -9,21 +9,65 @@ export interface Where {
   field?: string;
 }
 
-/** Something the user can fix: bad input, a missing file, a wrong flag. Exit code 2. */
+/**
+ * An option named in a message. The core names options as the library takes them
+ * (`options.queryCol`); the CLI shows each as its flag (`--query-col`), from the one table in
+ * cli/options.ts. So the core's messages read right in both, and name no flag of their own.
+ */
+export class OptionRef {
+  constructor(readonly name: string) {}
+}
+
+export function option(name: string): OptionRef {
+  return new OptionRef(name);
+}
+
+/** How a message shows the options it names. */
+export type OptionNamer = (name: string) => string;
+
+const libraryName: OptionNamer = (name) => `options.${name}`;
+
+/** A message with options in it: msg`name it with ${option('queryCol')}`; a Message inside one is spliced in. */
+export class Message {
+  constructor(readonly parts: readonly (string | OptionRef)[]) {}
+
+  render(name: OptionNamer = libraryName): string {
+    return this.parts.map((p) => (typeof p === 'string' ? p : name(p.name))).join('');
+  }
+}
+
+export function msg(strings: TemplateStringsArray, ...values: unknown[]): Message {
+  const parts: (string | OptionRef)[] = [];
+  strings.forEach((s, i) => {
+    parts.push(s);
+    if (i >= values.length) return;
+    const v = values[i];
+    if (v instanceof OptionRef) parts.push(v);
+    else if (v instanceof Message) parts.push(...v.parts);
+    else parts.push(String(v));
+  });
+  return new Message(parts);
+}
+
+/** Something the user can fix: bad input, a missing file, a wrong option. Exit code 2. */
 export class UserError extends Error {
   readonly where: Where;
-  constructor(message: string, where: Where = {}) {
-    super(message);
+  /** The message with the options it names kept apart, for the CLI to show as flags. */
+  readonly text: Message;
+  constructor(message: string | Message, where: Where = {}) {
+    const text = typeof message === 'string' ? new Message([message]) : message;
+    super(text.render());
     this.name = 'UserError';
     this.where = where;
+    this.text = text;
   }
 
   /** One line: `file:line: column "x": message`, with whatever parts are known. */
-  describe(): string {
+  describe(name?: OptionNamer): string {
     const { file, line, column, field } = this.where;
     const place = file ? (line !== undefined ? `${file}:${line}` : file) : '';
     const col = column !== undefined ? `column "${column}"` : field !== undefined ? `field "${field}"` : '';
-    return [place, col, this.message].filter(Boolean).join(': ');
+    return [place, col, this.text.render(name)].filter(Boolean).join(': ');
   }
 }
 

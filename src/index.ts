@@ -45,4 +45,4 @@ export type { Envelope, LineageRef, ArtifactKind } from './artifacts/envelope.js
 export type { Hash } from './artifacts/hash.js';
 
 // Errors: a UserError is the caller's to fix (bad input, a missing file); a GateFailure a limit that did not hold.
-export { UserError, GateFailure, type Where } from './errors.js';
+export { UserError, GateFailure, Message, OptionRef, type OptionNamer, type Where } from './errors.js';

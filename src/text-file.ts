@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { constants, isAscii, isUtf8 } from 'node:buffer';
-import { fileSystemError, UserError } from './errors.js';
+import { fileSystemError, msg, option, UserError } from './errors.js';
 import { sha256, type Hash } from './artifacts/hash.js';
 
 // The one way a file's bytes become text. Every input reader (CSV, JSONL, JSON artifacts and
@@ -90,7 +90,7 @@ export function decodeText(bytes: Uint8Array, file: string, options: TextOptions
     // Latin-1 text almost never forms valid multi-byte UTF-8, so a file that does is UTF-8, and
     // decoding it as Latin-1 would turn every é into Ã© on its way to the models.
     const utf8 = (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) || (!isAscii(buf) && isUtf8(buf));
-    if (utf8) throw new UserError('is UTF-8, not Latin-1: read it without --encoding latin1', { file });
+    if (utf8) throw new UserError(msg`is UTF-8, not Latin-1: read it without ${option('encoding')} latin1`, { file });
     return decodeWindows1252(buf);
   }
   let start = 0;
@@ -101,8 +101,8 @@ export function decodeText(bytes: Uint8Array, file: string, options: TextOptions
   const body = buf.subarray(start);
   if (!isUtf8(body)) {
     const at = start + Math.max(0, firstInvalidUtf8(body));
-    const hint = options.encodingFlag ? 'save it as UTF-8, or read it as Latin-1 with --encoding latin1' : 'save it as UTF-8';
-    throw new UserError(`byte 0x${buf[at]!.toString(16).toUpperCase().padStart(2, '0')} at offset ${at} is not UTF-8: ${hint}`, { file, line: lineAt(buf, at) });
+    const hint = options.encodingFlag ? msg`save it as UTF-8, or read it as Latin-1 with ${option('encoding')} latin1` : 'save it as UTF-8';
+    throw new UserError(msg`byte 0x${buf[at]!.toString(16).toUpperCase().padStart(2, '0')} at offset ${at} is not UTF-8: ${hint}`, { file, line: lineAt(buf, at) });
   }
   return body.toString('utf8');
 }

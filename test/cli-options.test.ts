@@ -6,7 +6,7 @@ import { evalOptionsSchema } from '../src/cli/commands/eval.ts';
 import { estimateOptionsSchema } from '../src/cli/commands/estimate.ts';
 import { routeOptionsSchema } from '../src/cli/commands/route.ts';
 import { flagOf, validateOptions } from '../src/cli/options.ts';
-import { UserError } from '../src/errors.ts';
+import { msg, option, UserError } from '../src/errors.ts';
 
 // argv -> options: what each command's run function is given for a command line. The command
 // tests call run and render (or main in-process); this table covers the parsing between them.
@@ -73,7 +73,7 @@ test('flag names in messages come from one table: the kebab-case rule and its ex
 
 test('options a script passes are validated once, with the flag in the message', () => {
   const refused = (schema: (typeof SCHEMAS)[Verb], value: unknown, message: string) =>
-    assert.throws(() => validateOptions(schema, value), (err: unknown) => err instanceof UserError && err.message === message);
+    assert.throws(() => validateOptions(schema, value), (err: unknown) => err instanceof UserError && err.describe(flagOf) === message);
   refused(evalOptionsSchema, { data: 'd', targetShare: 1.5 }, '--target-share: expected a share in [0,1], e.g. 0.2 or 20%');
   refused(trainOptionsSchema, { data: 'd', holdout: 1 }, '--holdout: expected a share strictly between 0 and 1, or false');
   refused(trainOptionsSchema, { data: 'd', c: -1 }, '-C: expected a positive number or "auto"');
@@ -81,4 +81,14 @@ test('options a script passes are validated once, with the flag in the message',
   refused(routeOptionsSchema, { queries: ['q'], routr: 'demo' }, 'unknown option "routr"');
   refused(estimateOptionsSchema, { volume: { count: 5, per: 'week' } }, '--volume: expected { count, per: "day" | "month" }, e.g. { count: 50000, per: "day" }');
   refused(trainOptionsSchema, {}, '<data>: expected a text');
+});
+
+test('a core message names options: options.x from the library, the flag from the CLI table', () => {
+  const inner = new UserError(msg`pass ${option('inputTokens')} N`);
+  const err = new UserError(msg`${option('c')} and ${option('targetShare')} clash; ${inner.text}`, { file: 'f.csv' });
+  assert.equal(err.message, 'options.c and options.targetShare clash; pass options.inputTokens N');
+  assert.equal(err.describe(), 'f.csv: options.c and options.targetShare clash; pass options.inputTokens N');
+  assert.equal(err.describe(flagOf), 'f.csv: -C and --target-share clash; pass --input-tokens N');
+  // Interpolated values stay text, even when they look like an option.
+  assert.equal(new UserError(msg`no column "${'--weak'}"`).describe(flagOf), 'no column "--weak"');
 });

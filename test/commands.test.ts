@@ -50,15 +50,15 @@ test('train, route, eval and estimate as functions: results, the lines they prin
 
 test('a missing input is a MissingInput naming what to ask; bad options name the flag', async () => {
   await assert.rejects(runEstimate({ artifacts, weakShare: 0.5, tokens: 500, weakPrice: 1, strongPrice: 10 }), (err: unknown) => err instanceof MissingInput && err.need.kind === 'volume');
-  await assert.rejects(runRoute({ artifacts, router: 'demo', queries: ['q'], monitoring: 2 }), /--monitoring: expected a share in \[0,1\]/);
-  await assert.rejects(runEval({ data: DEMO, artifacts, router: ['demo'], deployment: 'x' }), /give --router or --deployment, not both/);
+  await assert.rejects(runRoute({ artifacts, router: 'demo', queries: ['q'], monitoring: 2 }), /options.monitoring: expected a share in \[0,1\]/);
+  await assert.rejects(runEval({ data: DEMO, artifacts, router: ['demo'], deployment: 'x' }), /give options.router or options.deployment, not both/);
 });
 
 test('called as functions, the commands check the artifacts folder and the name before any work', async () => {
   const dir = tempDir();
   const messageOf = async (p: Promise<unknown>) => p.then(() => 'no error', (e: { describe?: () => string; message: string }) => e.describe?.() ?? e.message);
-  assert.equal(await messageOf(runTrain({ data: DEMO, artifacts: '' })), '--artifacts is empty: name a folder (default: artifacts)');
+  assert.equal(await messageOf(runTrain({ data: DEMO, artifacts: '' })), 'options.artifacts is empty: name a folder (default: artifacts)');
   assert.equal(await messageOf(runTrain({ data: DEMO, name: '../x', artifacts: join(dir, 'a') })), 'invalid artifact name "../x": use letters, digits, ".", "_" and "-", starting with a letter or digit');
-  assert.equal(await messageOf(runRoute({ router: 'demo', queries: ['hi'], artifacts: DEMO })), `${DEMO}: --artifacts: is a file, expected a folder`);
+  assert.equal(await messageOf(runRoute({ router: 'demo', queries: ['hi'], artifacts: DEMO })), `${DEMO}: options.artifacts: is a file, expected a folder`);
   assert.equal(existsSync(join(dir, 'a')), false);
 });

@@ -102,7 +102,7 @@ test('a project outside the repository installs the packed package, type-checks 
   assert.ok(['sim-small', 'sim-large'].includes(result.routedModel));
   assert.match(result.table, /│ Where is my order\? │ sim-/);
   assert.equal(result.estimatePath, 'artifacts/estimates/estimate/v1.json');
-  assert.equal(result.badOption, '--threshold: expected a share in [0,1], e.g. 0.2 or 20%');
+  assert.equal(result.badOption, 'options.threshold: expected a share in [0,1], e.g. 0.2 or 20%');
 
   // The same numbers as the CLI's eval of that router.
   const cli = runCli(['eval', DEMO, '--router', 'demo', '--bootstrap', '0', '--json'], project);

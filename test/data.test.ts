@@ -55,7 +55,7 @@ test('graded scores are normalised with --grade-scale, and metadata columns are 
 test('grades outside [0,1] without a scale are rejected with the place and the flag to use', () => {
   const dir = tempDir();
   const file = writeFile(dir, 'g.csv', 'query,a,b\nhi,0.5,0.7\nyo,3,9\n');
-  rejects(() => readDataset(file, { format: 'grades' }), `${file}:3: column "a": grade 3 is outside [0,1]; give the raw range with --grade-scale MIN:MAX (for example 1:10)`);
+  rejects(() => readDataset(file, { format: 'grades' }), `${file}:3: column "a": grade 3 is outside [0,1]; give the raw range with options.gradeScale MIN:MAX (for example 1:10)`);
 });
 
 test('pairwise battles: win 1, tie 0.5, loss 0, one row per battle', () => {
@@ -92,7 +92,7 @@ test('canonical JSONL without a header: N models, tokens, costs, meta, verdicts'
   const d = readDataset(file);
   assert.deepEqual(d.rows[0], row);
   assert.deepEqual(d.models.map((m) => m.id), ['a', 'b', 'c']);
-  assert.throws(() => choosePair(d, {}), /has 3 models \(a, b, c\); choose the pair with --weak and --strong/);
+  assert.throws(() => choosePair(d, {}), /has 3 models \(a, b, c\); choose the pair with options.weak and options.strong/);
   assert.deepEqual(choosePair(d, { weak: 'a', strong: 'c' }), { weak: 'a', strong: 'c' });
 });
 
@@ -100,7 +100,7 @@ test('choosePair picks the weaker of two models by mean quality and says so', ()
   const dir = tempDir();
   const d = readDataset(writeFile(dir, 'x.csv', 'prompt,good,bad\nq1,True,False\nq2,True,True\n'));
   assert.deepEqual(choosePair(d, {}), { weak: 'bad', strong: 'good', chosenBy: 'mean quality' });
-  rejects(() => choosePair(d, { weak: 'nope', strong: 'good' }), `${d.source.path}: unknown model "nope" for --weak; the dataset has: good, bad`);
+  rejects(() => choosePair(d, { weak: 'nope', strong: 'good' }), `${d.source.path}: unknown model "nope" for options.weak; the dataset has: good, bad`);
 });
 
 test('costs: recorded dollars, else tokens x price; units when any row has no price', () => {

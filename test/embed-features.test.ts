@@ -65,7 +65,7 @@ test('a cache that cannot be written (a file where its folder should be) is one 
   appendFileSync(join(dir, 'emb'), 'not a folder');
   await assert.rejects(embedCached(source(), ['x'], new EmbeddingCache(join(dir, 'emb'), 'k')), (err: unknown) => {
     assert.ok(err instanceof UserError);
-    assert.match(err.describe(), /emb: embedding cache: cannot read: a part of the path is a file, not a folder \(ENOTDIR\); fix it or run with --no-cache$/);
+    assert.match(err.describe(), /emb: embedding cache: cannot read: a part of the path is a file, not a folder \(ENOTDIR\); fix it or run with options.noCache$/);
     return true;
   });
 });
@@ -90,8 +90,8 @@ test('embedder specs: unknown, empty part, repeated', () => {
       return (err as UserError).message;
     }
   };
-  assert.equal(msg('tfidf+'), '--embedder "tfidf+": empty part (known: tfidf, use, onnx:<folder>, openai:<model>; join two with + (e.g. tfidf+use))');
-  assert.equal(msg('use+use'), '--embedder "use+use" names the same embedder twice');
+  assert.equal(msg('tfidf+'), 'options.embedder "tfidf+": empty part (known: tfidf, use, onnx:<folder>, openai:<model>; join two with + (e.g. tfidf+use))');
+  assert.equal(msg('use+use'), 'options.embedder "use+use" names the same embedder twice');
   assert.deepEqual(parseSpec('tfidf+onnx:m'), ['tfidf', 'onnx:m']);
 });
 
@@ -123,7 +123,7 @@ test('a router trained with one embedder refuses another at routing time', async
   const { featurizer } = await Featurizer.fit('tfidf', DOCS, 'sparse', { cacheDir: null, env: {} });
   assert.throws(() => Featurizer.load(featurizer.state(), { cacheDir: null, env: {} }, 'use'), (err: unknown) => {
     assert.ok(err instanceof UserError);
-    assert.equal(err.message, 'the router was trained with embedder tfidf, not use; route with --embedder tfidf or retrain');
+    assert.equal(err.message, 'the router was trained with embedder tfidf, not use; route with options.embedder tfidf or retrain');
     return true;
   });
   Featurizer.load(featurizer.state(), { cacheDir: null, env: {} }, 'tfidf');

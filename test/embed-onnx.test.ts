@@ -86,9 +86,9 @@ function userError(fn: () => unknown): string {
 
 test('an embedder that cannot load: missing folder, missing files, wrong inputs, not an ONNX file', async () => {
   const root = tempDir();
-  assert.equal(userError(() => onnxEmbedder('onnx:nope', join(root, 'nope'))), `${join(root, 'nope')}: no such folder (--embedder onnx:nope)`);
+  assert.equal(userError(() => onnxEmbedder('onnx:nope', join(root, 'nope'))), `${join(root, 'nope')}: no such folder (options.embedder onnx:nope)`);
   writeFileSync(join(root, 'tokenizer.json'), '{}');
-  assert.equal(userError(() => onnxEmbedder('onnx:x', root)), `${root}: no model.onnx in this folder or its onnx/ subfolder (--embedder onnx:x)`);
+  assert.equal(userError(() => onnxEmbedder('onnx:x', root)), `${root}: no model.onnx in this folder or its onnx/ subfolder (options.embedder onnx:x)`);
 
   const wrong = join(tempDir(), 'wrong');
   writeTinyBert(wrong, { tokenTypes: false, wrongInputs: true });

@@ -103,7 +103,7 @@ test('a server that ignores encoding_format and sends JSON numbers still works',
 test('errors: no key for the official API, an HTTP error without the key in it, NaN in the vectors', async () => {
   assert.throws(() => openaiEmbedder('openai:text-embedding-3-small', 'text-embedding-3-small', {}), (err: unknown) => {
     assert.ok(err instanceof UserError);
-    assert.equal(err.message, '--embedder: no API key for openai:text-embedding-3-small; set OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server');
+    assert.equal(err.message, 'options.embedder: no API key for openai:text-embedding-3-small; set OPENAI_API_KEY, or OPENAI_BASE_URL for a local OpenAI-compatible server');
     return true;
   });
   const f = await fake((body) =>

@@ -169,23 +169,23 @@ test('missing inputs name what to pass, in the order a person would answer them'
     }
     assert.fail('expected a MissingInput');
   };
-  assert.deepEqual(missing({ volume: undefined }), ['volume', 'missing --volume: the query volume, e.g. --volume 50k/day or --volume 30M/month']);
-  assert.deepEqual(missing({}), ['weak-share', 'missing the weak share: pass --weak-share SHARE, --eval REPORT or --deployment NAME']);
-  assert.deepEqual(missing({ weakShare: 0.5 }), ['price', "missing the weak model's price: pass --weak-model MODEL (priced from the catalog) or --weak-price USD_PER_MTOK"]);
-  assert.deepEqual(missing({ weakShare: 0.5, weak: { model: 'gpt-4o-mini' } }), ['price', "missing the strong model's price: pass --strong-model MODEL (priced from the catalog) or --strong-price USD_PER_MTOK"]);
+  assert.deepEqual(missing({ volume: undefined }), ['volume', 'missing options.volume: the query volume, e.g. options.volume 50k/day or options.volume 30M/month']);
+  assert.deepEqual(missing({}), ['weak-share', 'missing the weak share: pass options.weakShare SHARE, options.eval REPORT or options.deployment NAME']);
+  assert.deepEqual(missing({ weakShare: 0.5 }), ['price', "missing the weak model's price: pass options.weakModel MODEL (priced from the catalog) or options.weakPrice USD_PER_MTOK"]);
+  assert.deepEqual(missing({ weakShare: 0.5, weak: { model: 'gpt-4o-mini' } }), ['price', "missing the strong model's price: pass options.strongModel MODEL (priced from the catalog) or options.strongPrice USD_PER_MTOK"]);
   assert.deepEqual(missing({ weakShare: 0.5, weak: { model: 'gpt-4o-mini' }, strong: { model: 'gpt-4o' } }), [
     'input-tokens',
-    'missing the input tokens per query: pass --input-tokens N, or --queries FILE.csv to measure them',
+    'missing the input tokens per query: pass options.inputTokens N, or options.queries FILE.csv to measure them',
   ]);
   assert.deepEqual(missing({ weakShare: 0.5, weak: { model: 'gpt-4o-mini' }, strong: { model: 'gpt-4o' }, inputTokens: 100 }), [
     'output-tokens',
-    'missing the output tokens per query of the weak model gpt-4o-mini: pass --output-tokens N (or --weak-output-tokens N)',
+    'missing the output tokens per query of the weak model gpt-4o-mini: pass options.outputTokens N (or options.weakOutputTokens N)',
   ]);
   assert.deepEqual(missing({ weakShare: 0.5, weak: { price: 1 }, strong: { price: 15 } }), [
     'tokens',
-    'missing the tokens per query: --weak-price is a blended price, so pass --tokens N (or --input-tokens and --output-tokens)',
+    'missing the tokens per query: options.weakPrice is a blended price, so pass options.tokens N (or options.inputTokens and options.outputTokens)',
   ]);
-  assert.deepEqual(missing({ weakShare: 0.5, weak: { inputPrice: 1 }, strong: { price: 15 } }), ['price', "missing --weak-output-price: the weak model's output price in dollars per million tokens"]);
+  assert.deepEqual(missing({ weakShare: 0.5, weak: { inputPrice: 1 }, strong: { price: 15 } }), ['price', "missing options.weakOutputPrice: the weak model's output price in dollars per million tokens"]);
 });
 
 test('an unknown model is an error listing the known ones; --tokens needs a blended price', () => {
@@ -195,14 +195,14 @@ test('an unknown model is an error listing the known ones; --tokens needs a blen
       err instanceof UserError &&
       !(err instanceof MissingInput) &&
       err.message ===
-        'unknown model "gpt-9" for --weak-model: no price in the catalog; known: openai:gpt-4o-mini, openai:gpt-4o, together:mixtral; add it with --prices FILE or give --weak-input-price and --weak-output-price',
+        'unknown model "gpt-9" for options.weakModel: no price in the catalog; known: openai:gpt-4o-mini, openai:gpt-4o, together:mixtral; add it with options.prices FILE or give options.weakInputPrice and options.weakOutputPrice',
   );
   // An unknown model with both prices given is just a name.
   const named = estimate(request({ weakShare: 0.5, weak: { model: 'my-llama', inputPrice: 0.1, outputPrice: 0.2 }, strong: { model: 'gpt-4o' }, inputTokens: 100, outputTokens: 10 }));
   close(named.body.inputs.weakCostPerQuery, (100 * 0.1 + 10 * 0.2) / 1e6, 1e-15);
   assert.throws(
     () => estimate(request({ weakShare: 0.5, weak: { model: 'gpt-4o-mini' }, strong: { model: 'gpt-4o' }, tokens: 100 })),
-    /--tokens counts input and output tokens together at one blended price, but the weak model gpt-4o-mini costs \$0\.15\/M in and \$0\.6\/M out/,
+    /options.tokens counts input and output tokens together at one blended price, but the weak model gpt-4o-mini costs \$0\.15\/M in and \$0\.6\/M out/,
   );
   // A catalog model with one price for both (Mixtral on Together) may be priced by total tokens.
   const mixtral = estimate(request({ weakShare: 0.5, weak: { model: 'mixtral' }, strong: { price: 6 }, tokens: 1000 }));

@@ -70,9 +70,9 @@ test('train records the byte hash of a Latin-1 file it read with --encoding lati
   assert.equal(readDataset(file, { encoding: 'latin1' }).rows[0]!.query, '\u201ccafé\u201d');
   // A UTF-8 file given --encoding latin1 would reach the models as mojibake (cafÃ©): refused. ASCII is both.
   const utf8 = writeFile(dir, 'u.csv', 'prompt,weak,strong\ncafé,True,False\nq2,False,True\n');
-  rejects(() => readDataset(utf8, { encoding: 'latin1' }), `${utf8}: is UTF-8, not Latin-1: read it without --encoding latin1`);
+  rejects(() => readDataset(utf8, { encoding: 'latin1' }), `${utf8}: is UTF-8, not Latin-1: read it without options.encoding latin1`);
   const bom = writeBytes(dir, 'b.csv', Buffer.concat([BOM, Buffer.from(GOOD)]));
-  rejects(() => readDataset(bom, { encoding: 'latin1' }), `${bom}: is UTF-8, not Latin-1: read it without --encoding latin1`);
+  rejects(() => readDataset(bom, { encoding: 'latin1' }), `${bom}: is UTF-8, not Latin-1: read it without options.encoding latin1`);
   assert.equal(readDataset(writeFile(dir, 'a.csv', GOOD), { encoding: 'latin1' }).rows.length, 3);
 });
 
@@ -81,10 +81,10 @@ test('train records the byte hash of a Latin-1 file it read with --encoding lati
 test('bytes that are not UTF-8 are an error naming the file, the line and the byte offset', async () => {
   const dir = tempDir();
   const file = writeBytes(dir, 'l.csv', Buffer.from('prompt,weak,strong\nq1,True,False\ncaf\xe9,True,False\n', 'latin1'));
-  rejects(() => readDataset(file), `${file}:3: byte 0xE9 at offset 36 is not UTF-8: save it as UTF-8, or read it as Latin-1 with --encoding latin1`);
+  rejects(() => readDataset(file), `${file}:3: byte 0xE9 at offset 36 is not UTF-8: save it as UTF-8, or read it as Latin-1 with options.encoding latin1`);
   // The same message from the query reader behind label, route --file and estimate --queries.
   const q = writeBytes(dir, 'q.csv', Buffer.from('query\ncaf\xe9\n', 'latin1'));
-  rejects(() => readQueries(q), `${q}:2: byte 0xE9 at offset 9 is not UTF-8: save it as UTF-8, or read it as Latin-1 with --encoding latin1`);
+  rejects(() => readQueries(q), `${q}:2: byte 0xE9 at offset 9 is not UTF-8: save it as UTF-8, or read it as Latin-1 with options.encoding latin1`);
   // JSON files have no --encoding to point at.
   rejects(() => decodeText(Buffer.from('{"a":"\xff"}', 'latin1'), 'x.json'), 'x.json:1: byte 0xFF at offset 6 is not UTF-8: save it as UTF-8');
   const r = await cli(['route', '--router', 'x', '--file', 'q.csv'], dir);

@@ -157,7 +157,7 @@ test('bad input: one line each, exit 2, nothing spent and nothing written', asyn
       [['label', 'empty.csv', ...MODELS], env, 'empty.csv:3: column "query": empty query'],
       [['label', 'dup.csv', ...MODELS], env, 'dup.csv:3: duplicate id "7" (first seen at dup.csv:2)'],
       [['label', 'q.csv', ...MODELS.slice(0, 4), '--judge', 'gemini:pro'], env, '--judge: unknown provider "gemini" in "gemini:pro"; known providers: openai, anthropic'],
-      [['label', 'q.csv', ...MODELS], { OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: server.openaiBaseURL }, '--strong: no API key for anthropic:fake-strong; set ANTHROPIC_API_KEY or "providers.anthropic.apiKey" in a --config file'],
+      [['label', 'q.csv', ...MODELS], { OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: server.openaiBaseURL }, '--strong: no API key for anthropic:fake-strong; set ANTHROPIC_API_KEY or "providers.anthropic.apiKey" in the config file (--config)'],
       [['label', 'missing.csv', ...MODELS], env, 'missing.csv: no such file'],
       [['label', 'q.csv', '--weak', 'openai:fake-weak', '--judge', 'openai:fake-judge'], env, 'name the strong model with --strong provider:model (or "strong" in a --config file)'],
       [['label', 'q.csv', '--weak', 'openai:fake-weak', '--strong', 'anthropic:fake-strong'], env, '--mode pairwise needs a judge: name it with --judge provider:model'],

@@ -159,16 +159,16 @@ test('templates from a file: checked placeholders, and a hash that follows the t
 });
 
 test('model ids: provider:model, unknown providers listed', () => {
-  assert.deepEqual(parseModelId('openai:llama3.1:8b', '--weak'), { id: 'openai:llama3.1:8b', provider: 'openai', model: 'llama3.1:8b' });
-  assert.equal(userError(() => parseModelId('gemini:pro', '--judge')), '--judge: unknown provider "gemini" in "gemini:pro"; known providers: openai, anthropic');
-  assert.equal(userError(() => parseModelId('gpt-4o', '--strong')), '--strong: expected provider:model (for example openai:gpt-4o-mini), got "gpt-4o"');
+  assert.deepEqual(parseModelId('openai:llama3.1:8b', 'weak'), { id: 'openai:llama3.1:8b', provider: 'openai', model: 'llama3.1:8b' });
+  assert.equal(userError(() => parseModelId('gemini:pro', 'judge')), 'options.judge: unknown provider "gemini" in "gemini:pro"; known providers: openai, anthropic');
+  assert.equal(userError(() => parseModelId('gpt-4o', 'strong')), 'options.strong: expected provider:model (for example openai:gpt-4o-mini), got "gpt-4o"');
 });
 
 test('keys: from flags, config or environment; a missing key names both; never in the spec', () => {
   const defaults = {};
   assert.equal(
     userError(() => resolveModel({ id: 'anthropic:claude-opus-4-1', role: 'strong', env: {}, defaults })),
-    '--strong: no API key for anthropic:claude-opus-4-1; set ANTHROPIC_API_KEY or "providers.anthropic.apiKey" in a --config file',
+    'options.strong: no API key for anthropic:claude-opus-4-1; set ANTHROPIC_API_KEY or "providers.anthropic.apiKey" in the config file (options.config)',
   );
   const secret = 'sk-unit-test-secret-0001';
   const m = resolveModel({ id: 'openai:gpt-4o-mini', role: 'weak', env: { OPENAI_API_KEY: secret }, defaults });
@@ -190,7 +190,7 @@ test('keys: from flags, config or environment; a missing key names both; never i
   assert.deepEqual(x.limits, { endpoint: { rpm: 100, tpm: undefined }, model: { rpm: undefined, tpm: 5000 } });
   assert.equal(x.maxTokens, 64);
   assert.equal(x.temperature, null);
-  assert.equal(userError(() => resolveModel({ id: 'openai:x', role: 'judge', baseURL: 'http://u:p@h.example/v1', env, defaults })), '--judge-base-url: the URL holds credentials; put the key in the environment or the config file');
+  assert.equal(userError(() => resolveModel({ id: 'openai:x', role: 'judge', baseURL: 'http://u:p@h.example/v1', env, defaults })), 'options.judgeBaseUrl: the URL holds credentials; put the key in the environment or the config file');
 });
 
 test('secrets are redacted from any message', () => {

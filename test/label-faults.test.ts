@@ -337,10 +337,10 @@ test('every name and path is checked before the first call; file-system refusals
       [{ template: at(long) }, `${at(long)}: cannot read: the name is too long (ENAMETOOLONG)`],
       [{ prices: at('folder.json') }, `${at('folder.json')}: is a folder, expected a file`],
       [{ prices: at('q.csv/p.json') }, `${at('q.csv/p.json')}: cannot read: a part of the path is a file, not a folder (ENOTDIR)`],
-      [{ cache: at('q.csv') }, `${at('q.csv')}: --cache: is a file, expected a folder`],
-      [{ cache: at('q.csv/cache') }, `${at('q.csv/cache')}: --cache: ${at('q.csv')} is a file, so nothing can be created under it`],
-      [{ cache: at(`c/${long}`) }, `${at(`c/${long}`)}: --cache: the name is too long (a file name has at most 255 bytes, a path 4095)`],
-      [{ artifacts: at('q.csv') }, `${at('q.csv/label-runs')}: --artifacts: ${at('q.csv')} is a file, so nothing can be created under it`],
+      [{ cache: at('q.csv') }, `${at('q.csv')}: options.cache: is a file, expected a folder`],
+      [{ cache: at('q.csv/cache') }, `${at('q.csv/cache')}: options.cache: ${at('q.csv')} is a file, so nothing can be created under it`],
+      [{ cache: at(`c/${long}`) }, `${at(`c/${long}`)}: options.cache: the name is too long (a file name has at most 255 bytes, a path 4095)`],
+      [{ artifacts: at('q.csv') }, `${at('q.csv/label-runs')}: options.artifacts: ${at('q.csv')} is a file, so nothing can be created under it`],
     ];
     const got = [];
     for (const [extra] of cases) got.push(await userError(labelQueries(options(dir, extra), hooks(server))));

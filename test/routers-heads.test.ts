@@ -55,7 +55,7 @@ test('the registry lists every router type', () => {
 });
 
 test('router options: a flag that does not apply names itself', () => {
-  assert.throws(() => gridOf('logistic', { hidden: 64 }), (e: unknown) => e instanceof UserError && e.message === '--hidden does not apply to the logistic router');
+  assert.throws(() => gridOf('logistic', { hidden: 64 }), (e: unknown) => e instanceof UserError && e.message === 'options.hidden does not apply to the logistic router');
   assert.deepEqual(gridOf('logistic', {}), [0.25, 1, 4].map((c) => ({ c, objective: 'strong-wins' })));
   assert.deepEqual(gridOf('logistic', { c: 2, objective: 'pairwise' }), [{ c: 2, objective: 'pairwise' }]);
   assert.deepEqual(gridOf('knn', {}), [30, 10, 100].map((k) => ({ k, objective: 'strong-wins' })));
@@ -64,8 +64,8 @@ test('router options: a flag that does not apply names itself', () => {
   assert.deepEqual(gridOf('ensemble', { k: 7 }), [0.25, 1, 4].map((c) => ({ c, k: 7, objective: 'strong-wins' })));
   assert.equal(gridOf('ensemble', {}).length, 9);
   assert.deepEqual(gridOf('mlp', {}), [{ hidden: 64, epochs: 'auto', objective: 'strong-wins' }]);
-  assert.throws(() => gridOf('mf', { objective: 'pairwise' }), (e: unknown) => e instanceof UserError && e.message === '--objective does not apply to the mf router');
-  assert.throws(() => gridOf('semantic', {}), (e: unknown) => e instanceof UserError && /--routes FILE/.test(e.message));
+  assert.throws(() => gridOf('mf', { objective: 'pairwise' }), (e: unknown) => e instanceof UserError && e.message === 'options.objective does not apply to the mf router');
+  assert.throws(() => gridOf('semantic', {}), (e: unknown) => e instanceof UserError && e.message === 'options.routes: the semantic router needs a file of example utterances per route (semantic router)');
 });
 
 test('isotonic calibration: pool-adjacent-violators, read by linear interpolation', () => {

@@ -140,7 +140,7 @@ test('bad input: one class only, fewer rows than folds, a flag for another route
   writeFile(dir, 'few.csv', 'prompt,weak,strong\nq1,True,True\nq2,False,True\nq3,True,False\nq4,False,True\n');
   await rejected(['train', 'few.csv', '--no-holdout', '--folds', '5'], dir, 'only 4 distinct training queries for 5 folds; lower --folds or add data');
   await rejected(['train', 'few.csv', '--no-holdout', '--hidden', '8'], dir, '--hidden does not apply to the logistic router');
-  await rejected(['train', 'few.csv', '--no-holdout', '--router', 'semantic'], dir, '--routes: the semantic router needs --routes FILE (example utterances per route) (semantic router)');
+  await rejected(['train', 'few.csv', '--no-holdout', '--router', 'semantic'], dir, '--routes: the semantic router needs a file of example utterances per route (semantic router)');
 });
 
 test('bad input: an embedder that cannot load (unknown, missing folder, wrong ONNX inputs)', async () => {

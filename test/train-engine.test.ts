@@ -21,7 +21,7 @@ test('a validation split holds out about its share, by query hash', () => {
 });
 
 test('fewer distinct queries than folds is a user error', () => {
-  assert.throws(() => tuningFolds(['a', 'b', 'a'], { method: 'folds', folds: 3 }, 1), (e: unknown) => e instanceof UserError && e.message === 'only 2 distinct training queries for 3 folds; lower --folds or add data');
+  assert.throws(() => tuningFolds(['a', 'b', 'a'], { method: 'folds', folds: 3 }, 1), (e: unknown) => e instanceof UserError && e.message === 'only 2 distinct training queries for 3 folds; lower options.folds or add data');
 });
 
 test('log-loss is clipped so a confident mistake stays finite', () => {

@@ -9,6 +9,7 @@ import type { EvalOptions } from './commands/eval.js';
 import type { EstimateOptions } from './commands/estimate.js';
 import type { RouteOptions } from './commands/route.js';
 import { toolVersion } from '../version.js';
+import { flagOf } from './flags.js';
 import { addInputOptions, encodingOption } from './input-options.js';
 import { foldCount, integer, nonNegative, nonNegativeInteger, openShare, positive, positiveInteger, positiveList, positiveOrAuto, repeatable, share, shareList, thresholds, volume } from './parse.js';
 
@@ -425,7 +426,7 @@ export async function main(argv: string[], io?: Io): Promise<number> {
     return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   if (err instanceof UserError) {
-    io.stderr(`router: ${err.describe()}\n`);
+    io.stderr(`router: ${err.describe(flagOf)}\n`);
     if (debug) io.stderr(`${err.stack}\n`);
     return EXIT.usage;
   }

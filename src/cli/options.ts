@@ -1,34 +1,20 @@
 import { z } from 'zod';
-import { UserError } from '../errors.js';
+import { msg, option, UserError } from '../errors.js';
 import { ENCODINGS } from '../text-file.js';
+export { flagOf } from './flags.js';
 
 // Command options as the library takes them (camelCase names, typed values), validated once by a
 // schema. The CLI's parsers (parse.ts) have already checked what came from argv; the schemas check
 // what a script passes, and name the flag a CLI user would recognise.
 
-/** Options whose flag is not `--` plus the kebab-case name; everything else follows the rule. */
-const FLAG_EXCEPTIONS: Record<string, string> = {
-  c: '-C',
-  output: '-o',
-  concurrency: '-j',
-  data: '<data>',
-  queries: '<query...>',
-  cache: '--no-cache',
-};
-
-/** The flag of an option, for messages: `targetShare` is `--target-share`. */
-export function flagOf(option: string): string {
-  return FLAG_EXCEPTIONS[option] ?? `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
-
-/** Validates `value` against `schema`; the first problem is a UserError naming the option's flag. */
+/** Validates `value` against `schema`; the first problem is a UserError naming the option (the CLI shows its flag). */
 export function validateOptions<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
-  const option = issue.path.find((p): p is string => typeof p === 'string');
+  const name = issue.path.find((p): p is string => typeof p === 'string');
   const message = issue.code === 'unrecognized_keys' ? `unknown option ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
-  throw new UserError(option !== undefined ? `${flagOf(option)}: ${message}` : message);
+  throw new UserError(name !== undefined ? msg`${option(name)}: ${message}` : message);
 }
 
 export const shareSchema = z.number({ message: 'expected a share in [0,1], e.g. 0.2 or 20%' }).min(0, 'expected a share in [0,1], e.g. 0.2 or 20%').max(1, 'expected a share in [0,1], e.g. 0.2 or 20%');

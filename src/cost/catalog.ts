@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { UserError } from '../errors.js';
+import { msg, option, UserError } from '../errors.js';
 import { readTextFile } from '../text-file.js';
 
 // The dated price catalog shipped with the tool, and user overrides in the same format.
@@ -70,10 +70,10 @@ export function sameModel(a: string, b: string): boolean {
   return a === b || bareModel(a) === bareModel(b);
 }
 
-export function priceOf(catalog: Catalog, model: string, flag = '--prices'): PriceEntry {
+export function priceOf(catalog: Catalog, model: string, pricesOption = 'prices'): PriceEntry {
   const found = findPrice(catalog, model);
   if (!found) {
-    throw new UserError(`no price for model "${model}"; known: ${Object.keys(catalog.models).join(', ')}; add it with ${flag} FILE`);
+    throw new UserError(msg`no price for model "${model}"; known: ${Object.keys(catalog.models).join(', ')}; add it with ${option(pricesOption)} FILE`);
   }
   return found;
 }

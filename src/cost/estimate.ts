@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { msg, option, UserError, type Message } from '../errors.js';
 import type { Pair } from '../data/pair.js';
 import { lookupPrice, sameModel, type Catalog } from './catalog.js';
 import { gapAtShare, type ConfidenceInterval, type ModelUsageView, type OperatingSource } from './operating-source.js';
@@ -74,7 +74,7 @@ export type Need =
 /** An input the estimate cannot do without. A UserError, so without a terminal it is one line and exit 2. */
 export class MissingInput extends UserError {
   readonly need: Need;
-  constructor(need: Need, message: string) {
+  constructor(need: Need, message: string | Message) {
     super(message);
     this.name = 'MissingInput';
     this.need = need;
@@ -200,7 +200,7 @@ function priceFor(req: EstimateRequest, role: Role, model: string | null): Price
       base = { inputPerMTok: declared.inputPerMTok, outputPerMTok: declared.outputPerMTok, source: `price declared in the eval data`, asOf: null, catalogId: null, blended: false };
     } else if (r.model !== undefined && (r.inputPrice === undefined || r.outputPrice === undefined)) {
       throw new UserError(
-        `unknown model "${r.model}" for --${role}-model: no price in the catalog; known: ${Object.keys(req.catalog.models).join(', ')}; add it with --prices FILE or give --${role}-input-price and --${role}-output-price`,
+        msg`unknown model "${r.model}" for ${option(`${role}Model`)}: no price in the catalog; known: ${Object.keys(req.catalog.models).join(', ')}; add it with ${option('prices')} FILE or give ${option(`${role}InputPrice`)} and ${option(`${role}OutputPrice`)}`,
       );
     }
   }
@@ -208,12 +208,12 @@ function priceFor(req: EstimateRequest, role: Role, model: string | null): Price
   const outputPerMTok = r.outputPrice ?? base?.outputPerMTok;
   if (inputPerMTok === undefined || outputPerMTok === undefined) {
     const need: Need = { kind: 'price', role, model };
-    if (r.inputPrice !== undefined) throw new MissingInput(need, `missing --${role}-output-price: the ${role} model's output price in dollars per million tokens`);
-    if (r.outputPrice !== undefined) throw new MissingInput(need, `missing --${role}-input-price: the ${role} model's input price in dollars per million tokens`);
+    if (r.inputPrice !== undefined) throw new MissingInput(need, msg`missing ${option(`${role}OutputPrice`)}: the ${role} model's output price in dollars per million tokens`);
+    if (r.outputPrice !== undefined) throw new MissingInput(need, msg`missing ${option(`${role}InputPrice`)}: the ${role} model's input price in dollars per million tokens`);
     if (model !== null) {
-      throw new MissingInput(need, `no price for the ${role} model ${model} (not in the price catalog): pass --${role}-input-price and --${role}-output-price, or add it with --prices FILE`);
+      throw new MissingInput(need, msg`no price for the ${role} model ${model} (not in the price catalog): pass ${option(`${role}InputPrice`)} and ${option(`${role}OutputPrice`)}, or add it with ${option('prices')} FILE`);
     }
-    throw new MissingInput(need, `missing the ${role} model's price: pass --${role}-model MODEL (priced from the catalog) or --${role}-price USD_PER_MTOK`);
+    throw new MissingInput(need, msg`missing the ${role} model's price: pass ${option(`${role}Model`)} MODEL (priced from the catalog) or ${option(`${role}Price`)} USD_PER_MTOK`);
   }
   const overridden = r.inputPrice !== undefined || r.outputPrice !== undefined;
   return {
@@ -233,7 +233,7 @@ function tokensFor(req: EstimateRequest, role: Role, model: string | null, price
   if (req.tokens !== undefined) {
     if (price.inputPerMTok !== price.outputPerMTok) {
       throw new UserError(
-        `--tokens counts input and output tokens together at one blended price, but the ${role} model${model ? ` ${model}` : ''} costs $${price.inputPerMTok}/M in and $${price.outputPerMTok}/M out: pass --input-tokens and --output-tokens instead`,
+        msg`${option('tokens')} counts input and output tokens together at one blended price, but the ${role} model${model ? ` ${model}` : ''} costs $${price.inputPerMTok}/M in and $${price.outputPerMTok}/M out: pass ${option('inputTokens')} and ${option('outputTokens')} instead`,
       );
     }
     return { total: req.tokens, source: '--tokens' };
@@ -256,15 +256,15 @@ function tokensFor(req: EstimateRequest, role: Role, model: string | null, price
           ? [usage.meanOutputTokens, fromEval]
           : undefined;
   if (input === undefined && output === undefined && price.blended) {
-    throw new MissingInput({ kind: 'tokens' }, `missing the tokens per query: --${role}-price is a blended price, so pass --tokens N (or --input-tokens and --output-tokens)`);
+    throw new MissingInput({ kind: 'tokens' }, msg`missing the tokens per query: ${option(`${role}Price`)} is a blended price, so pass ${option('tokens')} N (or ${option('inputTokens')} and ${option('outputTokens')})`);
   }
   if (input === undefined) {
-    throw new MissingInput({ kind: 'input-tokens' }, 'missing the input tokens per query: pass --input-tokens N, or --queries FILE.csv to measure them');
+    throw new MissingInput({ kind: 'input-tokens' }, msg`missing the input tokens per query: pass ${option('inputTokens')} N, or ${option('queries')} FILE.csv to measure them`);
   }
   if (output === undefined) {
     throw new MissingInput(
       { kind: 'output-tokens', role, model },
-      `missing the output tokens per query of the ${role} model${model ? ` ${model}` : ''}: pass --output-tokens N (or --${role}-output-tokens N)`,
+      msg`missing the output tokens per query of the ${role} model${model ? ` ${model}` : ''}: pass ${option('outputTokens')} N (or ${option(`${role}OutputTokens`)} N)`,
     );
   }
   return { input: input[0], output: output[0], inputSource: input[1], outputSource: output[1] };
@@ -302,10 +302,10 @@ function uniqueSorted(xs: number[]): number[] {
 export function estimate(req: EstimateRequest): EstimateOutcome {
   const warnings: string[] = [];
   if (req.volume === undefined) {
-    throw new MissingInput({ kind: 'volume' }, 'missing --volume: the query volume, e.g. --volume 50k/day or --volume 30M/month');
+    throw new MissingInput({ kind: 'volume' }, msg`missing ${option('volume')}: the query volume, e.g. ${option('volume')} 50k/day or ${option('volume')} 30M/month`);
   }
   if (req.tokens !== undefined && (req.inputTokens !== undefined || req.outputTokens !== undefined || req.weak.outputTokens !== undefined || req.strong.outputTokens !== undefined || req.measured)) {
-    throw new UserError('--tokens counts input and output together; give either --tokens or --input-tokens/--output-tokens/--queries, not both');
+    throw new UserError(msg`${option('tokens')} counts input and output together; give either ${option('tokens')} or ${option('inputTokens')}/${option('outputTokens')}/${option('queries')}, not both`);
   }
   checkPair(req);
   const src = req.source;
@@ -319,7 +319,7 @@ export function estimate(req: EstimateRequest): EstimateOutcome {
     weakShare = 1 - src.strongShare;
     weakShareSource = `${src.threshold === null ? 'all-weak point' : `threshold ${+src.threshold.toFixed(4)}`} of router ${src.router} in ${artifactName(src)}`;
   } else {
-    throw new MissingInput({ kind: 'weak-share' }, 'missing the weak share: pass --weak-share SHARE, --eval REPORT or --deployment NAME');
+    throw new MissingInput({ kind: 'weak-share' }, msg`missing the weak share: pass ${option('weakShare')} SHARE, ${option('eval')} REPORT or ${option('deployment')} NAME`);
   }
 
   const model = { weak: req.weak.model ?? src?.pair.weak ?? null, strong: req.strong.model ?? src?.pair.strong ?? null };

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { msg, option, UserError } from '../errors.js';
 import type { Dataset, DatasetRow, ModelInfo, ModelOutcome } from './dataset.js';
 
 export interface Pair {
@@ -22,30 +22,30 @@ export interface PairTable extends Pair {
 /** Picks the pair: the flags, else the dataset's own pair, else the only two models (weaker = lower mean quality). */
 export function choosePair(dataset: Dataset, wanted: Partial<Pair>): Pair & { chosenBy?: string } {
   const ids = dataset.models.map((m) => m.id);
-  const check = (id: string, flag: string) => {
+  const check = (id: string, name: 'weak' | 'strong') => {
     if (!ids.includes(id)) {
-      throw new UserError(`unknown model "${id}" for ${flag}; the dataset has: ${ids.join(', ')}`, { file: dataset.source.path });
+      throw new UserError(msg`unknown model "${id}" for ${option(name)}; the dataset has: ${ids.join(', ')}`, { file: dataset.source.path });
     }
     return id;
   };
   if (wanted.weak && wanted.strong) {
-    if (wanted.weak === wanted.strong) throw new UserError('--weak and --strong name the same model');
-    return { weak: check(wanted.weak, '--weak'), strong: check(wanted.strong, '--strong') };
+    if (wanted.weak === wanted.strong) throw new UserError(msg`${option('weak')} and ${option('strong')} name the same model`);
+    return { weak: check(wanted.weak, 'weak'), strong: check(wanted.strong, 'strong') };
   }
   if (!wanted.weak && !wanted.strong && dataset.defaultPair) return { ...dataset.defaultPair, chosenBy: 'the dataset' };
   const others = (id: string) => ids.filter((m) => m !== id);
   if (wanted.weak) {
-    const rest = others(check(wanted.weak, '--weak'));
-    if (rest.length !== 1) throw new UserError(`name the strong model with --strong (one of: ${rest.join(', ')})`);
+    const rest = others(check(wanted.weak, 'weak'));
+    if (rest.length !== 1) throw new UserError(msg`name the strong model with ${option('strong')} (one of: ${rest.join(', ')})`);
     return { weak: wanted.weak, strong: rest[0]! };
   }
   if (wanted.strong) {
-    const rest = others(check(wanted.strong, '--strong'));
-    if (rest.length !== 1) throw new UserError(`name the weak model with --weak (one of: ${rest.join(', ')})`);
+    const rest = others(check(wanted.strong, 'strong'));
+    if (rest.length !== 1) throw new UserError(msg`name the weak model with ${option('weak')} (one of: ${rest.join(', ')})`);
     return { weak: rest[0]!, strong: wanted.strong };
   }
   if (ids.length !== 2) {
-    throw new UserError(`the dataset has ${ids.length} models (${ids.join(', ')}); choose the pair with --weak and --strong`, { file: dataset.source.path });
+    throw new UserError(msg`the dataset has ${ids.length} models (${ids.join(', ')}); choose the pair with ${option('weak')} and ${option('strong')}`, { file: dataset.source.path });
   }
   const [x, y] = ids as [string, string];
   const mean = (id: string) => {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 import { basename, extname, join } from 'node:path';
 import type { ZodError } from 'zod';
-import { UserError } from '../errors.js';
+import { msg, option, UserError } from '../errors.js';
 import { sha256, type Hash } from '../artifacts/hash.js';
 import type { LineageRef } from '../artifacts/envelope.js';
 import { DEFAULT_ROOT, resolveArtifact, validated } from '../artifacts/store.js';
@@ -267,20 +267,20 @@ function tryParse(line: string): unknown {
 
 // ---------------------------------------------------------------- CSV
 
-export function requireColumn(table: CsvTable, name: string, flag: string): string {
+export function requireColumn(table: CsvTable, name: string, optionName: string): string {
   if (!table.columns.includes(name)) {
-    throw new UserError(`no column "${name}" (${flag}); columns are: ${table.columns.join(', ')}`, { file: table.file, line: 1 });
+    throw new UserError(msg`no column "${name}" (${option(optionName)}); columns are: ${table.columns.join(', ')}`, { file: table.file, line: 1 });
   }
   return name;
 }
 
 /** The query column: the one named with --query-col, else the first of the usual names. */
 export function queryColumn(table: CsvTable, options: Pick<ReadOptions, 'queryCol'>): string {
-  if (options.queryCol) return requireColumn(table, options.queryCol, '--query-col');
+  if (options.queryCol) return requireColumn(table, options.queryCol, 'queryCol');
   const found = QUERY_COLUMNS.find((c) => table.columns.includes(c));
   if (!found) {
     throw new UserError(
-      `no query column (looked for ${QUERY_COLUMNS.join(', ')}); name it with --query-col. Columns are: ${table.columns.join(', ')}`,
+      msg`no query column (looked for ${QUERY_COLUMNS.join(', ')}); name it with ${option('queryCol')}. Columns are: ${table.columns.join(', ')}`,
       { file: table.file, line: 1 },
     );
   }
@@ -289,7 +289,7 @@ export function queryColumn(table: CsvTable, options: Pick<ReadOptions, 'queryCo
 
 /** The id column: the one named with --id-col, else `id` when present. */
 export function idColumn(table: CsvTable, options: Pick<ReadOptions, 'idCol'>): string | undefined {
-  if (options.idCol) return requireColumn(table, options.idCol, '--id-col');
+  if (options.idCol) return requireColumn(table, options.idCol, 'idCol');
   return table.columns.includes('id') ? 'id' : undefined;
 }
 
@@ -329,7 +329,7 @@ function detectFormat(table: CsvTable, options: ReadOptions, modelCols: string[]
   if (booleans === 0 && numbers === 0) {
     const first = table.records[0]!;
     throw new UserError(
-      `expected True/False (correctness) or a number (grades) in a model column, got "${first.values[modelCols[0]!]}"; keep non-model columns with --meta`,
+      msg`expected True/False (correctness) or a number (grades) in a model column, got "${first.values[modelCols[0]!]}"; keep non-model columns with ${option('meta')}`,
       { file: table.file, line: first.line, column: modelCols[0] },
     );
   }
@@ -345,9 +345,9 @@ function readCsv(table: CsvTable, options: ReadOptions, sourceFile: string | und
   }
   const qCol = queryColumn(table, options);
   const idCol = idColumn(table, options);
-  for (const m of options.meta ?? []) requireColumn(table, m, '--meta');
+  for (const m of options.meta ?? []) requireColumn(table, m, 'meta');
   const modelCols = options.models?.length
-    ? options.models.map((m) => requireColumn(table, m, '--models'))
+    ? options.models.map((m) => requireColumn(table, m, 'models'))
     : table.columns.filter((c) => c !== qCol && c !== idCol && !(options.meta ?? []).includes(c));
   const metaCols = table.columns.filter((c) => c !== qCol && c !== idCol && !modelCols.includes(c));
   const kind = detectFormat(table, options, modelCols);
@@ -388,7 +388,7 @@ function gradeScale(table: CsvTable, cols: string[], options: ReadOptions): [num
     for (const c of cols) {
       const x = Number(rec.values[c]);
       if (Number.isFinite(x) && (x < 0 || x > 1)) {
-        throw new UserError(`grade ${rec.values[c]} is outside [0,1]; give the raw range with --grade-scale MIN:MAX (for example 1:10)`, {
+        throw new UserError(msg`grade ${rec.values[c]} is outside [0,1]; give the raw range with ${option('gradeScale')} MIN:MAX (for example 1:10)`, {
           file: table.file,
           line: rec.line,
           column: c,
@@ -413,9 +413,9 @@ const TIES = new Set(['tie', 'tie (bothbad)', 'both_bad', 'both bad', 'draw']);
 function readBattles(table: CsvTable, options: ReadOptions, sourceFile: string | undefined): Omit<FileRows, 'hash'> {
   const file = table.file;
   const qCol = queryColumn(table, options);
-  const aCol = requireColumn(table, options.modelACol ?? 'model_a', '--model-a-col');
-  const bCol = requireColumn(table, options.modelBCol ?? 'model_b', '--model-b-col');
-  const wCol = requireColumn(table, options.winnerCol ?? 'winner', '--winner-col');
+  const aCol = requireColumn(table, options.modelACol ?? 'model_a', 'modelACol');
+  const bCol = requireColumn(table, options.modelBCol ?? 'model_b', 'modelBCol');
+  const wCol = requireColumn(table, options.winnerCol ?? 'winner', 'winnerCol');
   const idCol = idColumn(table, options);
   const metaCols = table.columns.filter((c) => ![qCol, aCol, bCol, wCol, idCol].includes(c));
   const stem = sourceFile ?? basename(file, extname(file));

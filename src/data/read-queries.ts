@@ -44,7 +44,7 @@ export function readQueries(path: string, options: ReadQueryOptions = {}): Query
   const { columns } = table;
   const qCol = queryColumn(table, options);
   const idCol = idColumn(table, options);
-  const refCol = options.referenceCol ? requireColumn(table, options.referenceCol, '--reference-col') : undefined;
+  const refCol = options.referenceCol ? requireColumn(table, options.referenceCol, 'referenceCol') : undefined;
   if (table.records.length === 0) throw new UserError('no rows', { file: path });
 
   const stem = basename(path, extname(path));

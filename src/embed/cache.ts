@@ -2,7 +2,7 @@ import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, rea
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { makeFolder } from '../artifacts/atomic-write.js';
-import { fileSystemError, UserError } from '../errors.js';
+import { fileSystemError, msg, option, UserError } from '../errors.js';
 import { denseZeros, firstNonFinite, row, type DenseMatrix } from './dense.js';
 
 // On-disk embedding cache: one append-only file per embedder identity (its `key`), holding fixed-size
@@ -49,7 +49,7 @@ export class EmbeddingCache {
       files = readdirSync(this.dir);
     } catch (err) {
       const e = fileSystemError(err, this.dir, 'read');
-      throw e instanceof UserError ? new UserError(`embedding cache: ${e.message}; fix it or run with --no-cache`, e.where) : e;
+      throw e instanceof UserError ? new UserError(msg`embedding cache: ${e.text}; fix it or run with ${option('noCache')}`, e.where) : e;
     }
     for (const f of files) {
       const m = FILE_PATTERN.exec(f);
@@ -114,7 +114,7 @@ export class EmbeddingCache {
       }
     } catch (err) {
       const e = fileSystemError(err, file);
-      if (e instanceof UserError) throw new UserError(`embedding cache: ${e.message}; fix it or run with --no-cache`, e.where);
+      if (e instanceof UserError) throw new UserError(msg`embedding cache: ${e.text}; fix it or run with ${option('noCache')}`, e.where);
       throw e;
     }
   }

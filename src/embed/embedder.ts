@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { msg, option, UserError } from '../errors.js';
 import type { Embedder, EmbedderOptions } from './embedder-types.js';
 import type { FeatureContext, FeatureLayout, FeaturePart, FittedPart, PartState } from './feature-types.js';
 import { fitPretrainedPart, restorePretrainedPart } from './pretrained-part.js';
@@ -76,7 +76,7 @@ function entryFor(spec: string): { entry: Entry; arg: string } {
     const prefixed = entry.spec.endsWith(':');
     if (prefixed ? !spec.startsWith(entry.spec) : spec !== entry.spec) continue;
     const arg = argOf(entry.spec, spec);
-    if (entry.arg && !arg) throw new UserError(`--embedder ${entry.spec}<${entry.arg.name}>: ${entry.arg.needs}`);
+    if (entry.arg && !arg) throw new UserError(msg`${option('embedder')} ${entry.spec}<${entry.arg.name}>: ${entry.arg.needs}`);
     return { entry, arg };
   }
   throw new UserError(`unknown embedder "${spec}" (known: ${EMBEDDER_HELP})`);
@@ -98,6 +98,6 @@ export function restorePart(state: PartState, spec: string, ctx: FeatureContext,
 /** One pretrained embedder by spec, unwrapped: for benchmarks and the tests of one embedder. */
 export async function openEmbedder(spec: string, options: EmbedderOptions): Promise<Embedder> {
   const { entry, arg } = entryFor(spec);
-  if (!entry.open) throw new UserError(`--embedder ${spec} is fitted on training texts, not opened`);
+  if (!entry.open) throw new UserError(msg`${option('embedder')} ${spec} is fitted on training texts, not opened`);
   return entry.open(spec, arg, options);
 }

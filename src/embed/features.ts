@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UserError } from '../errors.js';
+import { msg, option, UserError } from '../errors.js';
 import { denseZeros, hstackDense, type DenseMatrix } from './dense.js';
 import { EMBEDDER_HELP, fitPart, restorePart } from './embedder.js';
 import type { FeatureBlock, FeatureContext, FeatureLayout, FeaturePart, Features, PartState } from './feature-types.js';
@@ -38,9 +38,9 @@ export const featurizerStateSchema = z.object({
 export function parseSpec(spec: string): string[] {
   const parts = spec.split('+').map((s) => s.trim());
   if (spec === 'none') return [];
-  if (parts.some((p) => p === '')) throw new UserError(`--embedder "${spec}": empty part (known: ${EMBEDDER_HELP})`);
-  if (new Set(parts).size !== parts.length) throw new UserError(`--embedder "${spec}" names the same embedder twice`);
-  if (parts.includes('none')) throw new UserError(`--embedder "${spec}": "none" cannot be combined`);
+  if (parts.some((p) => p === '')) throw new UserError(msg`${option('embedder')} "${spec}": empty part (known: ${EMBEDDER_HELP})`);
+  if (new Set(parts).size !== parts.length) throw new UserError(msg`${option('embedder')} "${spec}" names the same embedder twice`);
+  if (parts.includes('none')) throw new UserError(msg`${option('embedder')} "${spec}": "none" cannot be combined`);
   return parts;
 }
 
@@ -83,7 +83,7 @@ export class Featurizer {
     const wanted = requested === undefined ? null : parseSpec(requested);
     const stored = parseSpec(s.spec);
     if (wanted && (wanted.length !== stored.length || wanted.some((w, i) => !sameKind(w, stored[i]!)))) {
-      throw new UserError(`the router was trained with embedder ${s.spec}, not ${requested}; route with --embedder ${s.spec} or retrain`);
+      throw new UserError(msg`the router was trained with embedder ${s.spec}, not ${requested}; route with ${option('embedder')} ${s.spec} or retrain`);
     }
     const parts = s.parts.map((p, i) => restorePart(p, wanted?.[i] ?? ('spec' in p ? p.spec : 'tfidf'), ctx, `embedder.parts.${i}`));
     return new Featurizer(s.spec, s.layout, parts);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../errors.js';
+import { msg, option, UserError } from '../errors.js';
 import { denseZeros, normalizeRows, type DenseMatrix } from './dense.js';
 import type { Embedder } from './embedder-types.js';
 
@@ -76,12 +76,12 @@ function declaredLimit(tokenizer: Record<string, unknown>, folder: string): numb
 }
 
 export function onnxEmbedder(spec: string, folder: string): Embedder {
-  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UserError(`no such folder (--embedder ${spec})`, { file: folder });
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UserError(msg`no such folder (${option('embedder')} ${spec})`, { file: folder });
   const modelPath = [join(folder, 'model.onnx'), join(folder, 'onnx', 'model.onnx')].find((p) => existsSync(p));
-  if (!modelPath) throw new UserError(`no model.onnx in this folder or its onnx/ subfolder (--embedder ${spec})`, { file: folder });
+  if (!modelPath) throw new UserError(msg`no model.onnx in this folder or its onnx/ subfolder (${option('embedder')} ${spec})`, { file: folder });
   const tokenizerPath = join(folder, 'tokenizer.json');
   const tokenizerJson = readJson(tokenizerPath);
-  if (!tokenizerJson) throw new UserError(`no tokenizer.json in this folder (--embedder ${spec})`, { file: folder });
+  if (!tokenizerJson) throw new UserError(msg`no tokenizer.json in this folder (${option('embedder')} ${spec})`, { file: folder });
   const limit = maxTokens(tokenizerJson, folder);
   const modelBytes = readFileSync(modelPath);
   // The vectors depend on the weights, the tokenizer and the truncation length, and on nothing else here.

@@ -31,7 +31,7 @@ function decode(v: unknown): Float32Array | null {
 }
 
 export function openaiEmbedder(spec: string, model: string, env: NodeJS.ProcessEnv): Embedder {
-  const { baseURL, endpoint, key } = resolveConnection({ id: `openai:${model}`, provider: 'openai', flag: '--embedder', config: null, env });
+  const { baseURL, endpoint, key } = resolveConnection({ id: `openai:${model}`, provider: 'openai', option: 'embedder', config: null, env });
   const cacheKey = `openai-${endpoint}-${model}`;
 
   type Client = { embeddings: { create(body: { model: string; input: string[]; encoding_format: 'base64' }): Promise<{ data?: RawItem[] }> } };

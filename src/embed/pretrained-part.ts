@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { msg, option, UserError } from '../errors.js';
 import { EmbeddingCache, embedCached } from './cache.js';
 import { normalizeRows, type DenseMatrix } from './dense.js';
 import type { Embedder, EmbedderInfo } from './embedder-types.js';
@@ -25,7 +25,7 @@ function pretrainedPart(info: EmbedderInfo, open: () => Promise<Embedder>, ctx: 
         const e = await open();
         if (e.key !== info.key) {
           throw new UserError(
-            `embedder ${info.spec} gives different vectors from the one the router was trained with (model identity ${e.key}, trained with ${info.key}); retrain the router or point --embedder at the original model`,
+            msg`embedder ${info.spec} gives different vectors from the one the router was trained with (model identity ${e.key}, trained with ${info.key}); retrain the router or point ${option('embedder')} at the original model`,
           );
         }
         embedder = e;

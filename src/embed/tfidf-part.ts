@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { msg, option, UserError } from '../errors.js';
 import type { FeatureLayout, FeaturePart, FittedPart, PartState } from './feature-types.js';
 import { Tfidf, TfidfVocabularyError } from './tfidf.js';
 import { packTfidf, unpackTfidf, type PackedTfidf } from './tfidf-pack.js';
@@ -23,7 +23,7 @@ export function fitTfidfPart(texts: string[], layout: FeatureLayout): FittedPart
   try {
     fitted = Tfidf.fitTransform(texts, layout === 'dense' ? { maxFeatures: DENSE_TFIDF_FEATURES } : {});
   } catch (err) {
-    if (err instanceof TfidfVocabularyError) throw new UserError(`--embedder tfidf: ${err.message}`);
+    if (err instanceof TfidfVocabularyError) throw new UserError(msg`${option('embedder')} tfidf: ${err.message}`);
     throw err;
   }
   // Score with the stored (float32 idf) form from the start, so training, eval and route agree exactly.

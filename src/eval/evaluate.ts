@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { msg, option, UserError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
 import { callCost, leftOutNote, pairTable, strongWins, type Pair, type PairTable } from '../data/pair.js';
 import { splitRows } from '../data/split.js';
@@ -138,15 +138,15 @@ function resolvePair(req: EvalRequest, warnings: string[]): Pair {
   const fromRouters = req.routers[0]!.body.pair;
   const ids = req.dataset.models.map((m) => m.id);
   const file = req.dataset.source.path;
-  for (const [flag, id] of [['--weak', req.pair?.weak], ['--strong', req.pair?.strong]] as const) {
-    if (id !== undefined && !ids.includes(id)) throw new UserError(`unknown model "${id}" for ${flag}; the dataset has: ${ids.join(', ')}`, { file });
+  for (const [name, id] of [['weak', req.pair?.weak], ['strong', req.pair?.strong]] as const) {
+    if (id !== undefined && !ids.includes(id)) throw new UserError(msg`unknown model "${id}" for ${option(name)}; the dataset has: ${ids.join(', ')}`, { file });
   }
   const pair = { weak: req.pair?.weak ?? fromRouters.weak, strong: req.pair?.strong ?? fromRouters.strong };
-  if (pair.weak === pair.strong) throw new UserError(`the weak and the strong model are both ${pair.weak}; choose two models with --weak and --strong`);
+  if (pair.weak === pair.strong) throw new UserError(msg`the weak and the strong model are both ${pair.weak}; choose two models with ${option('weak')} and ${option('strong')}`);
   const missing = [pair.weak, pair.strong].filter((m) => !ids.includes(m));
   if (missing.length) {
     throw new UserError(
-      `router ${req.routers[0]!.name} is for ${pair.weak} -> ${pair.strong} but the dataset has no ${missing.join(' or ')} (it has: ${ids.join(', ')}); pass --weak/--strong to choose a pair it has`,
+      msg`router ${req.routers[0]!.name} is for ${pair.weak} -> ${pair.strong} but the dataset has no ${missing.join(' or ')} (it has: ${ids.join(', ')}); pass ${option('weak')}/${option('strong')} to choose a pair it has`,
       { file },
     );
   }
@@ -165,7 +165,7 @@ function chooseRows(req: EvalRequest, warnings: string[]): { rows: Dataset['rows
   const sameData = split !== null && split.datasetHash === dataset.source.hash;
   if (req.split === 'holdout' || (req.split === 'auto' && sameData)) {
     if (!sameData) {
-      throw new UserError(`--split holdout needs the dataset the router was trained on (hash ${split?.datasetHash.slice(0, 19) ?? 'none: trained on all rows'}…)`, {
+      throw new UserError(msg`${option('split')} holdout needs the dataset the router was trained on (hash ${split?.datasetHash.slice(0, 19) ?? 'none: trained on all rows'}…)`, {
         file: dataset.source.path,
       });
     }
@@ -233,7 +233,7 @@ function strategyResult(name: string, rule: string, s: SweepResult, target: Targ
 }
 
 export async function evaluate(req: EvalRequest): Promise<EvalOutcome> {
-  if (req.routers.length === 0) throw new UserError('name at least one router with --router');
+  if (req.routers.length === 0) throw new UserError(msg`name at least one router with ${option('router')}`);
   for (const t of req.thresholds ?? []) {
     if (!(t >= 0 && t <= 1)) throw new UserError(`threshold ${t} is outside [0,1]`);
   }
@@ -247,7 +247,7 @@ export async function evaluate(req: EvalRequest): Promise<EvalOutcome> {
   const table = pairTable(req.dataset, pair, chosen.rows);
   checkTestSet(table, file);
   if (req.target.kind === 'budget-per-1k' && table.costUnit !== 'usd') {
-    throw new UserError('--target-budget needs dollar costs, and these rows have no cost, tokens with prices, or per-call price for both models; use --target-share instead', { file });
+    throw new UserError(msg`${option('targetBudget')} needs dollar costs, and these rows have no cost, tokens with prices, or per-call price for both models; use ${option('targetShare')} instead`, { file });
   }
   const byValues = req.by !== undefined ? sliceValues(table.rows, req.by) : null;
   const latency = latencyOf(table, warnings);

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { msg, option, UserError } from '../errors.js';
 import type { DatasetRow } from '../data/dataset.js';
 import { exactCurve, pointAtThreshold, type Outcomes } from '../metrics/curve.js';
 import { apgr } from '../metrics/summary.js';
@@ -48,11 +48,11 @@ export function sliceValues(rows: DatasetRow[], column: string): string[] {
   });
   const distinct = new Set(values).size;
   if (distinct > MAX_SLICES) {
-    throw new UserError(`metadata column "${column}" has ${distinct} distinct values on the test rows; --by needs a categorical column (at most ${MAX_SLICES} values)`);
+    throw new UserError(msg`metadata column "${column}" has ${distinct} distinct values on the test rows; ${option('by')} needs a categorical column (at most ${MAX_SLICES} values)`);
   }
   if (values.every((v) => v === MISSING)) {
     const known = [...new Set(rows.flatMap((r) => Object.keys(r.meta ?? {})))].sort();
-    throw new UserError(`no test row has a metadata column "${column}" for --by (${known.length ? `columns: ${known.join(', ')}` : 'the rows have no metadata; keep CSV columns with --meta'})`);
+    throw new UserError(msg`no test row has a metadata column "${column}" for ${option('by')} (${known.length ? `columns: ${known.join(', ')}` : msg`the rows have no metadata; keep CSV columns with ${option('meta')}`})`);
   }
   return values;
 }

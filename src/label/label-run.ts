@@ -183,8 +183,8 @@ function prepare(opts: LabelOptions, hooks: LabelHooks): Prepared {
   checkName(opts.name);
   const runsFolder = join(opts.artifacts, 'label-runs');
   if (!opts.dryRun) {
-    checkFolder(runsFolder, '--artifacts', 'write');
-    if (opts.cache !== false) checkFolder(opts.cache, '--cache', 'write');
+    checkFolder(runsFolder, 'artifacts', 'write');
+    if (opts.cache !== false) checkFolder(opts.cache, 'cache', 'write');
   }
   const config = opts.config ? readLabelConfig(opts.config) : undefined;
   const ids = modelIds(opts, config);
@@ -192,13 +192,13 @@ function prepare(opts: LabelOptions, hooks: LabelHooks): Prepared {
   if (opts.mode === 'reference' && !opts.referenceCol) throw new UserError('--mode reference needs the column of known answers: name it with --reference-col');
   if (opts.mode === 'reference' && ids.judge) hooks.warn(`--mode reference grades against the answers in "${opts.referenceCol}"; the judge ${ids.judge} is not used`);
   const roles: Role[] = opts.mode === 'reference' ? ['weak', 'strong'] : ['weak', 'strong', 'judge'];
-  for (const role of roles) parseModelId(ids[role]!, `--${role}`);
+  for (const role of roles) parseModelId(ids[role]!, role);
   // Every call would be refused with a 400 otherwise: Anthropic takes 0-1, OpenAI 0-2.
   if (opts.temperature !== undefined) {
-    const top = (['weak', 'strong'] as const).some((r) => parseModelId(ids[r]!, `--${r}`).provider === 'anthropic') ? 1 : 2;
+    const top = (['weak', 'strong'] as const).some((r) => parseModelId(ids[r]!, r).provider === 'anthropic') ? 1 : 2;
     if (opts.temperature > top) throw new UserError(`--temperature: at most ${top}${top === 1 ? ' for an Anthropic model' : ''}, got ${opts.temperature}`);
   }
-  if (parseModelId(ids.weak!, '--weak').id === parseModelId(ids.strong!, '--strong').id) throw new UserError('--weak and --strong name the same model');
+  if (parseModelId(ids.weak!, 'weak').id === parseModelId(ids.strong!, 'strong').id) throw new UserError('--weak and --strong name the same model');
 
   const queries = readQueries(opts.queries, { queryCol: opts.queryCol, idCol: opts.idCol, encoding: opts.encoding, referenceCol: opts.mode === 'reference' ? opts.referenceCol : undefined });
   if (opts.mode === 'reference') {

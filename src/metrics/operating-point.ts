@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { msg, option, UserError } from '../errors.js';
 import { curveLength, gainTolerance, indexAtThreshold, type Curve } from './curve.js';
 
 // The operating point: choosing the threshold for a target. Every pick is an exact point of the curve (a
@@ -70,7 +70,7 @@ export function pickIndex(curve: Curve, target: Target): number {
       if (best < 0) {
         let cheapest = 0;
         for (let k = 1; k < len; k++) if (cost[k] < cost[cheapest]) cheapest = k;
-        throw new UserError(`--target-budget $${target.value} per 1,000 queries is below the cheapest point of the curve ($${(cost[cheapest] * 1000).toPrecision(4)} per 1,000 queries)`);
+        throw new UserError(msg`${option('targetBudget')} $${target.value} per 1,000 queries is below the cheapest point of the curve ($${(cost[cheapest] * 1000).toPrecision(4)} per 1,000 queries)`);
       }
       return best;
     }

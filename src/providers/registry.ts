@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { msg, option, UserError } from '../errors.js';
 
 // The providers `router label` can call, as data: where their key and base URL come from and
 // which module builds a client. Model ids are `provider:model`; the model part is passed through
@@ -34,16 +34,16 @@ export interface ModelId {
   model: string;
 }
 
-/** Parses `provider:model`; `flag` names where the id came from, for the error line. */
-export function parseModelId(id: string, flag: string): ModelId {
+/** Parses `provider:model`; `optionName` names where the id came from, for the error line. */
+export function parseModelId(id: string, optionName: string): ModelId {
   const colon = id.indexOf(':');
   const provider = colon > 0 ? id.slice(0, colon).trim() : '';
   const model = colon > 0 ? id.slice(colon + 1).trim() : '';
   if (!provider || !model) {
-    throw new UserError(`${flag}: expected provider:model (for example openai:gpt-4o-mini), got "${id}"`);
+    throw new UserError(msg`${option(optionName)}: expected provider:model (for example openai:gpt-4o-mini), got "${id}"`);
   }
   if (!isProviderName(provider)) {
-    throw new UserError(`${flag}: unknown provider "${provider}" in "${id}"; known providers: ${PROVIDER_NAMES.join(', ')}`);
+    throw new UserError(msg`${option(optionName)}: unknown provider "${provider}" in "${id}"; known providers: ${PROVIDER_NAMES.join(', ')}`);
   }
   return { id: `${provider}:${model}`, provider, model };
 }

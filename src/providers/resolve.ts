@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { msg, option, UserError, type OptionRef } from '../errors.js';
 import { registerSecret } from './api-error.js';
 import type { LabelConfig } from './config.js';
 import { parseModelId, PROVIDERS, type ProviderName } from './registry.js';
@@ -57,19 +57,15 @@ export interface ResolveInput {
   requireKey?: boolean;
 }
 
-export function flagOf(role: Role): string {
-  return `--${role}`;
-}
-
-function checkURL(value: string, where: string): URL {
+function checkURL(value: string, where: string | OptionRef): URL {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new UserError(`${where}: expected an http(s) URL, got "${value}"`);
+    throw new UserError(msg`${where}: expected an http(s) URL, got "${value}"`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UserError(`${where}: expected an http(s) URL, got "${value}"`);
-  if (url.username || url.password) throw new UserError(`${where}: the URL holds credentials; put the key in the environment or the config file`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UserError(msg`${where}: expected an http(s) URL, got "${value}"`);
+  if (url.username || url.password) throw new UserError(msg`${where}: the URL holds credentials; put the key in the environment or the config file`);
   return url;
 }
 
@@ -92,10 +88,10 @@ export interface ConnectionInput {
   /** `provider:model`, as the config file's `models` keys name it. */
   id: string;
   provider: ProviderName;
-  /** Names the option the model came from, for messages (`--weak`, `--embedder openai:...`). */
-  flag: string;
-  /** A base URL given by flag, and the flag's name. */
-  baseURL?: { value: string; from: string };
+  /** The option the model came from (`weak`, `embedder`), for messages. */
+  option: string;
+  /** A base URL given by an option, and the option's name. */
+  baseURL?: { value: string; option: string };
   /** Null: the command takes no config file (train's embedder), so advice names none. */
   config: LabelConfig | undefined | null;
   env: NodeJS.ProcessEnv;
@@ -105,14 +101,14 @@ export interface ConnectionInput {
 
 /** The base URL and key for one model, by the rules above; the key is registered for redaction. */
 export function resolveConnection(input: ConnectionInput): Connection {
-  const { id, provider, flag } = input;
+  const { id, provider } = input;
   const info = PROVIDERS[provider];
   const perModel = input.config?.models?.[id];
   const perProvider = input.config?.providers?.[provider];
   const envBase = input.env[info.baseURLEnv]?.trim() || undefined;
 
-  const [rawBase, baseFrom] = input.baseURL
-    ? [input.baseURL.value, input.baseURL.from]
+  const [rawBase, baseFrom]: [string, string | OptionRef] = input.baseURL
+    ? [input.baseURL.value, option(input.baseURL.option)]
     : perModel?.baseURL
       ? [perModel.baseURL, `config models."${id}".baseURL`]
       : perProvider?.baseURL
@@ -128,26 +124,25 @@ export function resolveConnection(input: ConnectionInput): Connection {
   if (key === undefined && official && input.requireKey !== false) {
     const named = perModel?.apiKeyEnv ?? perProvider?.apiKeyEnv;
     const where = named
-      ? `set ${named} (named by apiKeyEnv in the --config file)`
+      ? msg`set ${named} (named by apiKeyEnv in the config file, ${option('config')})`
       : input.config === null
         ? `set ${info.keyEnv}, or ${info.baseURLEnv} for a local OpenAI-compatible server`
-        : `set ${info.keyEnv} or "providers.${provider}.apiKey" in a --config file`;
-    throw new UserError(`${flag}: no API key for ${id}; ${where}`);
+        : msg`set ${info.keyEnv} or "providers.${provider}.apiKey" in the config file (${option('config')})`;
+    throw new UserError(msg`${option(input.option)}: no API key for ${id}; ${where}`);
   }
   if (key !== undefined) registerSecret(key);
   return { url, baseURL: url.href.replace(/\/+$/, ''), endpoint: endpointOf(url), official, key };
 }
 
 export function resolveModel(input: ResolveInput): ResolvedModel {
-  const flag = flagOf(input.role);
-  const { id, provider, model } = parseModelId(input.id, flag);
+  const { id, provider, model } = parseModelId(input.id, input.role);
   const perModel = input.config?.models?.[id];
   const perProvider = input.config?.providers?.[provider];
   const { url, baseURL: base, endpoint, official, key } = resolveConnection({
     id,
     provider,
-    flag,
-    ...(input.baseURL ? { baseURL: { value: input.baseURL, from: `${flag}-base-url` } } : {}),
+    option: input.role,
+    ...(input.baseURL ? { baseURL: { value: input.baseURL, option: `${input.role}BaseUrl` } } : {}),
     config: input.config,
     env: input.env,
     ...(input.requireKey !== undefined ? { requireKey: input.requireKey } : {}),

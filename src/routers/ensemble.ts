@@ -6,7 +6,7 @@ import { selectDenseRows } from '../embed/dense.js';
 import { sigmoid } from './logistic-solver.js';
 import { knnHeads, knnRouter, type KnnCandidate } from './knn.js';
 import { logisticRouter, type LogisticCandidate } from './logistic.js';
-import { UserError } from '../errors.js';
+import { msg, option, UserError } from '../errors.js';
 import { invalidState, objectiveSchema, optionsOf, type Objective } from './options.js';
 import type { Head, HeadData, RouterType, TrainContext } from './router.js';
 
@@ -132,7 +132,7 @@ async function fitMembers(ctx: TrainContext, index: number, wanted: (LogisticCan
 async function fitGrid(ctx: TrainContext, grid: EnsembleCandidate[]): Promise<FittedMember[][]> {
   const { blocks } = ctx;
   if (blocks.length < 2) {
-    throw new UserError('the ensemble router needs an embedder of two or more parts, one member each, e.g. --embedder tfidf+use');
+    throw new UserError(msg`the ensemble router needs an embedder of two or more parts, one member each, e.g. ${option('embedder')} tfidf+use`);
   }
   const perCandidate: FittedMember[][] = grid.map(() => []);
   for (let i = 0; i < blocks.length; i++) {

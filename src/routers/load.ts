@@ -50,7 +50,7 @@ export function loadRouter(ref: string, root: string, options: LoadOptions = {})
     if (!calibration.success) throw new UserError(`invalid router artifact: body.calibration: ${calibration.error.issues[0]!.message}`);
     router = new Pipeline(body.router, featurizer, type.load(body.model), calibration.data);
   } catch (err) {
-    if (err instanceof UserError && !err.where.file) throw new UserError(err.message, { ...err.where, file: path });
+    if (err instanceof UserError && !err.where.file) throw new UserError(err.text, { ...err.where, file: path });
     throw err;
   }
   return {

@@ -1,23 +1,9 @@
 import { z } from 'zod';
-import { UserError } from '../errors.js';
+import { msg, option, UserError } from '../errors.js';
 
 // Router options arrive from `router train` flags as one record; each router type validates the
-// keys it knows with zod and refuses the rest, naming the flag, so `--hidden 64` on a logistic
+// keys it knows with zod and refuses the rest, naming the option, so `--hidden 64` on a logistic
 // router is an error rather than silently ignored.
-
-const FLAGS: Record<string, string> = {
-  c: '-C',
-  hidden: '--hidden',
-  epochs: '--epochs',
-  k: '--k',
-  dim: '--dim',
-  routes: '--routes',
-  objective: '--objective',
-};
-
-export function flagOf(key: string): string {
-  return FLAGS[key] ?? key;
-}
 
 export function optionsOf<S extends z.ZodObject>(schema: S, options: Record<string, unknown>, router: string): z.infer<S> {
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
@@ -25,9 +11,9 @@ export function optionsOf<S extends z.ZodObject>(schema: S, options: Record<stri
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const keys = (issue as { keys?: string[] }).keys;
-    if (keys?.length) throw new UserError(`${flagOf(keys[0]!)} does not apply to the ${router} router`);
+    if (keys?.length) throw new UserError(msg`${option(keys[0]!)} does not apply to the ${router} router`);
     const key = String(issue.path[0] ?? '');
-    throw new UserError(`${flagOf(key)}: ${issue.message} (${router} router)`);
+    throw new UserError(msg`${option(key)}: ${issue.message} (${router} router)`);
   }
   return parsed.data as z.infer<S>;
 }

@@ -27,7 +27,7 @@ export const routesFileSchema = z.object({
 
 export type RoutesFile = z.infer<typeof routesFileSchema>;
 
-const optionsSchema = z.object({ routes: z.string({ error: 'the semantic router needs --routes FILE (example utterances per route)' }) });
+const optionsSchema = z.object({ routes: z.string({ error: 'the semantic router needs a file of example utterances per route' }) });
 
 /** `--routes FILE`: one candidate, nothing to tune. */
 export type SemanticOptions = z.infer<typeof optionsSchema>;

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { UserError } from '../errors.js';
+import { msg, option, UserError } from '../errors.js';
 import type { Dataset, DatasetRow } from '../data/dataset.js';
 import { pairTable, strongWins, type Pair, type PairTable } from '../data/pair.js';
 import { splitPosition, splitRows, type SplitSpec } from '../data/split.js';
@@ -114,7 +114,7 @@ export function tuningFolds(queries: string[], tuning: Tuning, seed: number): nu
     else groups.set(q, [i]);
   });
   if (groups.size < tuning.folds) {
-    throw new UserError(`only ${groups.size} distinct training ${groups.size === 1 ? 'query' : 'queries'} for ${tuning.folds} folds; lower --folds or add data`);
+    throw new UserError(msg`only ${groups.size} distinct training ${groups.size === 1 ? 'query' : 'queries'} for ${tuning.folds} folds; lower ${option('folds')} or add data`);
   }
   const ordered = [...groups.keys()].map((q) => ({ q, at: splitPosition(seed, `fold\0${q}`) })).sort((a, b) => a.at - b.at || (a.q < b.q ? -1 : 1));
   const folds: number[][] = Array.from({ length: tuning.folds }, () => []);
@@ -154,7 +154,7 @@ export async function trainOnRows(req: TrainRequest, train: DatasetRow[], test: 
   const type: RouterType = routerType(req.router);
   const file = req.dataset.source.path;
   const spec = type.layout === 'none' ? 'none' : (req.embedder ?? 'tfidf');
-  if (type.layout === 'none' && req.embedder !== undefined) throw new UserError(`--embedder does not apply to the ${req.router} router`);
+  if (type.layout === 'none' && req.embedder !== undefined) throw new UserError(msg`${option('embedder')} does not apply to the ${req.router} router`);
   if (train.length === 0) throw new UserError(`no training rows left after holding out ${req.split?.holdout}`, { file });
   const candidates = type.grid(type.options(req.options));
 
@@ -191,7 +191,7 @@ export async function trainOnRows(req: TrainRequest, train: DatasetRow[], test: 
       const pos = count(fitData.labels);
       if (type.needsLabels && (pos === 0 || pos === fitIds.length)) {
         throw new UserError(
-          `cannot tune: the training part of ${folds.length > 1 ? `fold ${f + 1}` : 'the validation split'} has one class only; ${req.tuning.method === 'folds' ? 'use fewer --folds' : 'change --validation'} or add data`,
+          msg`cannot tune: the training part of ${folds.length > 1 ? `fold ${f + 1}` : 'the validation split'} has one class only; ${req.tuning.method === 'folds' ? msg`use fewer ${option('folds')}` : msg`change ${option('validation')}`} or add data`,
           { file },
         );
       }

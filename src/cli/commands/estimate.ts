@@ -7,12 +7,12 @@ import { loadCatalog } from '../../cost/catalog.js';
 import { estimate as estimateCore, type EstimateBody, type EstimateRequest, type Volume } from '../../cost/estimate.js';
 import { fromDeployment, fromEvalReport, type OperatingSource } from '../../cost/operating-source.js';
 import type { MeasuredTokens } from '../../cost/query-tokens.js';
-import { UserError } from '../../errors.js';
+import { msg, option, UserError } from '../../errors.js';
 import { readTextFile } from '../../text-file.js';
 import { renderEstimate as renderEstimateText, renderEstimateMarkdown } from '../../ui/render-estimate.js';
 import { checkCommonOptions, checkOutputs } from '../../user-paths.js';
 import { MAX_VOLUME } from '../parse.js';
-import { encodingSchema, flagOf, nameSchema, nonNegativeSchema, positiveSchema, shareSchema, validateOptions } from '../options.js';
+import { encodingSchema, nameSchema, nonNegativeSchema, positiveSchema, shareSchema, validateOptions } from '../options.js';
 import { jsonText, readLines, warningLine, type ReadRef, type Rendered, type RunDeps } from '../rendered.js';
 
 const VOLUME_SHAPE = 'expected { count, per: "day" | "month" }, e.g. { count: 50000, per: "day" }';
@@ -81,8 +81,8 @@ export interface EstimateResult {
 }
 
 function readSource(flags: EstimateFlags, lineage: LineageRef[], reads: ReadRef[]): OperatingSource | undefined {
-  if (flags.eval !== undefined && flags.deployment !== undefined) throw new UserError(`give ${flagOf('eval')} or ${flagOf('deployment')}, not both`);
-  if (flags.router !== undefined && flags.eval === undefined) throw new UserError(`${flagOf('router')} chooses a router of an eval report; it needs ${flagOf('eval')}`);
+  if (flags.eval !== undefined && flags.deployment !== undefined) throw new UserError(msg`give ${option('eval')} or ${option('deployment')}, not both`);
+  if (flags.router !== undefined && flags.eval === undefined) throw new UserError(msg`${option('router')} chooses a router of an eval report; it needs ${option('eval')}`);
   if (flags.eval !== undefined) {
     const path = resolveArtifact(flags.eval, 'eval-report', flags.artifacts);
     const env = readJsonArtifact(path, 'eval-report');
@@ -199,7 +199,7 @@ export async function runEstimate(options: EstimateOptions, deps: EstimateDeps =
   checkCommonOptions(flags, 'write', deps.env ?? process.env);
   const asJson = flags.output !== undefined && extname(flags.output).toLowerCase() === '.json';
   if (flags.output !== undefined) {
-    checkOutputs([{ path: flags.output, option: flagOf('output') }], { inputs: [flags.queries, flags.prices].filter((p): p is string => p !== undefined), artifacts: flags.artifacts });
+    checkOutputs([{ path: flags.output, option: 'output' }], { inputs: [flags.queries, flags.prices].filter((p): p is string => p !== undefined), artifacts: flags.artifacts });
   }
   const lineage: LineageRef[] = [];
   const reads: ReadRef[] = [];

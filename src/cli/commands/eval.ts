@@ -4,7 +4,7 @@ import { datasetLineage, readDataset } from '../../data/read-dataset.js';
 import { writeJsonArtifact } from '../../artifacts/store.js';
 import { WriteSet } from '../../artifacts/atomic-write.js';
 import type { Envelope, LineageRef } from '../../artifacts/envelope.js';
-import { UserError } from '../../errors.js';
+import { msg, option, UserError } from '../../errors.js';
 import type { Target } from '../../metrics/operating-point.js';
 import { deploymentOf } from '../../eval/deployment.js';
 import { evaluate, type EvalReportBody, type LoadedRouter } from '../../eval/evaluate.js';
@@ -16,7 +16,7 @@ import { readOptions } from '../input-options.js';
 import { loadRouter, type LoadOptions } from '../../routers/load.js';
 import { loadDeployment } from '../../routers/open.js';
 import { checkCommonOptions, checkOutputs, type OutputRequest } from '../../user-paths.js';
-import { flagOf, inputShape, integerSchema, nameSchema, nonNegativeIntegerSchema, nonNegativeSchema, oneOf, positiveSchema, shareSchema, validateOptions } from '../options.js';
+import { inputShape, integerSchema, nameSchema, nonNegativeIntegerSchema, nonNegativeSchema, oneOf, positiveSchema, shareSchema, validateOptions } from '../options.js';
 import { jsonText, NO_PROGRESS, noteLine, readLines, versionOf, warningLine, type ReadRef, type Rendered, type RunDeps } from '../rendered.js';
 
 const names = z.array(nameSchema, { message: 'expected a list' });
@@ -78,12 +78,12 @@ function outputFormats(files: string[]): { file: string; format: Format }[] {
 }
 
 function targetOf(o: Parsed, deployment: boolean): { target: Target | null; explicit: boolean } {
-  const pickers = (['targetGap', 'targetShare', 'targetBudget'] as const).filter((k) => o[k] !== undefined).map(flagOf);
+  const pickers = (['targetGap', 'targetShare', 'targetBudget'] as const).filter((k) => o[k] !== undefined).map(option);
   if (deployment) {
-    if (pickers.length) throw new UserError(`${pickers[0]!} chooses a threshold, but ${flagOf('deployment')} fixes it; use one or the other`);
+    if (pickers.length) throw new UserError(msg`${pickers[0]!} chooses a threshold, but ${option('deployment')} fixes it; use one or the other`);
     return { target: null, explicit: false };
   }
-  if (pickers.length > 1) throw new UserError(`${pickers.join(' and ')} each choose the threshold; give one`);
+  if (pickers.length > 1) throw new UserError(msg`${pickers[0]!} and ${pickers[1]!}${pickers.length > 2 ? msg` and ${pickers[2]!}` : ''} each choose the threshold; give one`);
   if (o.targetShare !== undefined) return { target: { kind: 'strong-share', value: o.targetShare }, explicit: true };
   if (o.targetBudget !== undefined) return { target: { kind: 'budget-per-1k', value: o.targetBudget }, explicit: true };
   // The cheapest threshold within a quality gap: --target-gap, else a lone --max-quality-gap (as
@@ -100,8 +100,7 @@ function checkGateCanFail(gate: GateSpec, target: Target | null): void {
   if (!gateRequested(gate) || gate.on !== 'point' || gate.minCostReduction !== undefined || gate.minApgr !== undefined) return;
   if (target?.kind !== 'max-quality-gap' || gate.maxQualityGap === undefined || target.value > gate.maxQualityGap) return;
   throw new UserError(
-    `${flagOf('maxQualityGap')} ${gate.maxQualityGap} would check the operating point chosen for being within that gap, so it always passes; ` +
-      `add ${flagOf('minCostReduction')} X, gate a deployment on fresh data (${flagOf('deployment')} REF), or compare the bootstrap bound (${flagOf('gateOn')} bound)`,
+    msg`${option('maxQualityGap')} ${gate.maxQualityGap} would check the operating point chosen for being within that gap, so it always passes; add ${option('minCostReduction')} X, gate a deployment on fresh data (${option('deployment')} REF), or compare the bootstrap bound (${option('gateOn')} bound)`,
   );
 }
 
@@ -112,13 +111,13 @@ export async function runEval(options: EvalOptions, deps: RunDeps = {}): Promise
   const root = o.artifacts;
   const data = o.data;
   const outputs = outputFormats(o.output ?? []);
-  if (o.deployment && o.router?.length) throw new UserError(`give ${flagOf('router')} or ${flagOf('deployment')}, not both (a deployment names its router)`);
-  if (!o.deployment && !o.router?.length) throw new UserError(`name the router to evaluate with ${flagOf('router')}, or a deployment with ${flagOf('deployment')}`);
+  if (o.deployment && o.router?.length) throw new UserError(msg`give ${option('router')} or ${option('deployment')}, not both (a deployment names its router)`);
+  if (!o.deployment && !o.router?.length) throw new UserError(msg`name the router to evaluate with ${option('router')}, or a deployment with ${option('deployment')}`);
   const gate: GateSpec = { maxQualityGap: o.maxQualityGap, minCostReduction: o.minCostReduction, minApgr: o.minApgr, on: o.gateOn };
-  if (gate.on === 'bound' && o.bootstrap === 0) throw new UserError(`${flagOf('gateOn')} bound compares bootstrap bounds; it cannot be used with ${flagOf('bootstrap')} 0`);
+  if (gate.on === 'bound' && o.bootstrap === 0) throw new UserError(msg`${option('gateOn')} bound compares bootstrap bounds; it cannot be used with ${option('bootstrap')} 0`);
   const chosen = targetOf(o, o.deployment !== undefined);
   checkGateCanFail(gate, chosen.target);
-  const requests: OutputRequest[] = [...outputs.map((f) => ({ path: f.file, option: flagOf('output') })), ...(o.junit !== undefined ? [{ path: o.junit, option: flagOf('junit') }] : [])];
+  const requests: OutputRequest[] = [...outputs.map((f) => ({ path: f.file, option: 'output' })), ...(o.junit !== undefined ? [{ path: o.junit, option: 'junit' }] : [])];
   checkOutputs(requests, { inputs: [data, ...(o.router ?? []), ...(o.deployment ? [o.deployment] : [])], artifacts: root });
 
   progress.stage(`evaluating on ${data}`);

@@ -1,13 +1,13 @@
 import { checkCommonOptions } from '../../user-paths.js';
 import { z } from 'zod';
 import { readQueries } from '../../data/read-queries.js';
-import { UserError } from '../../errors.js';
+import { msg, option, UserError } from '../../errors.js';
 import type { Pair } from '../../data/pair.js';
 import { defaultCacheDir } from '../../routers/load.js';
 import { openRouter, type RouteDecision } from '../../routers/open.js';
 import { renderTable } from '../../ui/table.js';
 import { count, fixed, pct } from '../../ui/format.js';
-import { encodingSchema, flagOf, nameSchema, shareSchema, validateOptions } from '../options.js';
+import { encodingSchema, nameSchema, shareSchema, validateOptions } from '../options.js';
 import { jsonText, NO_PROGRESS, readLines, type ReadRef, type Rendered, type RunDeps } from '../rendered.js';
 
 export const routeOptionsSchema = z.strictObject({
@@ -48,10 +48,10 @@ export async function runRoute(options: RouteOptions, deps: RunDeps = {}): Promi
   const o = validateOptions(routeOptionsSchema, options);
   checkCommonOptions(o, 'read', deps.env ?? process.env);
   const progress = deps.progress ?? NO_PROGRESS;
-  if (o.router && o.deployment) throw new UserError(`give ${flagOf('router')} or ${flagOf('deployment')}, not both (a deployment names its router)`);
-  if (!o.router && !o.deployment) throw new UserError(`name the router with ${flagOf('router')}, or a deployment with ${flagOf('deployment')}`);
-  if (o.file && o.queries.length) throw new UserError(`give queries as arguments or with ${flagOf('file')}, not both`);
-  if (!o.file && o.queries.length === 0) throw new UserError(`no query: give one or more as arguments, or a CSV with ${flagOf('file')}`);
+  if (o.router && o.deployment) throw new UserError(msg`give ${option('router')} or ${option('deployment')}, not both (a deployment names its router)`);
+  if (!o.router && !o.deployment) throw new UserError(msg`name the router with ${option('router')}, or a deployment with ${option('deployment')}`);
+  if (o.file && o.queries.length) throw new UserError(msg`give queries as arguments or with ${option('file')}, not both`);
+  if (!o.file && o.queries.length === 0) throw new UserError(msg`no query: give one or more as arguments, or a CSV with ${option('file')}`);
   const queries: { query: string; line?: number }[] = o.file ? readQueries(o.file, { queryCol: o.queryCol, encoding: o.encoding }).rows : o.queries.map((query) => ({ query }));
   if (!o.file && queries.some((q) => q.query.trim() === '')) throw new UserError('empty query');
 
