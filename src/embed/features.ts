@@ -3,7 +3,7 @@ import { UserError } from '../errors.js';
 import { EmbeddingCache, embedCached } from './cache.js';
 import { denseZeros, hstackDense, normalizeRows, type DenseMatrix } from './dense.js';
 import { EMBEDDER_HELP, openEmbedder, type Embedder, type EmbedderInfo } from './embedder.js';
-import { csrFromDenseMatrix, hstackCsr, type Csr } from './sparse.js';
+import { csrFromDenseMatrix, csrToDenseMatrix, hstackCsr, type Csr } from './sparse.js';
 import { Tfidf, TfidfVocabularyError } from './tfidf.js';
 import { packedTfidfSchema, packTfidf, unpackTfidf, type PackedTfidf } from './tfidf-pack.js';
 
@@ -197,11 +197,7 @@ async function embedWith(embedder: Embedder, texts: string[], ctx: FeatureContex
 }
 
 function toDense(f: Features): DenseMatrix {
-  if (f.kind === 'dense') return f.x;
-  const { rows, cols, indptr, indices, values } = f.x;
-  const m = denseZeros(rows, cols);
-  for (let r = 0; r < rows; r++) for (let k = indptr[r]; k < indptr[r + 1]; k++) m.data[r * cols + indices[k]] = values[k];
-  return m;
+  return f.kind === 'dense' ? f.x : csrToDenseMatrix(f.x);
 }
 
 function combine(blocks: Features[], layout: FeatureLayout, rows: number): Features {
