@@ -8,12 +8,13 @@ import { aiq, apgr, auc, cpt, oracle, randomBaseline, summarize } from '../src/m
 
 const EPS = 1e-12;
 
-function near(actual: number | null, expected: number, what = ''): void {
-  assert.ok(actual !== null, `${what}: expected ${expected}, got null`);
+function near(actual: number | null | undefined, expected: number, what = ''): void {
+  assert.ok(actual !== null && actual !== undefined, `${what}: expected ${expected}, got ${actual}`);
   assert.ok(Math.abs(actual - expected) <= EPS, `${what}: expected ${expected}, got ${actual}`);
 }
 
-function assertPoint(p: CurvePoint, e: Omit<CurvePoint, 'pgr' | 'qualityGap' | 'costReduction'> & Partial<CurvePoint>): void {
+function assertPoint(p: CurvePoint | undefined, e: Omit<CurvePoint, 'pgr' | 'qualityGap' | 'costReduction'> & Partial<CurvePoint>): void {
+  assert.ok(p, `no point with threshold ${e.threshold}`);
   assert.equal(p.threshold, e.threshold);
   near(p.strongShare, e.strongShare, 'strongShare');
   near(p.quality, e.quality, 'quality');
@@ -50,13 +51,13 @@ function bruteForce(scores: ArrayLike<number>, o: Outcomes, t: number): { share:
   let q = 0;
   let c = 0;
   for (let i = 0; i < scores.length; i++) {
-    if (scores[i] >= t) {
+    if (scores[i]! >= t) {
       strong++;
-      q += o.qStrong[i];
-      c += o.cStrong[i];
+      q += o.qStrong[i]!;
+      c += o.cStrong[i]!;
     } else {
-      q += o.qWeak[i];
-      c += o.cWeak[i];
+      q += o.qWeak[i]!;
+      c += o.cWeak[i]!;
     }
   }
   const n = scores.length;
@@ -104,7 +105,7 @@ test('exactCurve: every point of a 4-query curve, by hand', () => {
   assertPoint(c.points[3], { threshold: 0.3, strongShare: 0.75, quality: 0.75, cost: 3.5, pgr: 1, qualityGap: 0, costReduction: 8 / 7 });
   // all strong: Q_s, C_s, PGR exactly 1
   assertPoint(c.points[4], { threshold: 0.1, strongShare: 1, quality: 0.75, cost: 4, pgr: 1, qualityGap: 0, costReduction: 1 });
-  assert.equal(c.points[4].pgr, 1);
+  assert.equal(c.points[4]?.pgr, 1);
 });
 
 test('apgr and cpt on the 4-query curve', () => {
@@ -174,7 +175,7 @@ test('PGR can exceed 1, and the oracle routes exactly where strong is better', (
   // APGR = .5*(0+2)/2 + .5*(2+1)/2 = .5 + .75 = 1.25
   const o: Outcomes = { qWeak: [0, 1], qStrong: [1, 0.5], cWeak: [0, 0], cStrong: [1, 1] };
   const c = exactCurve([0.8, 0.2], o);
-  near(c.points[1].pgr, 2);
+  near(c.points[1]?.pgr, 2);
   near(apgr(c), 1.25);
   // PGR 1.5 is crossed in (0,0) -> (.5,2): f = .5 * 1.5/2 = .375
   near(cpt(c, 1.5), 0.375);
@@ -207,17 +208,17 @@ test('Q_s == Q_w leaves PGR, APGR and CPT undefined', () => {
   assert.equal(randomBaseline(o).cpt(0.5), null);
   assert.equal(oracle(o).apgr, null);
   // quality gap is still defined: at f=.5, Q = (0+0)/2 = 0, gap (.5 - 0)/.5 = 1
-  near(c.points[1].qualityGap, 1);
+  near(c.points[1]?.qualityGap, 1);
 });
 
 test('quality gap is null when Q_s is 0; cost reduction is null when C(t) is 0', () => {
   const o: Outcomes = { qWeak: [1, 0], qStrong: [0, 0], cWeak: [0, 0], cStrong: [1, 1] };
   const c = exactCurve([0.9, 0.1], o);
-  assert.equal(c.points[0].qualityGap, null);
+  assert.equal(c.points[0]?.qualityGap, null);
   // all weak in units costs 0 per query
-  assert.equal(c.points[0].costReduction, null);
+  assert.equal(c.points[0]?.costReduction, null);
   // one strong call of two: C .5, reduction 1/.5 = 2
-  near(c.points[1].costReduction, 2);
+  near(c.points[1]?.costReduction, 2);
 });
 
 test('pointAtThreshold between, at, above and below the scores', () => {
@@ -309,10 +310,10 @@ function aiqReference(points: { cost: number; quality: number }[]): number {
   }
   let area = 0;
   let k = 1;
-  for (; k < hull.length && hull[k].quality >= hull[k - 1].quality; k++) {
-    area += ((hull[k].cost - hull[k - 1].cost) * (hull[k].quality + hull[k - 1].quality)) / 2;
+  for (; k < hull.length && hull[k]!.quality >= hull[k - 1]!.quality; k++) {
+    area += ((hull[k]!.cost - hull[k - 1]!.cost) * (hull[k]!.quality + hull[k - 1]!.quality)) / 2;
   }
-  area += (maxCost - hull[k - 1].cost) * hull[k - 1].quality;
+  area += (maxCost - hull[k - 1]!.cost) * hull[k - 1]!.quality;
   return area / (maxCost - minCost);
 }
 
@@ -368,13 +369,13 @@ test('large inputs (radix path) match the definition at every point', () => {
   // ties, negatives, -0 and +0, infinities: every kind of key the sort must order
   const pool = [-Infinity, -3.5, -1e-300, -0, 0, 1e-300, 0.25, 0.5, 2, 1e300, Infinity];
   const scores = Array.from({ length: 6000 }, () =>
-    rnd() < 0.5 ? pool[Math.floor(rnd() * pool.length)] : Math.round((rnd() - 0.5) * 400) / 100,
+    rnd() < 0.5 ? pool[Math.floor(rnd() * pool.length)]! : Math.round((rnd() - 0.5) * 400) / 100,
   );
   const c = exactCurve(scores, o);
   assert.ok(c.points.length > 100);
-  for (let k = 1; k < c.points.length; k++) {
-    const p = c.points[k];
-    assert.ok(p.threshold < c.points[k - 1].threshold || k === 1, 'thresholds descend');
+  for (const [k, p] of c.points.entries()) {
+    if (k === 0) continue;
+    assert.ok(p.threshold < c.points[k - 1]!.threshold || k === 1, 'thresholds descend');
     const b = bruteForce(scores, o, p.threshold);
     assert.ok(Math.abs(p.strongShare - b.share) < 1e-12, `share at ${p.threshold}`);
     assert.ok(Math.abs(p.quality - b.quality) < 1e-9, `quality at ${p.threshold}`);
@@ -385,7 +386,7 @@ test('large inputs (radix path) match the definition at every point', () => {
   const d = exactCurve(distinct.scores, distinct.o);
   assert.equal(d.points.length, 5001);
   for (let k = 1; k < d.points.length; k += 97) {
-    const p = d.points[k];
+    const p = d.points[k]!;
     const b = bruteForce(distinct.scores, distinct.o, p.threshold);
     assert.ok(Math.abs(p.strongShare - b.share) < 1e-12);
     assert.ok(Math.abs(p.quality - b.quality) < 1e-9);
@@ -397,9 +398,9 @@ test('200,000 random rows produce a curve', () => {
   const s = summarize(scores, o);
   // a 32-bit PRNG repeats a few values in 200,000 draws, and repeats are one tie group
   assert.equal(s.curve.points.length, new Set(scores).size + 1);
-  const last = s.curve.points[s.curve.points.length - 1];
-  assert.equal(last.strongShare, 1);
-  assert.equal(last.pgr, 1);
+  const last = s.curve.points.at(-1);
+  assert.equal(last?.strongShare, 1);
+  assert.equal(last?.pgr, 1);
   // scores independent of outcomes: close to the random baseline
   assert.ok(Math.abs((s.apgr as number) - 0.5) < 0.05);
   assert.ok(Math.abs((s.auc as number) - 0.5) < 0.05);

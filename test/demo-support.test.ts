@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { generateDemoSupport, type DemoDataset } from '../src/data/demo-support.js';
-import type { DatasetRow } from '../src/data/dataset.js';
+import type { DatasetRow, ModelOutcome } from '../src/data/dataset.js';
 
 const WEAK = 'sim-small';
 const STRONG = 'sim-large';
@@ -12,7 +12,13 @@ const MODEL_IDS = ['sim-small', 'sim-medium', 'sim-large'];
 const demo = generateDemoSupport();
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-const q = (row: DatasetRow, model: string): number => row.models[model].quality;
+/** The row's outcome for `model`; a missing one fails the test. */
+function outcome(row: DatasetRow, model: string): ModelOutcome {
+  const o = row.models[model];
+  assert.ok(o, `${row.id} has no outcome for ${model}`);
+  return o;
+}
+const q = (row: DatasetRow, model: string): number => outcome(row, model).quality;
 const strongWins = (rows: DatasetRow[]): number => mean(rows.map((r) => (q(r, STRONG) > q(r, WEAK) ? 1 : 0)));
 const byDifficulty = (rows: DatasetRow[], d: string): DatasetRow[] => rows.filter((r) => r.meta?.difficulty === d);
 
@@ -30,9 +36,9 @@ function apgr(rows: DatasetRow[], score: (r: DatasetRow) => number): number {
   let area = 0;
   for (let k = 0; k < n; ) {
     let j = k;
-    const s = score(sorted[k]);
-    while (j < n && score(sorted[j]) === s) {
-      total += q(sorted[j], STRONG) - q(sorted[j], WEAK);
+    const s = score(sorted[k]!);
+    while (j < n && score(sorted[j]!) === s) {
+      total += q(sorted[j]!, STRONG) - q(sorted[j]!, WEAK);
       j++;
     }
     const point = { f: j / n, pgr: (total / n - qw) / (qs - qw) };
@@ -86,8 +92,8 @@ describe('generateDemoSupport: schema', () => {
   });
 
   it('numbers ids sup-00001 upwards, all unique', () => {
-    assert.equal(demo.rows[0].id, 'sup-00001');
-    assert.equal(demo.rows[2399].id, 'sup-02400');
+    assert.equal(demo.rows[0]?.id, 'sup-00001');
+    assert.equal(demo.rows[2399]?.id, 'sup-02400');
     assert.equal(new Set(demo.rows.map((r) => r.id)).size, demo.rows.length);
   });
 
@@ -142,7 +148,7 @@ describe('generateDemoSupport: the signal a router should find', () => {
 
   for (const [name, ds] of datasets) {
     it(`${name}: mean quality small ≈ 0.70 < medium ≈ 0.78 < large ≈ 0.86`, () => {
-      const [small, medium, large] = MODEL_IDS.map((m) => mean(ds.rows.map((r) => q(r, m))));
+      const [small, medium, large] = MODEL_IDS.map((m) => mean(ds.rows.map((r) => q(r, m)))) as [number, number, number];
       assert.ok(small > 0.66 && small < 0.74, `small ${small}`);
       assert.ok(medium > 0.74 && medium < 0.82, `medium ${medium}`);
       assert.ok(large > 0.82 && large < 0.9, `large ${large}`);
@@ -157,7 +163,7 @@ describe('generateDemoSupport: the signal a router should find', () => {
 
   it('has larger weak-strong gaps on hard queries than on easy ones', () => {
     const gap = (rows: DatasetRow[]): number => mean(rows.map((r) => q(r, STRONG) - q(r, WEAK)));
-    const [easy, medium, hard] = ['easy', 'medium', 'hard'].map((d) => byDifficulty(demo.rows, d));
+    const [easy, medium, hard] = ['easy', 'medium', 'hard'].map((d) => byDifficulty(demo.rows, d)) as [DatasetRow[], DatasetRow[], DatasetRow[]];
     assert.ok(gap(easy) < 0.08, `easy gap ${gap(easy)}`);
     assert.ok(gap(hard) > gap(easy) + 0.15, `hard gap ${gap(hard)} vs easy ${gap(easy)}`);
     assert.ok(gap(easy) < gap(medium) && gap(medium) < gap(hard));
@@ -183,20 +189,20 @@ describe('generateDemoSupport: the signal a router should find', () => {
   });
 
   it("makes sim-small's confidence informative: lower on hard queries, and useful for routing", () => {
-    const conf = (d: string): number => mean(byDifficulty(demo.rows, d).map((r) => r.models[WEAK].confidence!));
+    const conf = (d: string): number => mean(byDifficulty(demo.rows, d).map((r) => outcome(r, WEAK).confidence!));
     assert.ok(conf('hard') < conf('easy') - 0.2, `hard ${conf('hard')} vs easy ${conf('easy')}`);
-    const byConfidence = apgr(demo.rows, (r) => -r.models[WEAK].confidence!);
+    const byConfidence = apgr(demo.rows, (r) => -outcome(r, WEAK).confidence!);
     assert.ok(byConfidence > 0.6 && byConfidence < 0.9, `APGR by confidence ${byConfidence}`);
   });
 
   it('makes bigger models slower, more verbose and more expensive on average', () => {
-    const avg = (m: string, f: 'latencyMs' | 'outputTokens' | 'cost'): number => mean(demo.rows.map((r) => r.models[m][f]!));
+    const avg = (m: string, f: 'latencyMs' | 'outputTokens' | 'cost'): number => mean(demo.rows.map((r) => outcome(r, m)[f]!));
     for (const f of ['latencyMs', 'outputTokens', 'cost'] as const) {
       assert.ok(avg('sim-small', f) < avg('sim-medium', f) && avg('sim-medium', f) < avg('sim-large', f), f);
     }
     const easy = byDifficulty(demo.rows, 'easy');
     const hard = byDifficulty(demo.rows, 'hard');
-    const out = (rows: DatasetRow[]): number => mean(rows.map((r) => r.models[STRONG].outputTokens!));
+    const out = (rows: DatasetRow[]): number => mean(rows.map((r) => outcome(r, STRONG).outputTokens!));
     assert.ok(out(hard) > out(easy), 'hard queries get longer answers');
   });
 });

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { fitLogistic, decision, sigmoid, objective, sampleWeights } from '../src/routers/logistic-solver.ts';
 import { csrFromDense, selectRows, type Csr } from '../src/embed/sparse.ts';
 
-function near(actual: number, expected: number, tol: number, what = ''): void {
+/** Indexing past either array's end fails the test rather than comparing undefined. */
+function near(actual: number | undefined, expected: number | undefined, tol: number, what = ''): void {
+  assert.ok(actual !== undefined && expected !== undefined, `${what} ${actual} != ${expected}`);
   assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} != ${expected} (tol ${tol})`);
 }
 
@@ -28,9 +30,9 @@ function kktResidual(x: number[][], y: number[], w: ArrayLike<number>, b: number
   const g = Array.from(w, (wj) => wj);
   let gb = 0;
   x.forEach((row, i) => {
-    const z = row.reduce((acc, v, j) => acc + v * w[j], b);
-    const r = c * s[i] * (1 / (1 + Math.exp(-z)) - y[i]);
-    row.forEach((v, j) => (g[j] += r * v));
+    const z = row.reduce((acc, v, j) => acc + v * w[j]!, b);
+    const r = c * s[i]! * (1 / (1 + Math.exp(-z)) - y[i]!);
+    row.forEach((v, j) => (g[j]! += r * v));
     gb += r;
   });
   return Math.max(Math.abs(gb), ...g.map(Math.abs));
@@ -109,8 +111,9 @@ test('1-feature case against an independent Newton solve', () => {
     let hbb = 0;
     xs.forEach((xi, i) => {
       const p = 1 / (1 + Math.exp(-(w * xi + b)));
-      gw += c * (p - ys[i]) * xi;
-      gb += c * (p - ys[i]);
+      const yi = ys[i]!;
+      gw += c * (p - yi) * xi;
+      gb += c * (p - yi);
       const q = c * p * (1 - p);
       hww += q * xi * xi;
       hwb += q * xi;
@@ -153,7 +156,7 @@ function randomProblem(rows: number, cols: number, seed: number): { x: Csr; y: n
   for (let i = 0; i < rows; i++) {
     const row = new Array<number>(cols).fill(0);
     for (let k = 0; k < 6; k++) row[Math.floor(rand() * cols)] = rand();
-    const z = row.reduce((acc, v, j) => acc + v * truth[j], -1);
+    const z = row.reduce((acc, v, j) => acc + v * truth[j]!, -1);
     dense.push(row);
     y.push(rand() < 1 / (1 + Math.exp(-z)) ? 1 : 0);
   }
@@ -168,7 +171,7 @@ test('deterministic: the same input gives bit-identical weights', () => {
   assert.ok(a.iterations > 5 && a.converged);
   // Row order is part of the input (sums are taken in row order), but the solution is the same.
   const order = Array.from({ length: x.rows }, (_, i) => x.rows - 1 - i);
-  const c = fitLogistic(selectRows(x, order), order.map((i) => y[i]), { tol: 1e-10 });
+  const c = fitLogistic(selectRows(x, order), order.map((i) => y[i]!), { tol: 1e-10 });
   const d = fitLogistic(x, y, { tol: 1e-10 });
   c.weights.forEach((w, j) => near(w, d.weights[j], 1e-7));
 });
@@ -182,7 +185,7 @@ test('reports non-convergence at maxIter and scores with decision()', () => {
   const z = decision(x, fit);
   const dense = Array.from({ length: x.rows }, (_, i) => {
     let s = fit.bias;
-    for (let k = x.indptr[i]; k < x.indptr[i + 1]; k++) s += x.values[k] * fit.weights[x.indices[k]];
+    for (let k = x.indptr[i]!; k < x.indptr[i + 1]!; k++) s += x.values[k]! * fit.weights[x.indices[k]!]!;
     return s;
   });
   z.forEach((v, i) => near(v, dense[i], 1e-12));

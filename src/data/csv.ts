@@ -110,6 +110,8 @@ export function parseCsv(text: string, file: string): CsvTable {
   const seen = new Set<string>();
   for (const c of header) {
     if (seen.has(c)) throw new UserError(`duplicate column "${c}" in the header`, { file, line: lined[0]!.line });
+    // As a key of the plain objects a row becomes, "__proto__" would set the prototype instead of holding the cell.
+    if (c === '__proto__') throw new UserError('a column may not be named "__proto__"; rename it in the header', { file, line: lined[0]!.line });
     seen.add(c);
   }
   const records = lined.slice(1).map(({ record, line }) => {

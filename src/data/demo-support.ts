@@ -43,7 +43,10 @@ function seeded(seed: number): Rng {
   return {
     next,
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),
-    pick: (items) => items[Math.floor(next() * items.length)],
+    pick: (items) => {
+      if (items.length === 0) throw new RangeError('cannot pick from no items');
+      return items[Math.floor(next() * items.length)]!;
+    },
     chance: (p) => next() < p,
     normal: (mean, sd) => {
       // Box-Muller; 1 - u keeps log() away from 0.
@@ -547,14 +550,15 @@ function pickCategory(rng: Rng): Category {
     u -= c.weight;
     if (u < 0) return c;
   }
-  return CATEGORIES[CATEGORIES.length - 1];
+  // Rounding can leave u a hair above 0 after the last weight: that is the last category.
+  return CATEGORIES[CATEGORIES.length - 1]!;
 }
 
 /** k distinct items, in random order. */
 function sample<T>(rng: Rng, items: readonly T[], k: number): T[] {
   const pool = [...items];
   const out: T[] = [];
-  while (out.length < k && pool.length > 0) out.push(pool.splice(Math.floor(rng.next() * pool.length), 1)[0]);
+  while (out.length < k && pool.length > 0) out.push(pool.splice(Math.floor(rng.next() * pool.length), 1)[0]!);
   return out;
 }
 

@@ -3,7 +3,7 @@ import { msg, option, UserError } from '../errors.js';
 import { denseZeros, hstackDense, type DenseMatrix } from './dense.js';
 import { EMBEDDER_HELP, fitPart, restorePart } from './embedder.js';
 import type { FeatureBlock, FeatureContext, FeatureLayout, FeaturePart, Features, PartState } from './feature-types.js';
-import { csrFromDenseMatrix, hstackCsr } from './sparse.js';
+import { csrFromDenseMatrix, csrToDenseMatrix, hstackCsr } from './sparse.js';
 import { packedTfidfSchema } from './tfidf-pack.js';
 
 export type { FeatureBlock, FeatureContext, FeatureLayout, Features } from './feature-types.js';
@@ -111,11 +111,7 @@ export class Featurizer {
 }
 
 function toDense(f: Features): DenseMatrix {
-  if (f.kind === 'dense') return f.x;
-  const { rows, cols, indptr, indices, values } = f.x;
-  const m = denseZeros(rows, cols);
-  for (let r = 0; r < rows; r++) for (let k = indptr[r]; k < indptr[r + 1]; k++) m.data[r * cols + indices[k]] = values[k];
-  return m;
+  return f.kind === 'dense' ? f.x : csrToDenseMatrix(f.x);
 }
 
 function combine(blocks: Features[], layout: FeatureLayout, rows: number): Features {

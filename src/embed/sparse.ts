@@ -2,6 +2,8 @@
 // non-zeros per row, so everything that touches it (featurizer, solver, routers) shares this
 // layout instead of densifying.
 
+import { denseZeros, type DenseMatrix } from './dense.js';
+
 export interface Csr {
   rows: number;
   cols: number;
@@ -13,22 +15,22 @@ export interface Csr {
 }
 
 export function nnz(x: Csr): number {
-  return x.indptr[x.rows];
+  return x.indptr[x.rows]!;
 }
 
 /** Builds a CSR matrix from a dense row-major array of rows; zeros are not stored. Meant for tests and small inputs. */
 export function csrFromDense(rows: ArrayLike<number>[], cols?: number): Csr {
-  const width = cols ?? (rows.length > 0 ? rows[0].length : 0);
+  const width = cols ?? (rows[0]?.length ?? 0);
   const indptr = new Int32Array(rows.length + 1);
   const idx: number[] = [];
   const val: number[] = [];
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r];
+  for (const [r, row] of rows.entries()) {
     if (row.length !== width) throw new RangeError(`row ${r} has ${row.length} columns, expected ${width}`);
     for (let c = 0; c < width; c++) {
-      if (row[c] !== 0) {
+      const v = row[c]!;
+      if (v !== 0) {
         idx.push(c);
-        val.push(row[c]);
+        val.push(v);
       }
     }
     indptr[r + 1] = idx.length;
@@ -40,28 +42,35 @@ export function csrToDense(x: Csr): Float64Array[] {
   const out: Float64Array[] = [];
   for (let r = 0; r < x.rows; r++) {
     const row = new Float64Array(x.cols);
-    for (let k = x.indptr[r]; k < x.indptr[r + 1]; k++) row[x.indices[k]] = x.values[k];
+    for (let k = x.indptr[r]!; k < x.indptr[r + 1]!; k++) row[x.indices[k]!] = x.values[k]!;
     out.push(row);
   }
   return out;
+}
+
+/** x as a dense float32 matrix (for a dense block that was carried in a sparse layout). */
+export function csrToDenseMatrix(x: Csr): DenseMatrix {
+  const m = denseZeros(x.rows, x.cols);
+  for (let r = 0; r < x.rows; r++) for (let k = x.indptr[r]!; k < x.indptr[r + 1]!; k++) m.data[r * x.cols + x.indices[k]!] = x.values[k]!;
+  return m;
 }
 
 /** The sub-matrix made of the given rows, in the given order (used for cross-validation folds). */
 export function selectRows(x: Csr, rowIds: ArrayLike<number>): Csr {
   let total = 0;
   for (let i = 0; i < rowIds.length; i++) {
-    const r = rowIds[i];
+    const r = rowIds[i]!;
     if (!(r >= 0 && r < x.rows)) throw new RangeError(`row ${r} out of range 0..${x.rows - 1}`);
-    total += x.indptr[r + 1] - x.indptr[r];
+    total += x.indptr[r + 1]! - x.indptr[r]!;
   }
   const indptr = new Int32Array(rowIds.length + 1);
   const indices = new Int32Array(total);
   const values = new Float64Array(total);
   let at = 0;
   for (let i = 0; i < rowIds.length; i++) {
-    const r = rowIds[i];
-    const start = x.indptr[r];
-    const end = x.indptr[r + 1];
+    const r = rowIds[i]!;
+    const start = x.indptr[r]!;
+    const end = x.indptr[r + 1]!;
     indices.set(x.indices.subarray(start, end), at);
     values.set(x.values.subarray(start, end), at);
     at += end - start;
@@ -77,7 +86,7 @@ export function multiplyVector(x: Csr, w: ArrayLike<number>, bias = 0, out?: Flo
   const { indptr, indices, values } = x;
   for (let r = 0; r < x.rows; r++) {
     let s = bias;
-    for (let k = indptr[r]; k < indptr[r + 1]; k++) s += values[k] * w[indices[k]];
+    for (let k = indptr[r]!; k < indptr[r + 1]!; k++) s += values[k]! * w[indices[k]!]!;
     res[r] = s;
   }
   return res;
@@ -90,9 +99,9 @@ export function multiplyTransposeVector(x: Csr, v: ArrayLike<number>, out?: Floa
   res.fill(0);
   const { indptr, indices, values } = x;
   for (let r = 0; r < x.rows; r++) {
-    const vr = v[r];
+    const vr = v[r]!;
     if (vr === 0) continue;
-    for (let k = indptr[r]; k < indptr[r + 1]; k++) res[indices[k]] += values[k] * vr;
+    for (let k = indptr[r]!; k < indptr[r + 1]!; k++) res[indices[k]!]! += values[k]! * vr;
   }
   return res;
 }
@@ -108,7 +117,7 @@ export function csrFromDenseMatrix(m: { rows: number; cols: number; data: ArrayL
   for (let r = 0; r < m.rows; r++) {
     const base = r * m.cols;
     for (let c = 0; c < m.cols; c++) {
-      const v = m.data[base + c];
+      const v = m.data[base + c]!;
       if (v !== 0) {
         indices[at] = c;
         values[at++] = v;
@@ -136,9 +145,9 @@ export function hstackCsr(parts: Csr[]): Csr {
   for (let r = 0; r < rows; r++) {
     let offset = 0;
     for (const p of parts) {
-      for (let k = p.indptr[r]; k < p.indptr[r + 1]; k++) {
-        indices[at] = p.indices[k] + offset;
-        values[at++] = p.values[k];
+      for (let k = p.indptr[r]!; k < p.indptr[r + 1]!; k++) {
+        indices[at] = p.indices[k]! + offset;
+        values[at++] = p.values[k]!;
       }
       offset += p.cols;
     }
@@ -153,18 +162,21 @@ export function sliceColumns(x: Csr, from: number, to: number): Csr {
   const indptr = new Int32Array(x.rows + 1);
   let total = 0;
   for (let r = 0; r < x.rows; r++) {
-    for (let k = x.indptr[r]; k < x.indptr[r + 1]; k++) if (x.indices[k] >= from && x.indices[k] < to) total++;
+    for (let k = x.indptr[r]!; k < x.indptr[r + 1]!; k++) {
+      const c = x.indices[k]!;
+      if (c >= from && c < to) total++;
+    }
     indptr[r + 1] = total;
   }
   const indices = new Int32Array(total);
   const values = new Float64Array(total);
   let at = 0;
   for (let r = 0; r < x.rows; r++) {
-    for (let k = x.indptr[r]; k < x.indptr[r + 1]; k++) {
-      const c = x.indices[k];
+    for (let k = x.indptr[r]!; k < x.indptr[r + 1]!; k++) {
+      const c = x.indices[k]!;
       if (c >= from && c < to) {
         indices[at] = c - from;
-        values[at++] = x.values[k];
+        values[at++] = x.values[k]!;
       }
     }
   }

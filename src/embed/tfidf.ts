@@ -59,8 +59,8 @@ export function analyze(text: string, ngramMax: number): string[] {
   const out = tokens.slice();
   for (let n = 2; n <= ngramMax; n++) {
     for (let i = 0; i + n <= tokens.length; i++) {
-      let g = tokens[i];
-      for (let j = 1; j < n; j++) g += ' ' + tokens[i + j];
+      let g = tokens[i]!;
+      for (let j = 1; j < n; j++) g += ' ' + tokens[i + j]!;
       out.push(g);
     }
   }
@@ -110,16 +110,16 @@ function sortNodes(nodes: number[], trie: GramTrie, tokens: string[], ngramMax: 
     texts.sort((a, b) => order(a.text, b.text));
     return Int32Array.from(texts, (t) => t.i);
   }
-  const byToken = tokens.map((_, i) => i).sort((a, b) => order(tokens[a], tokens[b]));
+  const byToken = tokens.map((_, i) => i).sort((a, b) => order(tokens[a]!, tokens[b]!));
   const rank = new Int32Array(tokens.length);
-  for (let r = 0; r < byToken.length; r++) rank[byToken[r]] = r + 1; // 0 pads tuples shorter than ngramMax
+  for (let r = 0; r < byToken.length; r++) rank[byToken[r]!] = r + 1; // 0 pads tuples shorter than ngramMax
   const keys = new Float64Array(m);
   const path: number[] = [];
   for (let i = 0; i < m; i++) {
     path.length = 0;
-    for (let node = nodes[i]; node >= 0; node = trie.parent.data[node]) path.push(rank[trie.token.data[node]]);
+    for (let node = nodes[i]!; node >= 0; node = trie.parent.data[node]!) path.push(rank[trie.token.data[node]!]!);
     let key = 0;
-    for (let j = path.length - 1; j >= 0; j--) key = key * base + path[j];
+    for (let j = path.length - 1; j >= 0; j--) key = key * base + path[j]!;
     for (let j = path.length; j < ngramMax; j++) key *= base;
     keys[i] = key * m + i;
   }
@@ -190,19 +190,20 @@ class GramTrie {
     const slots = this.slots;
     for (;;) {
       const at = 3 * i;
-      if (slots[at + 2] < 0 || (slots[at] === parent && slots[at + 1] === token)) return at;
+      if (slots[at + 2]! < 0 || (slots[at] === parent && slots[at + 1] === token)) return at;
       i = (i + 1) & mask;
     }
   }
 
   /** Node of n-gram (parent n-gram + token), -1 if absent; parent -1 means a 1-gram. */
   find(parent: number, token: number): number {
-    return this.slots[this.slot(parent, token) + 2];
+    return this.slots[this.slot(parent, token) + 2]!;
   }
 
   intern(parent: number, token: number): number {
     let at = this.slot(parent, token);
-    if (this.slots[at + 2] >= 0) return this.slots[at + 2];
+    const found = this.slots[at + 2]!;
+    if (found >= 0) return found;
     if (2 * (this.size + 1) > this.capacity) {
       this.rehash();
       at = this.slot(parent, token);
@@ -220,8 +221,8 @@ class GramTrie {
     this.capacity *= 2;
     this.slots = new Int32Array(3 * this.capacity).fill(-1);
     for (let node = 0; node < this.size; node++) {
-      const p = this.parent.data[node];
-      const t = this.token.data[node];
+      const p = this.parent.data[node]!;
+      const t = this.token.data[node]!;
       const at = this.slot(p, t);
       this.slots[at] = p;
       this.slots[at + 1] = t;
@@ -231,8 +232,8 @@ class GramTrie {
 
   /** The n-gram's text, tokens joined by a single space as sklearn does. */
   text(node: number, tokens: string[]): string {
-    const p = this.parent.data[node];
-    const t = tokens[this.token.data[node]];
+    const p = this.parent.data[node]!;
+    const t = tokens[this.token.data[node]!]!;
     return p < 0 ? t : this.text(p, tokens) + ' ' + t;
   }
 }
@@ -317,9 +318,9 @@ class TokenTable {
     const mask = this.slots.length - 1;
     let i = (h ^ (h >>> 15)) & mask;
     for (;;) {
-      const id = this.slots[i];
+      const id = this.slots[i]!;
       if (id < 0) break;
-      if (this.hashes[id] === h && this.matches(this.tokens[id], s, start, end)) return id;
+      if (this.hashes[id] === h && this.matches(this.tokens[id]!, s, start, end)) return id;
       i = (i + 1) & mask;
     }
     if (!insert) return -1;
@@ -346,9 +347,9 @@ class TokenTable {
     this.slots = new Int32Array(this.slots.length * 2).fill(-1);
     const mask = this.slots.length - 1;
     for (let id = 0; id < this.tokens.length; id++) {
-      const h = this.hashes[id];
+      const h = this.hashes[id]!;
       let i = (h ^ (h >>> 15)) & mask;
-      while (this.slots[i] >= 0) i = (i + 1) & mask;
+      while (this.slots[i]! >= 0) i = (i + 1) & mask;
       this.slots[i] = id;
     }
   }
@@ -412,21 +413,21 @@ export class Tfidf {
     const docPtr = new Int32Array(n + 1);
     const scratch = { ids: new Int32Array(256) };
     for (let d = 0; d < n; d++) {
-      const len = table.scan(texts[d], true, scratch);
+      const len = table.scan(texts[d]!, true, scratch);
       const tids = scratch.ids;
       for (let i = 0; i < len; i++) {
         let node = -1;
         for (let k = i; k < len && k < i + opts.ngramMax; k++) {
-          node = trie.intern(node, tids[k]);
+          node = trie.intern(node, tids[k]!);
           if (node === df.length) {
             df = grow(df, 0);
             total = grow(total, 0);
             lastDoc = grow(lastDoc, -1);
           }
-          total[node]++;
+          total[node]!++;
           if (lastDoc[node] !== d) {
             lastDoc[node] = d;
-            df[node]++;
+            df[node]!++;
           }
           occ.push(node);
         }
@@ -438,7 +439,7 @@ export class Tfidf {
     }
 
     let kept: number[] = [];
-    for (let node = 0; node < trie.size; node++) if (df[node] >= opts.minDf) kept.push(node);
+    for (let node = 0; node < trie.size; node++) if (df[node]! >= opts.minDf) kept.push(node);
     if (kept.length === 0) {
       throw new TfidfVocabularyError(
         `no term occurs in at least minDf=${opts.minDf} of the ${n} training texts; lower minDf or add data`,
@@ -450,22 +451,24 @@ export class Tfidf {
       // Most frequent first, ties in alphabetical order: one packed numeric key per term.
       const m = alphabetical.length;
       let maxTotal = 0;
-      for (const node of kept) maxTotal = Math.max(maxTotal, total[node]);
+      for (const node of kept) maxTotal = Math.max(maxTotal, total[node]!);
       const keys = new Float64Array(m);
-      for (let p = 0; p < m; p++) keys[p] = (maxTotal - total[kept[alphabetical[p]]]) * m + p;
+      for (let p = 0; p < m; p++) keys[p] = (maxTotal - total[kept[alphabetical[p]!]!]!) * m + p;
       keys.sort();
+      // maxFeatures < kept.length = m, so every slot of top has a key.
       const top = new Int32Array(opts.maxFeatures);
-      for (let i = 0; i < top.length; i++) top[i] = keys[i] % m;
+      for (let i = 0; i < top.length; i++) top[i] = keys[i]! % m;
       top.sort();
-      alphabetical = Int32Array.from(top, (p) => alphabetical[p]);
+      alphabetical = Int32Array.from(top, (p) => alphabetical[p]!);
     }
-    kept = Array.from(alphabetical, (i) => kept[i]);
+    kept = Array.from(alphabetical, (i) => kept[i]!);
     const vocabulary = kept.map((node) => trie.text(node, tokens));
     const idf = new Float64Array(kept.length);
     const columnOfNode = new Int32Array(trie.size).fill(-1);
     for (let c = 0; c < kept.length; c++) {
-      idf[c] = Math.log((1 + n) / (1 + df[kept[c]])) + 1;
-      columnOfNode[kept[c]] = c;
+      const node = kept[c]!;
+      idf[c] = Math.log((1 + n) / (1 + df[node]!)) + 1;
+      columnOfNode[node] = c;
     }
     // The fit-time trie already holds every vocabulary term (and more, mapped to no column), so
     // transform reuses it instead of rebuilding one from the vocabulary strings.
@@ -474,8 +477,8 @@ export class Tfidf {
     const ids = new IntBuffer();
     const colPtr = new Int32Array(n + 1);
     for (let d = 0; d < n; d++) {
-      for (let k = docPtr[d]; k < docPtr[d + 1]; k++) {
-        const c = columnOfNode[occ.data[k]];
+      for (let k = docPtr[d]!; k < docPtr[d + 1]!; k++) {
+        const c = columnOfNode[occ.data[k]!]!;
         if (c >= 0) ids.push(c);
       }
       colPtr[d + 1] = ids.length;
@@ -524,15 +527,15 @@ export class Tfidf {
     if (utf16) {
       // Inline comparisons: this loop runs once per load over ~10^5 terms, mostly before the JIT warms up.
       for (let c = 1; c < vocabulary.length; c++) {
-        const a = vocabulary[c - 1];
-        const b = vocabulary[c];
+        const a = vocabulary[c - 1]!;
+        const b = vocabulary[c]!;
         if (a < b) continue;
         if (a === b) duplicate = true;
         else sorted = false;
       }
     } else {
       for (let c = 1; c < vocabulary.length; c++) {
-        const order = compareCodePoints(vocabulary[c - 1], vocabulary[c]);
+        const order = compareCodePoints(vocabulary[c - 1]!, vocabulary[c]!);
         if (order === 0) duplicate = true;
         if (order > 0) sorted = false;
       }
@@ -565,16 +568,17 @@ export class Tfidf {
     const docPtr = new Int32Array(texts.length + 1);
     const scratch = { ids: new Int32Array(256) };
     for (let d = 0; d < texts.length; d++) {
-      const len = tokens.scan(texts[d], false, scratch);
+      const len = tokens.scan(texts[d]!, false, scratch);
       const tids = scratch.ids;
       for (let i = 0; i < len; i++) {
         let node = -1;
         // Every prefix of a vocabulary term is a trie node, so a miss ends all longer n-grams here.
         for (let k = i; k < len && k < i + ngramMax; k++) {
-          if (tids[k] < 0) break;
-          node = trie.find(node, tids[k]);
+          const t = tids[k]!;
+          if (t < 0) break;
+          node = trie.find(node, t);
           if (node < 0) break;
-          const c = columnOfNode[node];
+          const c = columnOfNode[node]!;
           if (c >= 0) ids.push(c);
         }
       }
@@ -586,7 +590,7 @@ export class Tfidf {
   private isSorted(): boolean {
     if (this.sortedVocab === null) {
       this.sortedVocab = true;
-      for (let c = 1; c < this.vocab.length && this.sortedVocab; c++) if (compareCodePoints(this.vocab[c - 1], this.vocab[c]) >= 0) this.sortedVocab = false;
+      for (let c = 1; c < this.vocab.length && this.sortedVocab; c++) if (compareCodePoints(this.vocab[c - 1]!, this.vocab[c]!) >= 0) this.sortedVocab = false;
     }
     return this.sortedVocab;
   }
@@ -597,7 +601,7 @@ export class Tfidf {
     let hi = this.vocab.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const order = this.searchOrder(this.vocab[mid], term);
+      const order = this.searchOrder(this.vocab[mid]!, term);
       if (order === 0) return mid;
       if (order < 0) lo = mid + 1;
       else hi = mid - 1;
@@ -609,8 +613,8 @@ export class Tfidf {
   private transformBySearch(texts: string[]): Csr {
     const ids = new IntBuffer(256);
     const docPtr = new Int32Array(texts.length + 1);
-    for (let d = 0; d < texts.length; d++) {
-      for (const gram of analyze(texts[d], this.opts.ngramMax)) {
+    for (const [d, text] of texts.entries()) {
+      for (const gram of analyze(text, this.opts.ngramMax)) {
         const c = this.columnOf(gram);
         if (c >= 0) ids.push(c);
       }
@@ -626,7 +630,7 @@ export class Tfidf {
     const columns: number[] = [];
     for (let c = 0; c < this.vocab.length; c++) {
       let node = -1;
-      for (const word of this.vocab[c].split(' ')) node = trie.intern(node, tokens.idOf(word, true));
+      for (const word of this.vocab[c]!.split(' ')) node = trie.intern(node, tokens.idOf(word, true));
       while (columns.length <= node) columns.push(-1);
       columns[node] = c;
     }
@@ -645,18 +649,18 @@ export class Tfidf {
     let at = 0;
     for (let d = 0; d < rows; d++) {
       const start = at;
-      for (let k = occ.docPtr[d]; k < occ.docPtr[d + 1]; k++) {
-        const c = occ.ids[k];
-        if (counts[c]++ === 0) indices[at++] = c;
+      for (let k = occ.docPtr[d]!; k < occ.docPtr[d + 1]!; k++) {
+        const c = occ.ids[k]!;
+        if (counts[c]!++ === 0) indices[at++] = c;
       }
       const row = indices.subarray(start, at);
       row.sort();
       let norm = 0;
       for (let k = start; k < at; k++) {
-        const c = indices[k];
-        const count = counts[c];
-        const tf = !this.opts.sublinearTf ? count : count < SUBLINEAR_TF.length ? SUBLINEAR_TF[count] : 1 + Math.log(count);
-        const v = tf * this.idfs[c];
+        const c = indices[k]!;
+        const count = counts[c]!;
+        const tf = !this.opts.sublinearTf ? count : count < SUBLINEAR_TF.length ? SUBLINEAR_TF[count]! : 1 + Math.log(count);
+        const v = tf * this.idfs[c]!;
         values[k] = v;
         norm += v * v;
         counts[c] = 0;
@@ -664,7 +668,7 @@ export class Tfidf {
       if (norm > 0) {
         // Divide (not multiply by the reciprocal) to round like sklearn's normalize().
         const len = Math.sqrt(norm);
-        for (let k = start; k < at; k++) values[k] /= len;
+        for (let k = start; k < at; k++) values[k]! /= len;
       }
       indptr[d + 1] = at;
     }

@@ -37,7 +37,10 @@ export { mulberry32 } from '../random.js';
 /** Percentile interval of the finite values; +Infinity (a CPT never reached) stays at the top. */
 function interval(values: Float64Array, level: number): [number, number] | null {
   let m = 0;
-  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) values[m++] = values[i];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isNaN(v)) values[m++] = v;
+  }
   if (m === 0) return null;
   const tail = (1 - level) / 2;
   const [lo, hi] = percentilesInPlace(values.subarray(0, m), [tail, 1 - tail]);
@@ -62,7 +65,7 @@ export function bootstrap(inputs: BootstrapInput[], options: BootstrapOptions): 
   const rand = mulberry32(options.seed);
   for (let b = 0; b < B; b++) {
     counts.fill(0);
-    for (let j = 0; j < n; j++) counts[Math.floor(rand() * n)]++;
+    for (let j = 0; j < n; j++) counts[Math.floor(rand() * n)]!++;
     inputs.forEach((s, si) => {
       const curve = resampledCurve(prepared[si]!, s.outcomes, counts);
       const out = series[si]!;
@@ -75,7 +78,10 @@ export function bootstrap(inputs: BootstrapInput[], options: BootstrapOptions): 
       let reduction = p.costReduction;
       if (s.strongCostRows) {
         let cs = 0;
-        for (let i = 0; i < n; i++) if (counts[i] !== 0) cs += counts[i] * s.strongCostRows[i];
+        for (let i = 0; i < n; i++) {
+          const c = counts[i]!;
+          if (c !== 0) cs += c * s.strongCostRows[i]!;
+        }
         reduction = p.cost === 0 ? null : cs / n / p.cost;
       }
       out.reduction[b] = reduction ?? NaN;

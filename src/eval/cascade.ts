@@ -24,7 +24,7 @@ export function nextUp(x: number): number {
  */
 function confidenceDisplay(curve: Curve, s: number): number | null {
   const k = indexAtThreshold(curve, s);
-  return k + 1 < curveLength(curve) ? -curve.columns.threshold[k + 1] : null;
+  return k + 1 < curveLength(curve) ? -curve.columns.threshold[k + 1]! : null;
 }
 
 export interface CascadeInput {

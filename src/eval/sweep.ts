@@ -64,27 +64,27 @@ export function sweep(s: Strategy, options: { thresholds?: number[]; target: Tar
     ...restate(p, shown, s.strongCost),
     latency: latency ? mixLatency(scores, score, latency) : null,
   });
-  const { threshold } = curve.columns;
-  const exactRow = (k: number) => row(pointAt(curve, k), s.display(curve, threshold[k]), threshold[k]);
+  const exactRow = (p: CurvePoint) => row(p, s.display(curve, p.threshold), p.threshold);
 
   const table = options.thresholds?.length
     ? options.thresholds.map((t) => {
         const score = s.toScore(t);
         return row(pointAtThreshold(curve, score), t, score);
       })
-    : tenthIndices(curve).map(exactRow);
+    : tenthIndices(curve).map((k) => exactRow(pointAt(curve, k)));
   const index = pickIndex(curve, options.target);
+  const operating = pointAt(curve, index);
   const resampled: StoredPoint[] = [];
   for (let k = 0; k <= 100; k++) {
     const p = pointAtShare(curve, k / 100);
     resampled.push(restate(p, s.display(curve, p.threshold), s.strongCost));
   }
-  return { curve, summary, table, operating: { index, score: threshold[index], point: exactRow(index) }, resampled };
+  return { curve, summary, table, operating: { index, score: operating.threshold, point: exactRow(operating) }, resampled };
 }
 
 /** Score threshold of the exact point a stored/requested score threshold reaches. */
 export function exactScore(curve: Curve, t: number): number {
-  return curve.columns.threshold[indexAtThreshold(curve, t)];
+  return curve.columns.threshold[indexAtThreshold(curve, t)]!;
 }
 
 export interface Baselines {
@@ -103,7 +103,7 @@ export function baselines(o: Outcomes, latency: PreparedLatency | null): Baselin
   const defined = c.qStrong !== c.qWeak;
   const n = o.qWeak.length;
   const wins = new Float64Array(n);
-  for (let i = 0; i < n; i++) wins[i] = o.qStrong[i] > o.qWeak[i] ? 1 : 0;
+  for (let i = 0; i < n; i++) wins[i] = o.qStrong[i]! > o.qWeak[i]! ? 1 : 0;
   const l = latency;
   return {
     alwaysWeak: { ...restate(weak, null, undefined), latency: l && mixLatency(wins, 2, l) },

@@ -121,10 +121,10 @@ function sumsOf(o: Outcomes, n: number): Sums {
   let cw = 0;
   let cs = 0;
   for (let i = 0; i < n; i++) {
-    qw += o.qWeak[i];
-    qs += o.qStrong[i];
-    cw += o.cWeak[i];
-    cs += o.cStrong[i];
+    qw += o.qWeak[i]!;
+    qs += o.qStrong[i]!;
+    cw += o.cWeak[i]!;
+    cs += o.cStrong[i]!;
   }
   return { weight: n, qw, qs, cw, cs };
 }
@@ -165,11 +165,12 @@ export function gainTolerance(g: Gains): number {
 
 function pointOf(curve: Curve, k: number): CurvePoint {
   const c = curve.columns;
-  const p = makePoint(curve, c.threshold[k], c.share[k], c.quality[k], c.cost[k]);
+  const p = makePoint(curve, c.threshold[k]!, c.share[k]!, c.quality[k]!, c.cost[k]!);
   const g = c.gains;
+  const cum = g.cum[k]!;
   // From the sums, so an exact point reads as exact (PGR 1 at all-strong, a gap of exactly 5%).
-  if (p.pgr !== null) p.pgr = g.cum[k] / g.total;
-  if (p.qualityGap !== null) p.qualityGap = (g.total - g.cum[k]) / g.strongSum;
+  if (p.pgr !== null) p.pgr = cum / g.total;
+  if (p.qualityGap !== null) p.qualityGap = (g.total - cum) / g.strongSum;
   return p;
 }
 
@@ -227,7 +228,7 @@ function walk(n: number, s: Sums, c: CurveColumns, absDq: number, pos: Float64Ar
   cost[0] = t.cWeak;
   cum[0] = 0;
   let nPos = 0;
-  if (pos) for (let g = 1; g <= groups; g++) nPos += pos[g];
+  if (pos) for (let g = 1; g <= groups; g++) nPos += pos[g]!;
   const nNeg = w - nPos;
   let negSeen = 0;
   let u = 0;
@@ -235,12 +236,12 @@ function walk(n: number, s: Sums, c: CurveColumns, absDq: number, pos: Float64Ar
   let cumDq = 0;
   let cumDc = 0;
   for (let g = 1; g <= groups; g++) {
-    const rows = share[g];
+    const rows = share[g]!;
     cumW += rows;
-    cumDq += cum[g];
-    cumDc += cost[g];
+    cumDq += cum[g]!;
+    cumDc += cost[g]!;
     if (pos) {
-      const p = pos[g];
+      const p = pos[g]!;
       const neg = rows - p;
       u += p * (nNeg - negSeen - neg) + (p * neg) / 2;
       negSeen += neg;
@@ -266,7 +267,7 @@ function scoresOf(scores: ArrayLike<number>): Float64Array {
   if (n === 0) throw new RangeError('cannot build a curve from zero queries');
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const v = scores[i];
+    const v = scores[i]!;
     if (Number.isNaN(v)) throw new RangeError(`score at index ${i} is NaN`);
     values[i] = v;
   }
@@ -295,8 +296,8 @@ function sortedGroups(values: Float64Array, o: Outcomes, s: Sums): { curve: Curv
   const { order, sorted } = sortDescending(values);
   const dqc = new Float64Array(2 * n);
   for (let i = 0; i < n; i++) {
-    dqc[2 * i] = o.qStrong[i] - o.qWeak[i];
-    dqc[2 * i + 1] = o.cStrong[i] - o.cWeak[i];
+    dqc[2 * i] = o.qStrong[i]! - o.qWeak[i]!;
+    dqc[2 * i + 1] = o.cStrong[i]! - o.cWeak[i]!;
   }
   let groups = 1;
   for (let k = 1; k < n; k++) if (sorted[k] !== sorted[k - 1]) groups++;
@@ -309,13 +310,13 @@ function sortedGroups(values: Float64Array, o: Outcomes, s: Sums): { curve: Curv
   let groupPos = 0;
   let groupStart = 0;
   for (let k = 0; k < n; k++) {
-    const i = order[k];
-    const d = dqc[2 * i];
+    const i = order[k]!;
+    const d = dqc[2 * i]!;
     groupDq += d;
     absDq += Math.abs(d);
-    groupDc += dqc[2 * i + 1];
+    groupDc += dqc[2 * i + 1]!;
     if (d > 0) groupPos++;
-    const score = sorted[k];
+    const score = sorted[k]!;
     // A tie group ends where the next score differs; `===` keeps -0 and +0 together, as
     // `score >= t` does.
     if (k + 1 < n && sorted[k + 1] === score) continue;
@@ -349,19 +350,19 @@ function fewScoreGroups(values: Float64Array, o: Outcomes, s: Sums): { curve: Cu
   const posOf = new Float64Array(FEW_DISTINCT);
   let absDq = 0;
   for (let i = 0; i < n; i++) {
-    const v = values[i];
+    const v = values[i]!;
     let g = slot.get(v);
     if (g === undefined) {
       if (slot.size === FEW_DISTINCT) return null;
       g = slot.size;
       slot.set(v, g);
     }
-    const d = o.qStrong[i] - o.qWeak[i];
-    rows[g]++;
-    sumDq[g] += d;
+    const d = o.qStrong[i]! - o.qWeak[i]!;
+    rows[g]!++;
+    sumDq[g]! += d;
     absDq += Math.abs(d);
-    sumDc[g] += o.cStrong[i] - o.cWeak[i];
-    if (d > 0) posOf[g]++;
+    sumDc[g]! += o.cStrong[i]! - o.cWeak[i]!;
+    if (d > 0) posOf[g]!++;
   }
   const keys = [...slot.keys()].sort((a, b) => b - a);
   const c = groupColumns(keys.length);
@@ -369,10 +370,10 @@ function fewScoreGroups(values: Float64Array, o: Outcomes, s: Sums): { curve: Cu
   keys.forEach((key, j) => {
     const g = slot.get(key)!;
     c.threshold[j + 1] = key;
-    c.share[j + 1] = rows[g];
-    c.gains.cum[j + 1] = sumDq[g];
-    c.cost[j + 1] = sumDc[g];
-    pos[j + 1] = posOf[g];
+    c.share[j + 1] = rows[g]!;
+    c.gains.cum[j + 1] = sumDq[g]!;
+    c.cost[j + 1] = sumDc[g]!;
+    pos[j + 1] = posOf[g]!;
   });
   return walk(n, s, c, absDq, pos);
 }
@@ -410,10 +411,10 @@ export function prepareScores(scores: ArrayLike<number>, o: Outcomes): PreparedS
   const dq = new Float64Array(n);
   const dc = new Float64Array(n);
   for (let k = 0, g = 0; k < n; k++) {
-    const i = order[k];
-    dq[k] = o.qStrong[i] - o.qWeak[i];
-    dc[k] = o.cStrong[i] - o.cWeak[i];
-    if (groupEnd[k]) groupScore[g++] = sorted[k];
+    const i = order[k]!;
+    dq[k] = o.qStrong[i]! - o.qWeak[i]!;
+    dc[k] = o.cStrong[i]! - o.cWeak[i]!;
+    if (groupEnd[k]) groupScore[g++] = sorted[k]!;
   }
   return { n, order, groupEnd, groups, groupScore, dq, dc };
 }
@@ -428,13 +429,13 @@ export function resampledCurve(p: PreparedScores, o: Outcomes, weights: ArrayLik
   if (weights.length !== n) throw new RangeError(`weights has ${weights.length} values, expected ${n}`);
   const s: Sums = { weight: 0, qw: 0, qs: 0, cw: 0, cs: 0 };
   for (let i = 0; i < n; i++) {
-    const x = weights[i];
+    const x = weights[i]!;
     if (x === 0) continue;
     s.weight += x;
-    s.qw += x * o.qWeak[i];
-    s.qs += x * o.qStrong[i];
-    s.cw += x * o.cWeak[i];
-    s.cs += x * o.cStrong[i];
+    s.qw += x * o.qWeak[i]!;
+    s.qs += x * o.qStrong[i]!;
+    s.cw += x * o.cWeak[i]!;
+    s.cs += x * o.cStrong[i]!;
   }
   if (!(s.weight > 0)) throw new RangeError('weights sum to zero');
   const c = groupColumns(p.groups);
@@ -446,12 +447,13 @@ export function resampledCurve(p: PreparedScores, o: Outcomes, weights: ArrayLik
   let groupDc = 0;
   let absDq = 0;
   for (let k = 0; k < n; k++) {
-    const x = weights[order[k]];
+    const x = weights[order[k]!]!;
     if (x !== 0) {
+      const d = dq[k]!;
       groupW += x;
-      groupDq += x * dq[k];
-      absDq += x * Math.abs(dq[k]);
-      groupDc += x * dc[k];
+      groupDq += x * d;
+      absDq += x * Math.abs(d);
+      groupDc += x * dc[k]!;
     }
     if (!groupEnd[k]) continue;
     c.share[g] = groupW;
@@ -486,7 +488,7 @@ export function indexAtThreshold(curve: Curve, t: number): number {
   let hi = threshold.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >>> 1;
-    if (threshold[mid] >= t) lo = mid;
+    if (threshold[mid]! >= t) lo = mid;
     else hi = mid - 1;
   }
   return lo;
@@ -511,15 +513,17 @@ export function pointAtShare(curve: Curve, f: number): CurvePoint {
   let hi = c.share.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (c.share[mid] >= f) hi = mid;
+    if (c.share[mid]! >= f) hi = mid;
     else lo = mid + 1;
   }
   if (lo === 0 || c.share[lo] === f) return pointOf(curve, lo);
   const a = lo - 1;
-  const w = (f - c.share[a]) / (c.share[lo] - c.share[a]);
-  const point = makePoint(curve, c.threshold[lo], f, c.quality[a] + w * (c.quality[lo] - c.quality[a]), c.cost[a] + w * (c.cost[lo] - c.cost[a]));
+  const w = (f - c.share[a]!) / (c.share[lo]! - c.share[a]!);
+  // Between point a and point lo = a + 1, both on the curve.
+  const lerp = (col: Float64Array): number => col[a]! + w * (col[lo]! - col[a]!);
+  const point = makePoint(curve, c.threshold[lo]!, f, lerp(c.quality), lerp(c.cost));
   const g = c.gains;
-  const cum = g.cum[a] + w * (g.cum[lo] - g.cum[a]);
+  const cum = lerp(g.cum);
   if (point.pgr !== null) point.pgr = cum / g.total;
   if (point.qualityGap !== null) point.qualityGap = (g.total - cum) / g.strongSum;
   return point;

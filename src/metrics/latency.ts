@@ -13,18 +13,19 @@ function select(a: Float64Array, k: number, from = 0, to = a.length - 1): number
   while (lo < hi) {
     // Median of three as the pivot keeps sorted and constant inputs linear.
     const mid = (lo + hi) >>> 1;
-    const x = a[lo];
-    const y = a[mid];
-    const z = a[hi];
+    const x = a[lo]!;
+    const y = a[mid]!;
+    const z = a[hi]!;
     const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
     let i = lo;
     let j = hi;
     while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
+      // The pivot is a value of a[lo..hi], so both scans stop inside it.
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
       if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
+        const t = a[i]!;
+        a[i] = a[j]!;
         a[j] = t;
         i++;
         j--;
@@ -32,15 +33,15 @@ function select(a: Float64Array, k: number, from = 0, to = a.length - 1): number
     }
     if (k <= j) hi = j;
     else if (k >= i) lo = i;
-    else return a[k];
+    else return a[k]!;
   }
-  return a[k];
+  return a[k]!;
 }
 
 /** Smallest value in a[from..to]. */
 function minOf(a: Float64Array, from: number, to: number): number {
-  let m = a[from];
-  for (let i = from + 1; i <= to; i++) if (a[i] < m) m = a[i];
+  let m = a[from]!;
+  for (let i = from + 1; i <= to; i++) if (a[i]! < m) m = a[i]!;
   return m;
 }
 
@@ -52,7 +53,7 @@ export function percentilesInPlace(values: Float64Array, ps: number[]): number[]
   // Descending p: each selection leaves every smaller value to the left, so the next one searches less.
   let to = n - 1;
   for (let j = ps.length - 1; j >= 0; j--) {
-    const p = ps[j];
+    const p = ps[j]!;
     if (!(p >= 0 && p <= 1)) throw new RangeError(`percentile ${p} is outside [0,1]`);
     const pos = p * (n - 1);
     const k = Math.floor(pos);
@@ -106,11 +107,11 @@ export interface PreparedLatency {
 /** Rows grouped by key (a counting sort), so one bucket's rows are read without a pass over all rows. */
 function groupByKey(keys: Uint16Array): { rows: Int32Array; start: Int32Array } {
   const start = new Int32Array(BUCKETS + 1);
-  for (let i = 0; i < keys.length; i++) start[keys[i] + 1]++;
-  for (let b = 0; b < BUCKETS; b++) start[b + 1] += start[b];
+  for (let i = 0; i < keys.length; i++) start[keys[i]! + 1]!++;
+  for (let b = 0; b < BUCKETS; b++) start[b + 1]! += start[b]!;
   const at = start.slice(0, BUCKETS);
   const rows = new Int32Array(keys.length);
-  for (let i = 0; i < keys.length; i++) rows[at[keys[i]]++] = i;
+  for (let i = 0; i < keys.length; i++) rows[at[keys[i]!]!++] = i;
   return { rows, start };
 }
 
@@ -128,9 +129,11 @@ export function prepareLatency(l: LatencyColumns): PreparedLatency {
   const sb = new Uint32Array(strong.buffer);
   let bucketed = true;
   for (let i = 0; i < n; i++) {
-    if (!(weak[i] >= 0 && strong[i] >= 0 && weak[i] < Infinity && strong[i] < Infinity)) bucketed = false;
-    weakKey[i] = wb[2 * i + HI] >>> KEY_SHIFT;
-    strongKey[i] = sb[2 * i + HI] >>> KEY_SHIFT;
+    const wi = weak[i]!;
+    const si = strong[i]!;
+    if (!(wi >= 0 && si >= 0 && wi < Infinity && si < Infinity)) bucketed = false;
+    weakKey[i] = wb[2 * i + HI]! >>> KEY_SHIFT;
+    strongKey[i] = sb[2 * i + HI]! >>> KEY_SHIFT;
   }
   const w = bucketed ? groupByKey(weakKey) : { rows: new Int32Array(0), start: new Int32Array(0) };
   const st = bucketed ? groupByKey(strongKey) : { rows: new Int32Array(0), start: new Int32Array(0) };
@@ -165,9 +168,9 @@ function bucketPercentiles(scores: Float64Array, threshold: number, p: PreparedL
   // stays in cache where re-reading the 8 MB of scores did not.
   const strongRow = p.strongRow;
   for (let i = 0; i < n; i++) {
-    const s = scores[i] >= threshold;
+    const s = scores[i]! >= threshold;
     strongRow[i] = s ? 1 : 0;
-    hist[s ? strongKey[i] : weakKey[i]]++;
+    hist[s ? strongKey[i]! : weakKey[i]!]!++;
   }
   const ranks: number[] = [];
   for (const q of ps) {
@@ -181,7 +184,7 @@ function bucketPercentiles(scores: Float64Array, threshold: number, p: PreparedL
   let before = 0;
   let w = 0;
   for (let b = 0; b < BUCKETS && w < wanted.length; b++) {
-    const c = hist[b];
+    const c = hist[b]!;
     while (w < wanted.length && wanted[w]! < before + c) {
       where.set(wanted[w]!, { bucket: b, within: wanted[w]! - before });
       w++;
@@ -194,15 +197,15 @@ function bucketPercentiles(scores: Float64Array, threshold: number, p: PreparedL
   const bucketValues = (b: number): Float64Array => {
     const known = gathered.get(b);
     if (known) return known;
-    const out = new Float64Array(hist[b]);
+    const out = new Float64Array(hist[b]!);
     let m = 0;
-    for (let j = p.weakStart[b]; j < p.weakStart[b + 1]; j++) {
-      const r = p.weakRows[j];
-      if (strongRow[r] === 0) out[m++] = p.weak[r];
+    for (let j = p.weakStart[b]!; j < p.weakStart[b + 1]!; j++) {
+      const r = p.weakRows[j]!;
+      if (strongRow[r] === 0) out[m++] = p.weak[r]!;
     }
-    for (let j = p.strongStart[b]; j < p.strongStart[b + 1]; j++) {
-      const r = p.strongRows[j];
-      if (strongRow[r] === 1) out[m++] = p.strong[r];
+    for (let j = p.strongStart[b]!; j < p.strongStart[b + 1]!; j++) {
+      const r = p.strongRows[j]!;
+      if (strongRow[r] === 1) out[m++] = p.strong[r]!;
     }
     gathered.set(b, out);
     return out;
@@ -234,7 +237,7 @@ export function mixLatency(scores: Float64Array, threshold: number, l: LatencyCo
   let p95: number;
   if (p.bucketed) [p50, p95] = bucketPercentiles(scores, threshold, p, [0.5, 0.95]) as [number, number];
   else {
-    for (let i = 0; i < n; i++) p.mix[i] = scores[i] >= threshold ? p.strong[i] : p.weak[i];
+    for (let i = 0; i < n; i++) p.mix[i] = scores[i]! >= threshold ? p.strong[i]! : p.weak[i]!;
     [p50, p95] = percentilesInPlace(p.mix, [0.5, 0.95]) as [number, number];
   }
   return { p50, p95 };

@@ -25,7 +25,7 @@ export function indexAtShare(curve: Curve, f: number): number {
   let hi = share.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (share[mid] >= f - EPS) hi = mid;
+    if (share[mid]! >= f - EPS) hi = mid;
     else lo = mid + 1;
   }
   return lo;
@@ -34,7 +34,7 @@ export function indexAtShare(curve: Curve, f: number): number {
 /** Whether point k's quality gap is at most `maxGap`, compared in gains so a gap of exactly maxGap qualifies. */
 export function gapAtMost(curve: Curve, k: number, maxGap: number): boolean {
   const g = curve.columns.gains;
-  return g.total - g.cum[k] <= maxGap * g.strongSum + gainTolerance(g);
+  return g.total - g.cum[k]! <= maxGap * g.strongSum + gainTolerance(g);
 }
 
 export function pickIndex(curve: Curve, target: Target): number {
@@ -46,7 +46,7 @@ export function pickIndex(curve: Curve, target: Target): number {
     case 'strong-share': {
       // Shares rise along the curve: the last point at or under the target.
       let k = 0;
-      while (k + 1 < len && share[k + 1] <= target.value + EPS) k++;
+      while (k + 1 < len && share[k + 1]! <= target.value + EPS) k++;
       return k;
     }
     case 'max-quality-gap': {
@@ -55,7 +55,7 @@ export function pickIndex(curve: Curve, target: Target): number {
       if (!(curve.qStrong > 0)) return len - 1;
       let best = len - 1;
       for (let k = 0; k < len; k++) {
-        if (cost[k] < cost[best] && gapAtMost(curve, k, target.value)) best = k;
+        if (cost[k]! < cost[best]! && gapAtMost(curve, k, target.value)) best = k;
       }
       return best;
     }
@@ -64,13 +64,15 @@ export function pickIndex(curve: Curve, target: Target): number {
       const limit = (target.value / 1000) * (1 + 1e-12) + Number.MIN_VALUE;
       let best = -1;
       for (let k = 0; k < len; k++) {
-        if (cost[k] > limit) continue;
-        if (best < 0 || quality[k] > quality[best] || (quality[k] === quality[best] && cost[k] < cost[best])) best = k;
+        const c = cost[k]!;
+        if (c > limit) continue;
+        const q = quality[k]!;
+        if (best < 0 || q > quality[best]! || (q === quality[best] && c < cost[best]!)) best = k;
       }
       if (best < 0) {
         let cheapest = 0;
-        for (let k = 1; k < len; k++) if (cost[k] < cost[cheapest]) cheapest = k;
-        throw new UserError(msg`${option('targetBudget')} $${target.value} per 1,000 queries is below the cheapest point of the curve ($${(cost[cheapest] * 1000).toPrecision(4)} per 1,000 queries)`);
+        for (let k = 1; k < len; k++) if (cost[k]! < cost[cheapest]!) cheapest = k;
+        throw new UserError(msg`${option('targetBudget')} $${target.value} per 1,000 queries is below the cheapest point of the curve ($${(cost[cheapest]! * 1000).toPrecision(4)} per 1,000 queries)`);
       }
       return best;
     }

@@ -23,8 +23,8 @@ export function sortDescending(values: Float64Array): { order: Int32Array; sorte
   for (let i = 0; i < n; i++) idx[i] = i;
   const sorted = new Float64Array(n);
   if (n < RADIX_MIN) {
-    idx.sort((a, b) => values[b] - values[a]);
-    for (let k = 0; k < n; k++) sorted[k] = values[idx[k]];
+    idx.sort((a, b) => values[b]! - values[a]!);
+    for (let k = 0; k < n; k++) sorted[k] = values[idx[k]!]!;
     return { order: idx, sorted };
   }
 
@@ -37,8 +37,8 @@ export function sortDescending(values: Float64Array): { order: Int32Array; sorte
   let hi = new Uint32Array(n);
   let lo = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
-    const h = bits[2 * i + HI];
-    const l = bits[2 * i + LO];
+    const h = bits[2 * i + HI]!;
+    const l = bits[2 * i + LO]!;
     if (h >>> 31) {
       hi[i] = h;
       lo[i] = l;
@@ -50,10 +50,12 @@ export function sortDescending(values: Float64Array): { order: Int32Array; sorte
 
   const hist = new Uint32Array(4 * 65536);
   for (let i = 0; i < n; i++) {
-    hist[lo[i] & 0xffff]++;
-    hist[65536 + (lo[i] >>> 16)]++;
-    hist[131072 + (hi[i] & 0xffff)]++;
-    hist[196608 + (hi[i] >>> 16)]++;
+    const l = lo[i]!;
+    const h = hi[i]!;
+    hist[l & 0xffff]!++;
+    hist[65536 + (l >>> 16)]!++;
+    hist[131072 + (h & 0xffff)]!++;
+    hist[196608 + (h >>> 16)]!++;
   }
 
   let idx2 = new Int32Array(n);
@@ -63,18 +65,18 @@ export function sortDescending(values: Float64Array): { order: Int32Array; sorte
     const base = pass * 65536;
     const shift = pass & 1 ? 16 : 0;
     const key = pass >= 2 ? hi : lo;
-    if (hist[base + ((key[0] >>> shift) & 0xffff)] === n) continue;
+    if (hist[base + ((key[0]! >>> shift) & 0xffff)] === n) continue;
     let sum = 0;
     for (let d = 0; d < 65536; d++) {
-      const c = hist[base + d];
+      const c = hist[base + d]!;
       hist[base + d] = sum;
       sum += c;
     }
     for (let i = 0; i < n; i++) {
-      const at = hist[base + ((key[i] >>> shift) & 0xffff)]++;
-      idx2[at] = idx[i];
-      hi2[at] = hi[i];
-      lo2[at] = lo[i];
+      const at = hist[base + ((key[i]! >>> shift) & 0xffff)]!++;
+      idx2[at] = idx[i]!;
+      hi2[at] = hi[i]!;
+      lo2[at] = lo[i]!;
     }
     [idx, idx2] = [idx2, idx];
     [hi, hi2] = [hi2, hi];
@@ -84,13 +86,14 @@ export function sortDescending(values: Float64Array): { order: Int32Array; sorte
   // Decoding the sorted keys reads sequentially, where values[idx[k]] would miss the cache per row.
   const out = new Uint32Array(sorted.buffer);
   for (let k = 0; k < n; k++) {
-    const h = hi[k];
+    const h = hi[k]!;
+    const l = lo[k]!;
     if (h >>> 31) {
       out[2 * k + HI] = h;
-      out[2 * k + LO] = lo[k];
+      out[2 * k + LO] = l;
     } else {
       out[2 * k + HI] = h ^ 0x7fffffff;
-      out[2 * k + LO] = ~lo[k];
+      out[2 * k + LO] = ~l;
     }
   }
   return { order: idx, sorted };
@@ -110,7 +113,7 @@ function countingSortDescending(values: Float64Array, idx: Int32Array, sorted: F
   // Map keys compare by SameValueZero: -0 and +0 share a count, as they share a tie group.
   const counts = new Map<number, number>();
   for (let i = 0; i < n; i++) {
-    const v = values[i];
+    const v = values[i]!;
     const c = counts.get(v);
     if (c !== undefined) counts.set(v, c + 1);
     else {
@@ -126,7 +129,7 @@ function countingSortDescending(values: Float64Array, idx: Int32Array, sorted: F
     at += counts.get(k)!;
   }
   for (let i = 0; i < n; i++) {
-    const v = values[i];
+    const v = values[i]!;
     const k = start.get(v)!;
     start.set(v, k + 1);
     idx[k] = i;

@@ -13,10 +13,10 @@ export function apgr(curve: Curve): number | null {
   const c = curve.columns;
   const g = c.gains;
   let area = 0;
-  let prev = g.cum[0] / g.total;
+  let prev = g.cum[0]! / g.total;
   for (let k = 1; k < c.share.length; k++) {
-    const cur = g.cum[k] / g.total;
-    area += ((c.share[k] - c.share[k - 1]) * (prev + cur)) / 2;
+    const cur = g.cum[k]! / g.total;
+    area += ((c.share[k]! - c.share[k - 1]!) * (prev + cur)) / 2;
     prev = cur;
   }
   return area;
@@ -35,13 +35,15 @@ export function cpt(curve: Curve, p: number): number | null {
   const g = c.gains;
   const goal = p * g.total;
   for (let k = 0; k < c.share.length; k++) {
-    const cur = g.cum[k];
+    const cur = g.cum[k]!;
     if (!reachesPgr(g, cur, p)) continue;
+    const share = c.share[k]!;
     // A crossing at the point itself (within rounding) is that point's share, not a sliver past it.
-    if (k === 0 || Math.abs(cur - goal) <= gainTolerance(g)) return c.share[k];
-    const prev = g.cum[k - 1];
+    if (k === 0 || Math.abs(cur - goal) <= gainTolerance(g)) return share;
+    const prev = g.cum[k - 1]!;
+    const prevShare = c.share[k - 1]!;
     // prev falls short of the goal and cur passes it by more than the tolerance, so cur != prev.
-    return c.share[k - 1] + ((goal - prev) / (cur - prev)) * (c.share[k] - c.share[k - 1]);
+    return prevShare + ((goal - prev) / (cur - prev)) * (share - prevShare);
   }
   return null;
 }
@@ -73,13 +75,13 @@ export function oracle(o: Outcomes): { curve: Curve; apgr: number | null; point:
   const n = o.qWeak.length;
   if (o.qStrong.length !== n) throw new RangeError(`qStrong has ${o.qStrong.length} values, expected ${n}`);
   const d = new Float64Array(n);
-  for (let i = 0; i < n; i++) d[i] = o.qStrong[i] - o.qWeak[i];
+  for (let i = 0; i < n; i++) d[i] = o.qStrong[i]! - o.qWeak[i]!;
   const { curve, ...summary } = summarize(d, o);
   // Strong exactly where it is strictly better: the last point whose threshold is still > 0
   // (the all-weak point, threshold +Infinity, when strong never wins).
   const { threshold } = curve.columns;
   let k = 0;
-  while (k + 1 < threshold.length && threshold[k + 1] > 0) k++;
+  while (k + 1 < threshold.length && threshold[k + 1]! > 0) k++;
   return { curve, apgr: summary.apgr, point: pointAt(curve, k), summary };
 }
 
@@ -98,7 +100,7 @@ export function auc(scores: ArrayLike<number>, positive: ArrayLike<boolean | num
   if (positive.length !== n) throw new RangeError(`positive has ${positive.length} values, expected ${n}`);
   if (n === 0) return null;
   const wins = new Float64Array(n);
-  for (let i = 0; i < n; i++) wins[i] = isPositive(positive[i]) ? 1 : 0;
+  for (let i = 0; i < n; i++) wins[i] = isPositive(positive[i]!) ? 1 : 0;
   const zero = new Float64Array(n);
   return buildCurve(scores, { qWeak: zero, qStrong: wins, cWeak: zero, cStrong: zero }).auc;
 }
@@ -111,9 +113,9 @@ export function auc(scores: ArrayLike<number>, positive: ArrayLike<boolean | num
 export function aiq(points: { cost: number; quality: number }[]): number | null {
   const cost = new Float64Array(points.length);
   const quality = new Float64Array(points.length);
-  for (let i = 0; i < points.length; i++) {
-    cost[i] = points[i].cost;
-    quality[i] = points[i].quality;
+  for (const [i, p] of points.entries()) {
+    cost[i] = p.cost;
+    quality[i] = p.quality;
   }
   return aiqOf(cost, quality);
 }
@@ -124,11 +126,12 @@ function aiqOf(cost: Float64Array, quality: Float64Array): number | null {
   let minCost = Number.POSITIVE_INFINITY;
   let maxCost = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {
-    if (Number.isNaN(cost[i]) || Number.isNaN(quality[i])) {
+    const c = cost[i]!;
+    if (Number.isNaN(c) || Number.isNaN(quality[i])) {
       throw new RangeError(`point at index ${i} has NaN cost or quality`);
     }
-    if (cost[i] < minCost) minCost = cost[i];
-    if (cost[i] > maxCost) maxCost = cost[i];
+    if (c < minCost) minCost = c;
+    if (c > maxCost) maxCost = c;
   }
   const range = maxCost - minCost;
   if (!(range > 0) || !Number.isFinite(range)) return null;
@@ -137,7 +140,7 @@ function aiqOf(cost: Float64Array, quality: Float64Array): number | null {
   // A router's curve is usually ascending in cost already (c_s >= c_w on every query); then the sort,
   // ~130 ms at a million points, is skipped.
   let ascending = true;
-  for (let i = 1; i < n && ascending; i++) if (cost[i] < cost[i - 1]) ascending = false;
+  for (let i = 1; i < n && ascending; i++) if (cost[i]! < cost[i - 1]!) ascending = false;
   let order: Int32Array;
   if (ascending) {
     order = new Int32Array(n);
@@ -148,17 +151,24 @@ function aiqOf(cost: Float64Array, quality: Float64Array): number | null {
   const hull = new Int32Array(n);
   let h = 0;
   for (let r = n - 1; r >= 0; r--) {
-    const p = order[r];
-    if (h > 0 && cost[hull[h - 1]] === cost[p]) {
-      // At equal cost only the best quality can be on the hull.
-      if (quality[p] <= quality[hull[h - 1]]) continue;
-      h--;
+    const p = order[r]!;
+    const cp = cost[p]!;
+    const qp = quality[p]!;
+    if (h > 0) {
+      const last = hull[h - 1]!;
+      if (cost[last] === cp) {
+        // At equal cost only the best quality can be on the hull.
+        if (qp <= quality[last]!) continue;
+        h--;
+      }
     }
     // Drop the last vertex while it lies on or below the chord from its predecessor to p.
     while (h >= 2) {
-      const a = hull[h - 2];
-      const b = hull[h - 1];
-      const cross = (cost[b] - cost[a]) * (quality[p] - quality[a]) - (quality[b] - quality[a]) * (cost[p] - cost[a]);
+      const a = hull[h - 2]!;
+      const b = hull[h - 1]!;
+      const ca = cost[a]!;
+      const qa = quality[a]!;
+      const cross = (cost[b]! - ca) * (qp - qa) - (quality[b]! - qa) * (cp - ca);
       if (cross >= 0) h--;
       else break;
     }
@@ -168,13 +178,13 @@ function aiqOf(cost: Float64Array, quality: Float64Array): number | null {
   let area = 0;
   let k = 1;
   // The upper hull is concave: it rises, then falls; integrate the rising part only.
-  for (; k < h && quality[hull[k]] >= quality[hull[k - 1]]; k++) {
-    const a = hull[k - 1];
-    const b = hull[k];
-    area += ((cost[b] - cost[a]) * (quality[b] + quality[a])) / 2;
+  for (; k < h && quality[hull[k]!]! >= quality[hull[k - 1]!]!; k++) {
+    const a = hull[k - 1]!;
+    const b = hull[k]!;
+    area += ((cost[b]! - cost[a]!) * (quality[b]! + quality[a]!)) / 2;
   }
-  const peak = hull[k - 1];
-  area += (maxCost - cost[peak]) * quality[peak];
+  const peak = hull[k - 1]!;
+  area += (maxCost - cost[peak]!) * quality[peak]!;
   return area / range;
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DenseMatrix } from '../embed/dense.js';
 import type { FeatureBlock, Features } from '../embed/features.js';
-import { selectRows, sliceColumns } from '../embed/sparse.js';
+import { csrToDenseMatrix, selectRows, sliceColumns } from '../embed/sparse.js';
 import { selectDenseRows } from '../embed/dense.js';
 import { sigmoid } from './logistic-solver.js';
 import { knnHeads, knnRouter, type KnnCandidate } from './knn.js';
@@ -66,9 +66,7 @@ function blockOf(x: Features, blocks: FeatureBlock[], index: number): Features {
   }
   const part = sliceColumns(x.x, from, from + block.cols);
   if (block.kind === 'sparse') return { kind: 'sparse', x: part };
-  const d: DenseMatrix = { rows: part.rows, cols: part.cols, data: new Float32Array(part.rows * part.cols) };
-  for (let r = 0; r < part.rows; r++) for (let k = part.indptr[r]; k < part.indptr[r + 1]; k++) d.data[r * part.cols + part.indices[k]] = part.values[k];
-  return { kind: 'dense', x: d };
+  return { kind: 'dense', x: csrToDenseMatrix(part) };
 }
 
 function selectFeatures(x: Features, ids: number[]): Features {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { packFloats, unpackFloats } from '../artifacts/arrays.js';
 import type { DenseMatrix } from '../embed/dense.js';
 import type { Features } from '../embed/features.js';
-import type { Csr } from '../embed/sparse.js';
+import { nnz, type Csr } from '../embed/sparse.js';
 import { invalidState, objectiveSchema, optionsOf, targetOf, type Objective } from './options.js';
 import type { Head, HeadData, RouterType } from './router.js';
 
@@ -57,16 +57,17 @@ interface Postings {
 
 function postings(x: Csr): Postings {
   const colPtr = new Int32Array(x.cols + 1);
-  for (let k = 0; k < x.indptr[x.rows]; k++) colPtr[x.indices[k] + 1]++;
-  for (let c = 0; c < x.cols; c++) colPtr[c + 1] += colPtr[c];
+  const total = nnz(x);
+  for (let k = 0; k < total; k++) colPtr[x.indices[k]! + 1]!++;
+  for (let c = 0; c < x.cols; c++) colPtr[c + 1]! += colPtr[c]!;
   const at = colPtr.slice(0, x.cols);
-  const rows = new Int32Array(x.indptr[x.rows]);
-  const values = new Float64Array(x.indptr[x.rows]);
+  const rows = new Int32Array(total);
+  const values = new Float64Array(total);
   for (let r = 0; r < x.rows; r++) {
-    for (let k = x.indptr[r]; k < x.indptr[r + 1]; k++) {
-      const p = at[x.indices[k]]++;
+    for (let k = x.indptr[r]!; k < x.indptr[r + 1]!; k++) {
+      const p = at[x.indices[k]!]!++;
       rows[p] = r;
-      values[p] = x.values[k];
+      values[p] = x.values[k]!;
     }
   }
   return { colPtr, rows, values };
@@ -99,10 +100,10 @@ function similarities(nb: Neighbours, index: Postings | null, query: Features, r
   if (nb.kind === 'sparse' && query.kind === 'sparse' && index) {
     out.fill(0);
     const qx = query.x;
-    for (let k = qx.indptr[r]; k < qx.indptr[r + 1]; k++) {
-      const c = qx.indices[k];
-      const w = qx.values[k];
-      for (let p = index.colPtr[c]; p < index.colPtr[c + 1]; p++) out[index.rows[p]] += w * index.values[p];
+    for (let k = qx.indptr[r]!; k < qx.indptr[r + 1]!; k++) {
+      const c = qx.indices[k]!;
+      const w = qx.values[k]!;
+      for (let p = index.colPtr[c]!; p < index.colPtr[c + 1]!; p++) out[index.rows[p]!]! += w * index.values[p]!;
     }
     return;
   }

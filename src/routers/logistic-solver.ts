@@ -81,7 +81,7 @@ export function decision(x: Csr, fit: { weights: ArrayLike<number>; bias: number
   const { indptr, indices, values } = x;
   for (let r = 0; r < x.rows; r++) {
     let s = fit.bias;
-    for (let k = indptr[r]; k < indptr[r + 1]; k++) s += values[k] * w[indices[k]];
+    for (let k = indptr[r]!; k < indptr[r + 1]!; k++) s += values[k]! * w[indices[k]!]!;
     out[r] = s;
   }
   return out;
@@ -96,14 +96,15 @@ export function sampleWeights(y: ArrayLike<number>, classWeight: 'balanced' | nu
     let pos = 0;
     let total = 0;
     for (let i = 0; i < n; i++) {
-      pos += y[i] * s[i];
-      total += s[i];
+      const si = s[i]!;
+      pos += y[i]! * si;
+      total += si;
     }
     const neg = total - pos;
     // A missing class gets no samples, so its weight never appears; sklearn would refuse one class.
     const wPos = pos > 0 ? total / (2 * pos) : 0;
     const wNeg = neg > 0 ? total / (2 * neg) : 0;
-    for (let i = 0; i < n; i++) s[i] *= y[i] === 1 ? wPos : wNeg;
+    for (let i = 0; i < n; i++) s[i]! *= y[i] === 1 ? wPos : wNeg;
   }
   return s;
 }
@@ -152,8 +153,8 @@ function matvec(x: Csr, v: Float64Array, bias: number, out: Float64Array): void 
   const { indptr, indices, values, rows } = x;
   for (let i = 0; i < rows; i++) {
     let sum = bias;
-    const end = indptr[i + 1];
-    for (let k = indptr[i]; k < end; k++) sum += values[k] * v[indices[k]];
+    const end = indptr[i + 1]!;
+    for (let k = indptr[i]!; k < end; k++) sum += values[k]! * v[indices[k]!]!;
     out[i] = sum;
   }
 }
@@ -162,28 +163,28 @@ function matvec(x: Csr, v: Float64Array, bias: number, out: Float64Array): void 
 function addTransposeProduct(x: Csr, r: Float64Array, out: Float64Array): void {
   const { indptr, indices, values, rows } = x;
   for (let i = 0; i < rows; i++) {
-    const ri = r[i];
+    const ri = r[i]!;
     if (ri === 0) continue;
-    const end = indptr[i + 1];
-    for (let k = indptr[i]; k < end; k++) out[indices[k]] += values[k] * ri;
+    const end = indptr[i + 1]!;
+    for (let k = indptr[i]!; k < end; k++) out[indices[k]!]! += values[k]! * ri;
   }
 }
 
 function dot(a: Float64Array, b: Float64Array, n: number): number {
   let s = 0;
-  for (let i = 0; i < n; i++) s += a[i] * b[i];
+  for (let i = 0; i < n; i++) s += a[i]! * b[i]!;
   return s;
 }
 
 /** out = a + t b */
 function addScaled(a: Float64Array, t: number, b: Float64Array, out: Float64Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = a[i] + t * b[i];
+  for (let i = 0; i < out.length; i++) out[i] = a[i]! + t * b[i]!;
 }
 
 function maxAbs(a: Float64Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) {
-    const v = Math.abs(a[i]);
+    const v = Math.abs(a[i]!);
     if (v > m) m = v;
   }
   return m;
@@ -206,14 +207,14 @@ class Problem {
     }
     this.y = Float64Array.from(labels);
     let positives = 0;
-    for (let i = 0; i < labels.length; i++) positives += labels[i];
+    for (const l of this.y) positives += l;
     // As in sklearn: with one class the unpenalised intercept has no finite optimum.
     if (labels.length > 0 && (positives === 0 || positives === labels.length)) {
       throw new RangeError(`labels are all ${labels[0]}; logistic regression needs both classes`);
     }
     this.s = sampleWeights(this.y, opts.classWeight, opts.sampleWeight);
     let total = 0;
-    for (let i = 0; i < this.s.length; i++) total += this.s[i];
+    for (const si of this.s) total += si;
     this.invS = total > 0 ? 1 / total : 0;
     this.lambda = total > 0 ? 1 / (opts.c * total) : 1 / opts.c;
   }
@@ -223,10 +224,12 @@ class Problem {
     const { s, y, invS } = this;
     let loss = 0;
     for (let i = 0; i < z.length; i++) {
-      const zi = z[i];
+      const zi = z[i]!;
+      const si = s[i]!;
+      const yi = y[i]!;
       // logloss = softplus(z) - y z, in the log1p(exp(-|z|)) form.
-      loss += s[i] * (softplus(zi) - y[i] * zi);
-      r[i] = s[i] * invS * (sigmoid(zi) - y[i]);
+      loss += si * (softplus(zi) - yi * zi);
+      r[i] = si * invS * (sigmoid(zi) - yi);
     }
     return loss * invS;
   }
@@ -235,10 +238,10 @@ class Problem {
   gradient(r: Float64Array, w: Float64Array, grad: Float64Array): void {
     const cols = this.x.cols;
     const lambda = this.lambda;
-    for (let j = 0; j < cols; j++) grad[j] = lambda * w[j];
+    for (let j = 0; j < cols; j++) grad[j] = lambda * w[j]!;
     addTransposeProduct(this.x, r, grad);
     let gb = 0;
-    for (let i = 0; i < r.length; i++) gb += r[i];
+    for (let i = 0; i < r.length; i++) gb += r[i]!;
     grad[cols] = gb;
   }
 }
@@ -268,13 +271,13 @@ class Ray {
 
   reset(z: Float64Array, theta: Float64Array, dir: Float64Array): void {
     const d = this.prob.x.cols;
-    matvec(this.prob.x, dir, dir[d], this.zDir);
+    matvec(this.prob.x, dir, dir[d]!, this.zDir);
     let ww = 0;
     let wd = 0;
     let dd = 0;
     for (let j = 0; j < d; j++) {
-      const w = theta[j];
-      const v = dir[j];
+      const w = theta[j]!;
+      const v = dir[j]!;
       ww += w * w;
       wd += w * v;
       dd += v * v;
@@ -373,7 +376,7 @@ export function fitLogistic(x: Csr, y: ArrayLike<number>, options?: Partial<Logi
     }
   }
 
-  return { weights: theta.slice(0, d), bias: theta[d], iterations, converged };
+  return { weights: theta.slice(0, d), bias: theta[d]!, iterations, converged };
 }
 
 interface Pair {
@@ -388,21 +391,23 @@ interface Pair {
  * with the dot product the next step needs, so a pass reads each history vector once (2m passes).
  */
 function twoLoop(hist: Pair[], alpha: Float64Array, grad: Float64Array, dir: Float64Array): number {
+  const oldest = hist[0];
+  const last = hist.at(-1);
+  if (!oldest || !last) return negateDot(grad, dir, grad);
   const m = hist.length;
-  if (m === 0) return negateDot(grad, dir, grad);
-  let sd = negateDot(grad, dir, hist[m - 1].s);
+  let sd = negateDot(grad, dir, last.s);
   for (let k = m - 1; k >= 1; k--) {
-    const a = hist[k].rho * sd;
+    const a = hist[k]!.rho * sd;
     alpha[k] = a;
-    sd = axpyDot(-a, hist[k].y, dir, hist[k - 1].s);
+    sd = axpyDot(-a, hist[k]!.y, dir, hist[k - 1]!.s);
   }
-  alpha[0] = hist[0].rho * sd;
-  const last = hist[m - 1];
+  const a0 = oldest.rho * sd;
+  alpha[0] = a0;
   const gamma = 1 / (last.rho * last.yy); // s.y / y.y of the newest pair scales H0
-  let yd = axpyScaleDot(-alpha[0], hist[0].y, dir, gamma, hist[0].y);
-  for (let k = 0; k < m; k++) {
-    const b = hist[k].rho * yd;
-    yd = axpyDot(alpha[k] - b, hist[k].s, dir, k + 1 < m ? hist[k + 1].y : grad);
+  let yd = axpyScaleDot(-a0, oldest.y, dir, gamma, oldest.y);
+  for (const [k, pair] of hist.entries()) {
+    const b = pair.rho * yd;
+    yd = axpyDot(alpha[k]! - b, pair.s, dir, hist[k + 1]?.y ?? grad);
   }
   return yd;
 }
@@ -411,9 +416,9 @@ function twoLoop(hist: Pair[], alpha: Float64Array, grad: Float64Array, dir: Flo
 function negateDot(g: Float64Array, out: Float64Array, v: Float64Array): number {
   let acc = 0;
   for (let i = 0; i < out.length; i++) {
-    const o = -g[i];
+    const o = -g[i]!;
     out[i] = o;
-    acc += v[i] * o;
+    acc += v[i]! * o;
   }
   return acc;
 }
@@ -422,9 +427,9 @@ function negateDot(g: Float64Array, out: Float64Array, v: Float64Array): number 
 function axpyDot(a: number, x: Float64Array, y: Float64Array, v: Float64Array): number {
   let acc = 0;
   for (let i = 0; i < y.length; i++) {
-    const o = y[i] + a * x[i];
+    const o = y[i]! + a * x[i]!;
     y[i] = o;
-    acc += v[i] * o;
+    acc += v[i]! * o;
   }
   return acc;
 }
@@ -433,9 +438,9 @@ function axpyDot(a: number, x: Float64Array, y: Float64Array, v: Float64Array): 
 function axpyScaleDot(a: number, x: Float64Array, y: Float64Array, gamma: number, v: Float64Array): number {
   let acc = 0;
   for (let i = 0; i < y.length; i++) {
-    const o = gamma * (y[i] + a * x[i]);
+    const o = gamma * (y[i]! + a * x[i]!);
     y[i] = o;
-    acc += v[i] * o;
+    acc += v[i]! * o;
   }
   return acc;
 }
@@ -443,9 +448,9 @@ function axpyScaleDot(a: number, x: Float64Array, y: Float64Array, gamma: number
 /** s = t dir; theta += s */
 function stepInto(t: number, dir: Float64Array, theta: Float64Array, s: Float64Array): void {
   for (let i = 0; i < theta.length; i++) {
-    const si = t * dir[i];
+    const si = t * dir[i]!;
     s[i] = si;
-    theta[i] += si;
+    theta[i]! += si;
   }
 }
 
@@ -455,10 +460,10 @@ function curvature(s: Float64Array, g: Float64Array, gPrev: Float64Array, y: Flo
   let yy = 0;
   let gmax = 0;
   for (let i = 0; i < g.length; i++) {
-    const gi = g[i];
-    const yi = gi - gPrev[i];
+    const gi = g[i]!;
+    const yi = gi - gPrev[i]!;
     y[i] = yi;
-    sy += s[i] * yi;
+    sy += s[i]! * yi;
     yy += yi * yi;
     const ab = Math.abs(gi);
     if (ab > gmax) gmax = ab;
