@@ -1,0 +1,86 @@
+import type { FeatureBlock, FeatureLayout, Features } from '../embed/features.js';
+import type { OptionRecord } from './router.js';
+
+// Routers over any number of models (issue 13). Where a two-model router scores P(strong better),
+// an N-model router predicts each model's quality on each query, calibrated, as a probability-like
+// number in [0,1]; the choice among models (quality minus lambda x cost, or the cheapest model
+// whose predicted quality reaches tau) is made once, by the decision rules in metrics/, from these
+// predictions and the models' predicted costs. Types own their options and grid, as the two-model
+// ones do, and the training engine (multi-train.ts) is their only tuner.
+
+export interface MultiData {
+  x: Features;
+  /** The models, in the order of `quality`. */
+  models: string[];
+  /** quality[m][i]: model m's quality on row i, in [0,1]. */
+  quality: Float64Array[];
+  queries: string[];
+}
+
+export interface MultiTrainContext {
+  train: MultiData;
+  /** A tuning fold's validation rows (mlp and mf early-stop on them); null when refitting on every training row. */
+  validation: MultiData | null;
+  seed: number;
+  /** The embedder parts' column blocks in `x`, in order. */
+  blocks: FeatureBlock[];
+}
+
+export type MultiTuneContext = MultiTrainContext & { validation: MultiData };
+
+/** The fitted part of an N-model router: features in, each model's predicted quality out. */
+export interface MultiHead<C extends OptionRecord = OptionRecord> {
+  /** out[m][i]: model m's predicted quality on row i, in [0,1]. */
+  predict(x: Features, queries: string[]): Float64Array[];
+  /** JSON-serialisable; the type's `load` reverses it. */
+  state(): unknown;
+  /** Options that reproduce this fit on all training rows (mlp and mf: the early-stopped epoch count). */
+  refit?: Partial<C>;
+}
+
+/** One candidate fitted on a tuning fold: its predictions on the fold's validation rows. */
+export interface MultiTried<C extends OptionRecord = OptionRecord> {
+  predictions: Float64Array[];
+  refit?: Partial<C>;
+}
+
+export interface MultiRouterType<O extends OptionRecord = OptionRecord, C extends OptionRecord = OptionRecord> {
+  description: string;
+  layout: FeatureLayout;
+  /** Validates the user's options; an option that does not apply is a UserError naming it. */
+  options(raw: OptionRecord): O;
+  /** The candidates to compare, the default first (as RouterType.grid). */
+  grid(options: O): C[];
+  /** Fits every candidate on `ctx.train` and predicts `ctx.validation` with each, in grid order; absent: one `train` per candidate. */
+  tune?(ctx: MultiTuneContext, grid: C[]): Promise<MultiTried<C>[]> | MultiTried<C>[];
+  train(ctx: MultiTrainContext, options: C): Promise<MultiHead<C>> | MultiHead<C>;
+  load(state: unknown, models: string[]): MultiHead;
+}
+
+/** The default `tune`: each candidate fitted and predicted on its own. */
+export async function tuneEachMulti<C extends OptionRecord>(type: Pick<MultiRouterType<OptionRecord, C>, 'train'>, ctx: MultiTuneContext, grid: C[]): Promise<MultiTried<C>[]> {
+  const out: MultiTried<C>[] = [];
+  for (const options of grid) {
+    const head = await type.train(ctx, options);
+    out.push({ predictions: head.predict(ctx.validation.x, ctx.validation.queries), ...(head.refit ? { refit: head.refit } : {}) });
+  }
+  return out;
+}
+
+/** Mean cross-entropy of predicted qualities against actual ones (soft labels allowed), over every model and row: what tuning minimises. */
+export function meanLogLoss(predicted: Float64Array[], actual: Float64Array[]): number {
+  const eps = 1e-15;
+  let s = 0;
+  let n = 0;
+  for (let m = 0; m < actual.length; m++) {
+    const p = predicted[m]!;
+    const y = actual[m]!;
+    for (let i = 0; i < y.length; i++) {
+      const q = Math.min(1 - eps, Math.max(eps, p[i]!));
+      const t = y[i]!;
+      s -= t * Math.log(q) + (1 - t) * Math.log(1 - q);
+      n++;
+    }
+  }
+  return n ? s / n : Number.NaN;
+}
