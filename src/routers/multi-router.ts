@@ -1,4 +1,4 @@
-import type { FeatureBlock, FeatureLayout, Features } from '../embed/features.js';
+import type { FeatureBlock, FeatureLayout, Features, FeaturizerState } from '../embed/features.js';
 import type { OptionRecord } from './router.js';
 
 // Routers over any number of models (issue 13). Where a two-model router scores P(strong better),
@@ -83,4 +83,50 @@ export function meanLogLoss(predicted: Float64Array[], actual: Float64Array[]): 
     }
   }
   return n ? s / n : Number.NaN;
+}
+
+/** How an N-model router picks a model for a query (the rules themselves are in metrics/choice.ts). */
+export type DecisionRule = { kind: 'lambda'; value: number } | { kind: 'tau'; value: number };
+
+/** Held-out metrics of an N-model router (train's report; eval recomputes them on any data). */
+export interface MultiMetrics {
+  rows: number;
+  logLoss: number | null;
+  aiq: number | null;
+  /** AIQ minus the zero router's on the same rows and cost range. */
+  aiqGain: number | null;
+  /** Mean quality and cost per query at the router's rule. */
+  quality: number;
+  cost: number;
+  /** Each model's share of the queries at the rule, in the models' order. */
+  shares: number[];
+}
+
+/** What an N-model router artifact's body holds. */
+export interface MultiRouterBody {
+  router: string;
+  target: 'quality';
+  models: string[];
+  reference: string;
+  /** Each model's predicted cost per query (its mean on the training rows), in the models' order, and where it came from. */
+  costs: { model: string; perQuery: number; basis: string }[];
+  /** The default rule; eval and a deployment may choose another. */
+  rule: DecisionRule;
+  embedder: FeaturizerState;
+  model: unknown;
+  split: { seed: number; holdout: number; datasetHash: string } | null;
+  training: {
+    rows: number;
+    options: Record<string, unknown>;
+    validation: MultiMetrics | null;
+    tuning: {
+      method: 'split' | 'folds';
+      share?: number;
+      folds?: number;
+      /** Out-of-fold mean log-loss of each candidate, the chosen one first. */
+      candidates: { options: Record<string, unknown>; logLoss: number | null }[];
+      /** How the default rule was chosen. */
+      ruleChosenBy: { kind: 'max-quality-gap'; value: number; on: 'validation' } | { kind: 'fixed' };
+    } | null;
+  };
 }
