@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../src/errors.ts';
-import { labelQueries, type LabelHooks, type LabelOptions, type LabelResult } from '../src/label/label-run.ts';
+import { labelQueries, type LabelHooks, type LabelOutcome, type LabelRequest } from '../src/label/label-run.ts';
 import { readJournal } from '../src/label/journal.ts';
 import { nodeAppendIo, type AppendIo } from '../src/providers/append-log.ts';
 import { filesUnder, tempDir, writeFile } from './helpers.ts';
@@ -37,7 +37,7 @@ function setup(rows: number): string {
   return dir;
 }
 
-function options(dir: string, extra: Partial<LabelOptions> = {}): LabelOptions {
+function options(dir: string, extra: Partial<LabelRequest> = {}): LabelRequest {
   return {
     queries: join(dir, 'q.csv'),
     weak: 'openai:fake-weak',
@@ -92,9 +92,9 @@ async function userError(p: Promise<unknown>): Promise<string> {
   assert.fail('expected a UserError');
 }
 
-function written(r: LabelResult): Extract<LabelResult, { kind: 'written' }> {
+function written(r: LabelOutcome): Extract<LabelOutcome, { kind: 'written' }> {
   assert.equal(r.kind, 'written');
-  return r as Extract<LabelResult, { kind: 'written' }>;
+  return r as Extract<LabelOutcome, { kind: 'written' }>;
 }
 
 /** Answers name their model, so weak and strong answers differ and every row makes 4 calls. */
@@ -312,7 +312,7 @@ test('--dry-run needs no API key and calls nothing', async () => {
   const dir = setup(3);
   const r = await labelQueries(options(dir, { weak: 'openai:gpt-4o-mini', strong: 'anthropic:claude-opus-4-1', judge: 'openai:gpt-4o', prices: undefined, dryRun: true }), { env: {}, warn: () => {} });
   assert.equal(r.kind, 'dry-run');
-  assert.equal((r as Extract<LabelResult, { kind: 'dry-run' }>).estimate.calls, 12);
+  assert.equal((r as Extract<LabelOutcome, { kind: 'dry-run' }>).estimate.calls, 12);
   assert.deepEqual(filesUnder(dir), ['prices.json', 'q.csv']);
 });
 
@@ -323,7 +323,7 @@ test('every name and path is checked before the first call; file-system refusals
     mkdirSync(join(dir, 'folder.json'));
     const long = 'x'.repeat(300);
     const at = (f: string) => join(dir, f);
-    const cases: [Partial<LabelOptions>, string][] = [
+    const cases: [Partial<LabelRequest>, string][] = [
       [{ name: '../../escaped' }, 'invalid artifact name "../../escaped": use letters, digits, ".", "_" and "-", starting with a letter or digit'],
       [{ name: '' }, 'invalid artifact name "": use letters, digits, ".", "_" and "-", starting with a letter or digit'],
       [{ name: 'n'.repeat(201) }, `invalid artifact name "${'n'.repeat(20)}…": at most 200 characters`],

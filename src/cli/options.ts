@@ -12,7 +12,7 @@ const FLAG_EXCEPTIONS: Record<string, string> = {
   output: '-o',
   concurrency: '-j',
   data: '<data>',
-  queries: '<query...>',
+  queries: '<queries>',
   cache: '--no-cache',
 };
 

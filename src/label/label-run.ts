@@ -19,6 +19,7 @@ import { buildLabelledDataset, type BuiltDataset } from './dataset.js';
 import { estimateRun, rowCostEstimate, type AssumedOutput, type RunEstimate } from './estimate.js';
 import { JournalWriter, readJournal, type JournalHeader, type JournalState } from './journal.js';
 import type { AppendIo } from '../providers/append-log.js';
+import type { Clock } from '../providers/clock.js';
 import { lockRun } from './run-lock.js';
 import { fsUserError } from '../errors.js';
 import { checkFolder } from '../user-paths.js';
@@ -28,11 +29,12 @@ import type { LabelPlan, Mode, RowResult } from './row.js';
 import { runRows, type StopReason } from './run.js';
 import { loadTemplates, templateHash, type Templates } from './templates.js';
 
-// `router label` from options to a written dataset, with the terminal kept outside: the command
-// passes hooks for confirmation, progress and warnings. Everything a user can get wrong is
-// checked before the first call, so bad input costs nothing.
+// `router label` from a request to a written dataset, with the terminal kept outside: the command
+// (runLabel, src/cli/commands/label.ts) validates the options and passes hooks for confirmation,
+// progress and warnings. Everything a user can get wrong is checked before the first call, so bad
+// input costs nothing.
 
-export interface LabelOptions {
+export interface LabelRequest {
   queries: string;
   weak?: string;
   strong?: string;
@@ -67,7 +69,7 @@ export interface LabelOptions {
   dryRun: boolean;
 }
 
-export interface Progress {
+export interface LabelProgress {
   done: number;
   total: number;
   failed: number;
@@ -83,12 +85,14 @@ export interface LabelHooks {
   /** Asked before money is spent (omitted with --yes). Throw or return false to stop. */
   confirm?: (estimate: RunEstimate) => Promise<boolean>;
   onStart?: (info: { total: number; resumed: number; journal: string }) => void;
-  onProgress?: (p: Progress) => void;
+  onProgress?: (p: LabelProgress) => void;
   warn: (text: string) => void;
   /** Aborted on the first Ctrl-C: no row or call starts, calls in flight finish, the journal is closed. */
   signal?: AbortSignal;
   /** The journal's writes, replaceable so a test can fill the disk. */
   journalIo?: AppendIo;
+  /** Time for retry backoff and rate limits, replaceable so a test of retries does not wait real seconds. */
+  clock?: Clock;
 }
 
 export interface RoleUsage {
@@ -124,7 +128,7 @@ export interface LabelSummary {
   maxCost?: number;
 }
 
-export type LabelResult =
+export type LabelOutcome =
   | { kind: 'dry-run'; estimate: RunEstimate; rows: number; alreadyDone: number; journal: string }
   | { kind: 'written'; path: string; reused: boolean; envelope: Envelope<BuiltDataset['body']>; summary: LabelSummary }
   | { kind: 'interrupted'; done: number; rows: number; journal: string; spentUsd: number };
@@ -146,7 +150,7 @@ interface Prepared {
   spentBefore: number;
 }
 
-function modelIds(opts: LabelOptions, config: LabelConfig | undefined): Record<Role, string | undefined> {
+function modelIds(opts: LabelRequest, config: LabelConfig | undefined): Record<Role, string | undefined> {
   const ids = { weak: opts.weak ?? config?.weak, strong: opts.strong ?? config?.strong, judge: opts.judge ?? config?.judge };
   for (const role of ['weak', 'strong'] as const) {
     if (!ids[role]) throw new UserError(`name the ${role} model with --${role} provider:model (or "${role}" in a --config file)`);
@@ -178,7 +182,7 @@ export function runIdOf(plan: LabelPlan, input: Hash, tHash: Hash | null, refere
   return sha256(canonicalJson(identity)).slice(7, 23);
 }
 
-function prepare(opts: LabelOptions, hooks: LabelHooks): Prepared {
+function prepare(opts: LabelRequest, hooks: LabelHooks): Prepared {
   // checkName's length limit also keeps the journal's file name, NAME-RUNID.jsonl, within 255 bytes.
   checkName(opts.name);
   const runsFolder = join(opts.artifacts, 'label-runs');
@@ -262,7 +266,7 @@ function prepare(opts: LabelOptions, hooks: LabelHooks): Prepared {
 }
 
 /** What the journal says is done and paid; read again once the run is locked, in case another copy just finished. */
-function loadProgress(p: Prepared, opts: LabelOptions): void {
+function loadProgress(p: Prepared, opts: LabelRequest): void {
   const state = readJournal(p.journalPath);
   const isDone = (r: RowResult | undefined) => r !== undefined && !(r.status === 'failed' && opts.retryErrors);
   p.todo = p.scheduled.filter((q) => !isDone(state?.rows.get(q.id)));
@@ -278,12 +282,12 @@ function loadProgress(p: Prepared, opts: LabelOptions): void {
   }
 }
 
-function needsTokens(opts: LabelOptions, plan: LabelPlan, confirming: boolean): boolean {
+function needsTokens(opts: LabelRequest, plan: LabelPlan, confirming: boolean): boolean {
   const limited = [plan.weak, plan.strong, plan.judge].some((m) => m && (m.spec.limits.endpoint.tpm !== undefined || m.spec.limits.model.tpm !== undefined));
   return opts.dryRun || confirming || opts.maxCost !== undefined || limited;
 }
 
-export async function labelQueries(opts: LabelOptions, hooks: LabelHooks): Promise<LabelResult> {
+export async function labelQueries(opts: LabelRequest, hooks: LabelHooks): Promise<LabelOutcome> {
   try {
     const p = prepare(opts, hooks);
     const cache = opts.cache !== false ? new DiskCache(opts.cache) : undefined;
@@ -298,7 +302,7 @@ export async function labelQueries(opts: LabelOptions, hooks: LabelHooks): Promi
   }
 }
 
-async function labelPrepared(opts: LabelOptions, hooks: LabelHooks, p: Prepared, cache: DiskCache | undefined): Promise<LabelResult> {
+async function labelPrepared(opts: LabelRequest, hooks: LabelHooks, p: Prepared, cache: DiskCache | undefined): Promise<LabelOutcome> {
   const { plan } = p;
   const count: TokenCounter | undefined = needsTokens(opts, plan, hooks.confirm !== undefined && p.todo.length > 0) ? await loadTokenCounter() : undefined;
 
@@ -330,6 +334,7 @@ async function labelPrepared(opts: LabelOptions, hooks: LabelHooks, p: Prepared,
     concurrency: opts.concurrency,
     timeoutMs: opts.timeoutMs,
     retry: { ...DEFAULT_RETRY, retries: opts.retries },
+    clock: hooks.clock,
     ...(cache ? { cache } : {}),
     memo: p.memo,
     beforeSend: (key, ctx, maxUsd) => journaled(() => journal!.append({ t: 'send', key, row: ctx.rowId, purpose: ctx.purpose, maxUsd }, false)),
