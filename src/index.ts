@@ -28,9 +28,11 @@ export { runTrain, renderTrain, trainOptionsSchema, type TrainOptions, type Trai
 export { runEval, renderEval, evalOptionsSchema, type EvalOptions, type EvalResult } from './cli/commands/eval.js';
 export { runEstimate, renderEstimate, estimateOptionsSchema, type EstimateOptions, type EstimateResult, type EstimateDeps } from './cli/commands/estimate.js';
 export { runRoute, renderRoute, routeOptionsSchema, type RouteOptions, type RouteResult } from './cli/commands/route.js';
-// Labelling spends money: runLabel confirms through hooks.confirm (none: it proceeds), stops on hooks.signal, and returns what it wrote.
-export { labelQueries as runLabel, type LabelOptions, type LabelHooks, type LabelResult, type LabelSummary } from './label/label-run.js';
-export { renderLabel } from './cli/commands/label.js';
+// Labelling spends money: runLabel asks deps.confirm first (none, or `yes`: it proceeds), stops
+// starting calls once deps.signal is aborted, and returns what it wrote.
+export { runLabel, renderLabel, labelOptionsSchema, type LabelOptions, type LabelDeps, type LabelResult } from './cli/commands/label.js';
+export type { LabelSummary, LabelProgress } from './label/label-run.js';
+export type { RunEstimate } from './label/estimate.js';
 export type { Rendered, RunDeps, ReadRef } from './cli/rendered.js';
 export type { Progress } from './ui/progress.js';
 export { MissingInput, type Need } from './cost/estimate.js';

@@ -5,19 +5,20 @@ import { trainOptionsSchema } from '../src/cli/commands/train.ts';
 import { evalOptionsSchema } from '../src/cli/commands/eval.ts';
 import { estimateOptionsSchema } from '../src/cli/commands/estimate.ts';
 import { routeOptionsSchema } from '../src/cli/commands/route.ts';
+import { labelOptionsSchema } from '../src/cli/commands/label.ts';
 import { flagOf, validateOptions } from '../src/cli/options.ts';
 import { msg, option, UserError } from '../src/errors.ts';
 
 // argv -> options: what each command's run function is given for a command line. The command
 // tests call run and render (or main in-process); this table covers the parsing between them.
 
-const SCHEMAS = { train: trainOptionsSchema, eval: evalOptionsSchema, estimate: estimateOptionsSchema, route: routeOptionsSchema };
+const SCHEMAS = { train: trainOptionsSchema, eval: evalOptionsSchema, estimate: estimateOptionsSchema, route: routeOptionsSchema, label: labelOptionsSchema };
 type Verb = keyof typeof SCHEMAS;
 
 async function parse(args: string[]): Promise<{ verb: Verb; options: Record<string, unknown>; view: View }> {
   let seen: { verb: Verb; options: Record<string, unknown>; view: View } | undefined;
   const record = (verb: Verb) => async (options: object, view: View) => void (seen = { verb, options: options as Record<string, unknown>, view });
-  const commands: Commands = { train: record('train'), eval: record('eval'), estimate: record('estimate'), route: record('route') };
+  const commands: Commands = { train: record('train'), eval: record('eval'), estimate: record('estimate'), route: record('route'), label: record('label') };
   const io: Io = { stdout() {}, stderr() {}, env: {}, interactive: false };
   const program = buildProgram(io, commands);
   program.exitOverride();
@@ -29,6 +30,7 @@ async function parse(args: string[]): Promise<{ verb: Verb; options: Record<stri
   return seen;
 }
 
+const LABEL_DEFAULTS = { artifacts: 'artifacts', mode: 'pairwise', match: 'exact', encoding: 'utf8', concurrency: 8, retries: 4, timeout: 120, maxTokens: 1024, judgeMaxTokens: 1024, cache: '.router-cache', assumeOutputTokens: 300 };
 const INPUT_DEFAULTS = { artifacts: 'artifacts', encoding: 'utf8', format: 'auto', modelACol: 'model_a', modelBCol: 'model_b', winnerCol: 'winner' };
 
 const TABLE: [string[], Verb, Record<string, unknown>, View?][] = [
@@ -52,6 +54,18 @@ const TABLE: [string[], Verb, Record<string, unknown>, View?][] = [
   ],
   [['route', '--router', 'demo', 'q one', 'q two', '--no-cache', '--threshold', '0.7'], 'route', { queries: ['q one', 'q two'], router: 'demo', threshold: 0.7, cache: false, artifacts: 'artifacts', encoding: 'utf8' }],
   [['route', '--deployment', 'prod', '--file', 'q.csv', '--monitoring', '5%'], 'route', { queries: [], deployment: 'prod', file: 'q.csv', monitoring: 0.05, cache: true, artifacts: 'artifacts', encoding: 'utf8' }],
+  [['label', 'q.csv'], 'label', { queries: 'q.csv', ...LABEL_DEFAULTS }],
+  [
+    ['label', 'q.csv', '--weak', 'openai:llama3.1:8b', '--weak-base-url', 'http://localhost:11434/v1', '--strong', 'anthropic:claude-opus-4-1', '--judge', 'openai:gpt-4o', '-j', '16', '--max-cost', '20', '--no-cache', '-y', '--dry-run', '--json', '--timeout', '30', '--temperature', '0', '--rpm', '500', '--limit', '5', '--retry-errors', '--confidence', '--name', 'n', '--encoding', 'latin1'],
+    'label',
+    { queries: 'q.csv', ...LABEL_DEFAULTS, weak: 'openai:llama3.1:8b', weakBaseUrl: 'http://localhost:11434/v1', strong: 'anthropic:claude-opus-4-1', judge: 'openai:gpt-4o', concurrency: 16, maxCost: 20, cache: false, yes: true, dryRun: true, timeout: 30, temperature: 0, rpm: 500, limit: 5, retryErrors: true, confidence: true, name: 'n', encoding: 'latin1' },
+    { json: true },
+  ],
+  [
+    ['label', 'gsm8k.csv', '--mode', 'reference', '--reference-col', 'answer', '--match', 'number', '--cache', 'c', '--config', 'label.json', '--template', 't.json', '--prices', 'p.json', '--assume-output-tokens', '50', '--max-tokens', '256', '--judge-max-tokens', '64', '--retries', '0', '--query-col', 'question', '--id-col', 'key', '--artifacts', 'a'],
+    'label',
+    { queries: 'gsm8k.csv', ...LABEL_DEFAULTS, mode: 'reference', referenceCol: 'answer', match: 'number', cache: 'c', config: 'label.json', template: 't.json', prices: 'p.json', assumeOutputTokens: 50, maxTokens: 256, judgeMaxTokens: 64, retries: 0, queryCol: 'question', idCol: 'key', artifacts: 'a' },
+  ],
 ];
 
 for (const [args, verb, options, view] of TABLE) {
@@ -69,6 +83,8 @@ test('flag names in messages come from one table: the kebab-case rule and its ex
   assert.equal(flagOf('c'), '-C');
   assert.equal(flagOf('output'), '-o');
   assert.equal(flagOf('router'), '--router');
+  assert.equal(flagOf('concurrency'), '-j');
+  assert.equal(flagOf('dryRun'), '--dry-run');
 });
 
 test('options a script passes are validated once, with the flag in the message', () => {
@@ -81,6 +97,13 @@ test('options a script passes are validated once, with the flag in the message',
   refused(routeOptionsSchema, { queries: ['q'], routr: 'demo' }, 'unknown option "routr"');
   refused(estimateOptionsSchema, { volume: { count: 5, per: 'week' } }, '--volume: expected { count, per: "day" | "month" }, e.g. { count: 50000, per: "day" }');
   refused(trainOptionsSchema, {}, '<data>: expected a text');
+  // A positional argument commander always supplies: only a script can leave it out, and sees the option's name.
+  assert.throws(() => validateOptions(labelOptionsSchema, {}), (err: unknown) => err instanceof UserError && err.message === 'options.queries: expected a text');
+  refused(labelOptionsSchema, { queries: 'q.csv', concurrency: 0 }, '-j: expected a whole number >= 1');
+  refused(labelOptionsSchema, { queries: 'q.csv', mode: 'vote' }, '--mode: expected one of pairwise, grade, reference');
+  refused(labelOptionsSchema, { queries: 'q.csv', maxCost: 0 }, '--max-cost: expected a positive number');
+  refused(labelOptionsSchema, { queries: 'q.csv', cache: true }, '--cache: expected a folder name, or false for no cache');
+  refused(labelOptionsSchema, { queries: 'q.csv', dryrun: true }, 'unknown option "dryrun"');
 });
 
 test('a core message names options: options.x from the library, the flag from the CLI table', () => {

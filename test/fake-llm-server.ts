@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BIN } from './helpers.ts';
+import type { Clock } from '../src/providers/clock.ts';
 
 // A local HTTP server that speaks the two wire formats `router label` uses, so the tests drive
 // the real SDKs end to end without a paid API:
@@ -240,15 +241,36 @@ export interface SpawnedCli {
   stderr: string;
 }
 
+/** Variables that would point a run at a real provider (keys, base URLs), or make it behave as in CI. */
+function isProviderVariable(name: string): boolean {
+  return /^(OPENAI|ANTHROPIC)_/.test(name) || name === 'CI';
+}
+
+/**
+ * The environment for `cli()` (test/cli.ts), which adds to this process's: `env` as the only
+ * provider variables, the others removed for the call, as spawnCli does for a child.
+ */
+export function providerEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const cleared: NodeJS.ProcessEnv = { CI: undefined };
+  for (const k of Object.keys(process.env)) if (isProviderVariable(k)) cleared[k] = undefined;
+  return { ...cleared, ...env };
+}
+
 /**
  * Runs the built CLI without blocking this process, so the fake server (in this process) can
  * answer it; `runCli` in helpers.ts blocks the event loop and cannot be used against it.
  * `env` replaces the provider variables entirely: tests never see the developer's real keys.
+ * `onSpawn` gets a way to signal the child, its pid, and what it has printed so far.
  */
-export function spawnCli(args: string[], cwd: string, env: Record<string, string> = {}, onSpawn?: (kill: (signal: NodeJS.Signals) => void, pid: number) => void): Promise<SpawnedCli> {
+export function spawnCli(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+  onSpawn?: (kill: (signal: NodeJS.Signals) => void, pid: number, output: () => { stdout: string; stderr: string }) => void,
+): Promise<SpawnedCli> {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !/^(OPENAI|ANTHROPIC)_/.test(k) && k !== 'CI') base[k] = v;
+    if (v !== undefined && !isProviderVariable(k)) base[k] = v;
   }
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...base, NO_COLOR: '1', FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -258,6 +280,16 @@ export function spawnCli(args: string[], cwd: string, env: Record<string, string
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    onSpawn?.((signal) => child.kill(signal), child.pid!);
+    onSpawn?.((signal) => child.kill(signal), child.pid!, () => ({ stdout, stderr }));
   });
+}
+
+/**
+ * Real time running `factor` times faster, for runs against this server that retry: a backoff of
+ * 0.5 s takes 5 ms, a Retry-After of 1 s 10 ms, and the rate limiter, reading the same clock,
+ * agrees about how much time has passed. Sleeps still go through the event loop, so the server
+ * (in this process) answers meanwhile.
+ */
+export function fastClock(factor = 100): Clock {
+  return { now: () => performance.now() * factor, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms) / factor)) };
 }

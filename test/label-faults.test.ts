@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../src/errors.ts';
-import { labelQueries, type LabelHooks, type LabelOptions, type LabelResult } from '../src/label/label-run.ts';
+import { labelQueries, type LabelHooks, type LabelOutcome, type LabelRequest } from '../src/label/label-run.ts';
 import { readJournal } from '../src/label/journal.ts';
 import { nodeAppendIo, type AppendIo } from '../src/providers/append-log.ts';
 import { filesUnder, tempDir, writeFile } from './helpers.ts';
-import { defaultReply, startFakeLlmServer, type Fault, type FakeLlmServer, type FakeServerOptions } from './fake-llm-server.ts';
+import { defaultReply, fastClock, startFakeLlmServer, type Fault, type FakeLlmServer, type FakeServerOptions } from './fake-llm-server.ts';
 
 // `router label` under faults, in process: a full disk under the journal, truncated bodies,
 // statuses no server should send, a daily quota, a dead endpoint, a budget at -j 32, keys echoed
@@ -37,7 +37,7 @@ function setup(rows: number): string {
   return dir;
 }
 
-function options(dir: string, extra: Partial<LabelOptions> = {}): LabelOptions {
+function options(dir: string, extra: Partial<LabelRequest> = {}): LabelRequest {
   return {
     queries: join(dir, 'q.csv'),
     weak: 'openai:fake-weak',
@@ -92,9 +92,9 @@ async function userError(p: Promise<unknown>): Promise<string> {
   assert.fail('expected a UserError');
 }
 
-function written(r: LabelResult): Extract<LabelResult, { kind: 'written' }> {
+function written(r: LabelOutcome): Extract<LabelOutcome, { kind: 'written' }> {
   assert.equal(r.kind, 'written');
-  return r as Extract<LabelResult, { kind: 'written' }>;
+  return r as Extract<LabelOutcome, { kind: 'written' }>;
 }
 
 /** Answers name their model, so weak and strong answers differ and every row makes 4 calls. */
@@ -102,7 +102,9 @@ const distinct = (req: Parameters<typeof defaultReply>[0]) => (req.model === 'fa
 
 test('a full disk under the journal stops all spending at once; the next run finishes', async () => {
   await withServer({ reply: distinct, delayMs: 5 }, async (server) => {
-    const dir = setup(200);
+    // About 9 journal writes a row (4 sends, 4 answers, the row): the disk fills after a dozen of
+    // the 40 rows, with most calls still to send.
+    const dir = setup(40);
     let writes = 0;
     let sends = 0;
     let requestsAtFailure = -1;
@@ -118,7 +120,7 @@ test('a full disk under the journal stops all spending at once; the next run fin
       fsync: nodeAppendIo.fsync,
     };
     const line = await userError(labelQueries(options(dir, { concurrency: 8 }), hooks(server, { journalIo: full })));
-    assert.match(line, /^\/.*\/artifacts\/label-runs\/q-[0-9a-f]{16}\.jsonl: cannot write the run journal \(no space left on the device\); no call was sent after the failure\. \d+ of 200 rows are done and kept: fix the cause, then run the same command again$/);
+    assert.match(line, /^\/.*\/artifacts\/label-runs\/q-[0-9a-f]{16}\.jsonl: cannot write the run journal \(no space left on the device\); no call was sent after the failure\. \d+ of 40 rows are done and kept: fix the cause, then run the same command again$/);
     assert.ok(requestsAtFailure > 0);
     // Each request leaves only after its announcement is on disk; none can be announced after the failure.
     assert.ok(server.requests.length <= sends, `${server.requests.length} requests, ${sends} announced before the failure`);
@@ -128,14 +130,14 @@ test('a full disk under the journal stops all spending at once; the next run fin
     const state = readJournal(readdirSync(join(dir, 'artifacts', 'label-runs')).filter((f) => f.endsWith('.jsonl')).map((f) => join(dir, 'artifacts', 'label-runs', f))[0]!)!;
     const answeredFirst = server.answered().length;
     const r = written(await labelQueries(options(dir, { concurrency: 8 }), hooks(server)));
-    assert.equal(r.summary.labelled, 200);
+    assert.equal(r.summary.labelled, 40);
     // Calls answered after the failure could not be recorded: they are made again, and said so
     // (the count also holds calls announced but stopped before sending, whose settling record
     // could not be written either: it errs on the side of money spent).
     const unrecorded = answeredFirst - state.calls.length;
     assert.equal(r.summary.possiblyBilledTwice.calls, state.unsettled.calls);
     assert.ok(state.unsettled.calls >= unrecorded && state.unsettled.calls <= 16, `${state.unsettled.calls} unsettled, ${unrecorded} unrecorded`);
-    assert.equal(server.answered().length, 800 + unrecorded);
+    assert.equal(server.answered().length, 160 + unrecorded);
     // The run's spend (and so its budget) counts them at their reserved maximum.
     const price = JSON.parse(PRICES).models as Record<string, { inputPerMTok: number; outputPerMTok: number }>;
     const model = (purpose: string) => (purpose === 'strong' ? 'anthropic:fake-strong' : purpose.startsWith('judge') ? 'openai:fake-judge' : 'openai:fake-weak');
@@ -143,7 +145,7 @@ test('a full disk under the journal stops all spending at once; the next run fin
     assert.ok(state.unsettled.maxUsd > 0);
     assert.ok(Math.abs(r.summary.runSpentUsd - r.summary.spentUsd - recorded - state.unsettled.maxUsd) < 1e-9);
     const bodies = server.answered().map((q) => JSON.stringify(q.body));
-    assert.equal(new Set(bodies).size, 800, 'only the unrecorded calls were asked twice');
+    assert.equal(new Set(bodies).size, 160, 'only the unrecorded calls were asked twice');
   });
 });
 
@@ -187,7 +189,7 @@ test('the journal counts calls sent but never settled: a crash between sending a
 test('truncated 200 bodies (1 in 9) are retried within the run: every row is labelled', async () => {
   await withServer({ reply: distinct, fault: firstAttemptOfEvery(9, { kind: 'malformed' }) }, async (server) => {
     const dir = setup(30);
-    const r = written(await labelQueries(options(dir), hooks(server)));
+    const r = written(await labelQueries(options(dir), hooks(server, { clock: fastClock() })));
     assert.equal(r.summary.labelled, 30, JSON.stringify(r.envelope.body.provenance));
     assert.equal(r.summary.failed, 0);
     assert.equal(r.summary.calls.retries, server.requests.filter((q) => q.fault === 'malformed').length);
@@ -198,7 +200,7 @@ test('statuses outside 200-599 (600, 0, 199) are failed calls, retried like a 5x
   for (const status of [600, 0, 199]) {
     await withServer({ reply: distinct, fault: firstAttemptOfEvery(5, { kind: 'raw-status', status }) }, async (server) => {
       const dir = setup(10);
-      const r = written(await labelQueries(options(dir), hooks(server)));
+      const r = written(await labelQueries(options(dir), hooks(server, { clock: fastClock() })));
       assert.equal(r.summary.labelled, 10, `status ${status}`);
       assert.equal(r.summary.calls.retries, server.requests.filter((q) => q.fault === `raw ${status}`).length);
     });
@@ -206,7 +208,7 @@ test('statuses outside 200-599 (600, 0, 199) are failed calls, retried like a 5x
   // Always 600: the rows fail with the status named, and the run goes on to the end.
   await withServer({ fault: (req) => (req.model === 'fake-strong' ? { kind: 'raw-status', status: 600 } : undefined) }, async (server) => {
     const dir = setup(2);
-    const line = await userError(labelQueries(options(dir, { retries: 1 }), hooks(server)));
+    const line = await userError(labelQueries(options(dir, { retries: 1 }), hooks(server, { clock: fastClock() })));
     assert.match(line, /^no row was labelled \(2 failed, 0 unlabelled; first: q1: strong anthropic:fake-strong: HTTP status 600 is not a valid answer \(after 2 attempts\)\)/);
   });
 });
@@ -214,7 +216,7 @@ test('statuses outside 200-599 (600, 0, 199) are failed calls, retried like a 5x
 test('a Retry-After of a day pauses that endpoint and stops the run with one line; the next run does the rows again', async () => {
   let quota = true;
   await withServer({ fault: (req) => (quota && req.model === 'fake-strong' ? { kind: 'status', status: 429, retryAfter: '86400', message: 'daily quota exhausted' } : undefined) }, async (server) => {
-    const dir = setup(100);
+    const dir = setup(40);
     const line = await userError(labelQueries(options(dir, { concurrency: 8 }), hooks(server)));
     assert.match(line, /^anthropic:fake-strong cannot answer \(429 daily quota exhausted \(the server asks to wait 86400 s\)\); the endpoint is paused for this run; run the same command again once the quota allows: finished rows are kept in \/.*\.jsonl$/);
     const strong = server.requests.filter((q) => q.model === 'fake-strong').length;
@@ -222,19 +224,23 @@ test('a Retry-After of a day pauses that endpoint and stops the run with one lin
 
     quota = false;
     const r = written(await labelQueries(options(dir, { concurrency: 8 }), hooks(server)));
-    assert.equal(r.summary.labelled, 100, 'rows stopped by the quota were not recorded as failed');
+    assert.equal(r.summary.labelled, 40, 'rows stopped by the quota were not recorded as failed');
   });
 });
 
 test('a dead endpoint stops the run after a few calls, as a bad key does', async () => {
   const server = await startFakeLlmServer();
-  const h = hooks(server);
+  // Each retry sleeps once first: the sleeps count the retries.
+  const fast = fastClock();
+  let backoffs = 0;
+  const h = hooks(server, { clock: { now: fast.now, sleep: (ms) => (backoffs++, fast.sleep(ms)) } });
   await server.close();
   const dir = setup(50);
   const started = Date.now();
   const line = await userError(labelQueries(options(dir, { concurrency: 4, retries: 1 }), h));
   assert.match(line, /^openai:fake-weak cannot answer \(connection failed: ECONNREFUSED .*\); check that the server is running and the base URL, then run the same command again: finished rows are kept in /);
-  assert.ok(Date.now() - started < 5000, 'not every row retried');
+  assert.ok(backoffs <= 4, `${backoffs} retries: not every row retried, only the calls that were in flight (-j 4)`);
+  assert.ok(Date.now() - started < 5000, 'ends at once');
 });
 
 test('--max-cost is a hard cap at -j 32: calls reserve their maximum while in flight', async () => {
@@ -312,7 +318,7 @@ test('--dry-run needs no API key and calls nothing', async () => {
   const dir = setup(3);
   const r = await labelQueries(options(dir, { weak: 'openai:gpt-4o-mini', strong: 'anthropic:claude-opus-4-1', judge: 'openai:gpt-4o', prices: undefined, dryRun: true }), { env: {}, warn: () => {} });
   assert.equal(r.kind, 'dry-run');
-  assert.equal((r as Extract<LabelResult, { kind: 'dry-run' }>).estimate.calls, 12);
+  assert.equal((r as Extract<LabelOutcome, { kind: 'dry-run' }>).estimate.calls, 12);
   assert.deepEqual(filesUnder(dir), ['prices.json', 'q.csv']);
 });
 
@@ -323,11 +329,11 @@ test('every name and path is checked before the first call; file-system refusals
     mkdirSync(join(dir, 'folder.json'));
     const long = 'x'.repeat(300);
     const at = (f: string) => join(dir, f);
-    const cases: [Partial<LabelOptions>, string][] = [
+    const cases: [Partial<LabelRequest>, string][] = [
       [{ name: '../../escaped' }, 'invalid artifact name "../../escaped": use letters, digits, ".", "_" and "-", starting with a letter or digit'],
       [{ name: '' }, 'invalid artifact name "": use letters, digits, ".", "_" and "-", starting with a letter or digit'],
       [{ name: 'n'.repeat(201) }, `invalid artifact name "${'n'.repeat(20)}…": at most 200 characters`],
-      [{ temperature: 1.5 }, '--temperature: at most 1 for an Anthropic model, got 1.5'],
+      [{ temperature: 1.5 }, 'options.temperature: at most 1 for an Anthropic model, got 1.5'],
       [{ queries: at('q.csv/x.csv') }, `${at('q.csv/x.csv')}: cannot read: a part of the path is a file, not a folder (ENOTDIR)`],
       [{ queries: at('folder.csv') }, `${at('folder.csv')}: is a folder, expected a file`],
       [{ queries: at(`${long}.csv`) }, `${at(`${long}.csv`)}: cannot read: the name is too long (ENAMETOOLONG)`],

@@ -3,12 +3,15 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cli } from './cli.ts';
 import { tempDir, writeFile } from './helpers.ts';
-import { defaultReply, spawnCli, startFakeLlmServer } from './fake-llm-server.ts';
+import { defaultReply, providerEnv, spawnCli, startFakeLlmServer } from './fake-llm-server.ts';
 
 // The durability promise of `router label`: kill it with SIGKILL mid-run, run the same command
 // again, and it finishes with every row and without paying for any call twice. The response
 // cache is off, so the run journal alone has to carry the paid calls across the crash.
+// The runs that get a signal, and the two copies at once, are processes of their own (the built
+// binary); the runs after them resume in this process (cli(), test/cli.ts).
 
 const ROWS = 8;
 const KILL_AFTER = 13;
@@ -58,7 +61,7 @@ test('a run killed with SIGKILL resumes: no lost rows, no repeated paid call', a
     assert.ok(!existsSync(join(dir, 'artifacts', 'datasets')), 'killed before any dataset was written');
 
     crashing = false;
-    const second = await spawnCli(args, dir, env);
+    const second = await cli(args, dir, providerEnv(env));
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, new RegExp(`^Labelled ${ROWS} of ${ROWS} queries`));
     // The three calls cut off by the kill were recorded as sent: made again, and said so.
@@ -105,6 +108,7 @@ test('two copies of the same run at once: one runs, the other refuses naming its
     const [winner, loser, loserPid] = a.code === 0 ? [a, b, pids[1]] : [b, a, pids[0]];
     assert.equal(winner.code, 0, winner.stderr);
     assert.match(winner.stdout, /^Labelled 10 of 10 queries/);
+    assert.equal(winner.stderr, '', 'the process prints no progress or note without a terminal');
     assert.equal(loser.code, 2, loser.stderr);
     const winnerPid = pids.find((p) => p !== loserPid);
     assert.match(loser.stderr, new RegExp(`^router: artifacts/label-runs/[0-9a-f]{16}\\.lock: another router label is running this run \\(pid ${winnerPid}\\); wait for it to finish, or stop it, then run the same command again\\n$`));
@@ -121,12 +125,12 @@ test('a lock left by a dead process is taken over', async () => {
   const server = await startFakeLlmServer({ reply: distinct });
   try {
     const dir = setupRun(2);
-    const dry = await spawnCli([...ARGS, '--dry-run', '--json'], dir, envOf(server));
+    const dry = await cli([...ARGS, '--dry-run', '--json'], dir, providerEnv(envOf(server)));
     const runId = /-([0-9a-f]{16})\.jsonl$/.exec(JSON.parse(dry.stdout).journal)![1];
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
     mkdirSync(join(dir, 'artifacts', 'label-runs'), { recursive: true });
     writeFile(join(dir, 'artifacts', 'label-runs'), `${runId}.lock`, `${dead}\n`);
-    const r = await spawnCli(ARGS, dir, envOf(server));
+    const r = await cli(ARGS, dir, providerEnv(envOf(server)));
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!existsSync(join(dir, 'artifacts', 'label-runs', `${runId}.lock`)));
   } finally {
@@ -151,7 +155,9 @@ test('Ctrl-C: calls in flight finish, nothing new is sent, the journal says how 
     assert.equal(late.length, 0, 'nothing sent after the interrupt');
     assert.ok(!existsSync(join(dir, 'artifacts', 'datasets')));
 
-    const again = await spawnCli(ARGS, dir, envOf(server));
+    // The delay only had to keep calls in flight when the signal came.
+    server.options.delayMs = 0;
+    const again = await cli(ARGS, dir, providerEnv(envOf(server)));
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^Labelled 12 of 12 queries/);
     assert.doesNotMatch(again.stdout, /billed twice/);
@@ -169,10 +175,11 @@ test('Ctrl-C twice quits at once; the cut-off calls are counted as possibly bill
   try {
     const dir = setupRun(8);
     let kill: ((s: NodeJS.Signals) => void) | undefined;
-    const run = spawnCli(ARGS, dir, envOf(server), (k) => (kill = k));
+    let output: (() => { stderr: string }) | undefined;
+    const run = spawnCli(ARGS, dir, envOf(server), (k, _pid, o) => ((kill = k), (output = o)));
     await until('both call slots stuck', () => server.requests.length - server.answered().length === 2);
     kill!('SIGINT');
-    await new Promise((r) => setTimeout(r, 300));
+    await until('the first Ctrl-C to be taken', () => output!().stderr.includes('router: stopping:'));
     const started = performance.now();
     kill!('SIGINT');
     const r = await run;
@@ -182,7 +189,7 @@ test('Ctrl-C twice quits at once; the cut-off calls are counted as possibly bill
     assert.deepEqual(readdirSync(join(dir, 'artifacts', 'label-runs')).filter((f) => f.endsWith('.lock')), [], 'the lock is released on the way out');
 
     hang = false;
-    const again = await spawnCli(ARGS, dir, envOf(server));
+    const again = await cli(ARGS, dir, providerEnv(envOf(server)));
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^Labelled 8 of 8 queries/);
     assert.match(again.stdout, /\n2 calls were sent by an earlier run that stopped before their answer was recorded: they were made again and may have been billed twice \(counted in the spend at their maximum, \$0\.\d{4}\)\.\n/);

@@ -169,6 +169,28 @@ test('label: a failing API under the progress line ends the line and the process
   }
 });
 
+test('label in a terminal shows the estimate and asks before spending: no spends nothing, yes labels', { skip }, async () => {
+  const dir = workspace();
+  writeFile(dir, 'ask.csv', 'id,query\n' + Array.from({ length: 4 }, (_, i) => `q${i},question ${i}`).join('\n') + '\n');
+  const server = await startFakeLlmServer();
+  try {
+    const env = { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.openaiBaseURL };
+    const args = ['label', 'ask.csv', '--weak', 'openai:fake-weak', '--strong', 'openai:fake-strong', '--judge', 'openai:fake-judge', '--no-cache'];
+    const no = await inTerminal(args, { cwd: dir, cols: 200, env, type: { when: /Make 16 calls\?/, keys: 'n\r' }, deadlineMs: 30_000 });
+    assert.equal(no.timedOut, false, plain(no.raw).slice(-300));
+    assert.match(plain(no.raw), /^4 queries to label: 16 calls to make\./m, 'the estimate comes before the question');
+    assert.match(plain(no.raw), /router: cancelled; nothing was spent\n/);
+    assert.equal(no.code, 2);
+    assert.equal(server.requests.length, 0);
+
+    const yes = await inTerminal(args, { cwd: dir, cols: 200, env, type: { when: /Make 16 calls\?/, keys: 'y\r' }, deadlineMs: 30_000 });
+    assert.equal(yes.code, 0, plain(yes.raw).slice(-300));
+    assert.match(plain(yes.raw), /Labelled 4 of 4 queries/);
+  } finally {
+    await server.close();
+  }
+});
+
 test('SIGTERM ends label while calls are in flight, and estimate at a question', { skip }, async () => {
   const dir = workspace();
   writeFile(dir, 'q.csv', 'id,query\n' + Array.from({ length: 20 }, (_, i) => `q${i},question ${i}`).join('\n') + '\n');

@@ -3,21 +3,26 @@ import { GateFailure, UserError } from '../errors.js';
 import { canAsk } from '../ui/environment.js';
 import { stopSpinners } from '../ui/spinner.js';
 import type { Progress } from '../ui/progress.js';
-import type { Rendered } from './rendered.js';
+import { warningLine, type Rendered } from './rendered.js';
 import type { TrainOptions } from './commands/train.js';
 import type { EvalOptions } from './commands/eval.js';
 import type { EstimateOptions } from './commands/estimate.js';
 import type { RouteOptions } from './commands/route.js';
+import type { LabelOptions } from './commands/label.js';
 import { toolVersion } from '../version.js';
 import { flagOf } from './flags.js';
 import { addInputOptions, encodingOption } from './input-options.js';
 import { foldCount, integer, nonNegative, nonNegativeInteger, openShare, positive, positiveInteger, positiveList, positiveOrAuto, repeatable, share, shareList, thresholds, volume } from './parse.js';
 
 // Declares every command and is the only place that turns outcomes into exit codes:
-// 0 success, 1 a failed quality gate, 2 a usage or input error, 70 a bug.
+// 0 success, 1 a failed quality gate, 2 a usage or input error, 70 a bug, 130 a label run
+// stopped by Ctrl-C (what a shell reports for a command ended by it).
 // Command modules are imported inside their actions so `router --help` loads no heavy dependency.
 
-export const EXIT = { ok: 0, gate: 1, usage: 2, bug: 70 } as const;
+export const EXIT = { ok: 0, gate: 1, usage: 2, bug: 70, interrupted: 130 } as const;
+
+/** A label run stopped by Ctrl-C: what is done is written and closed, and main exits 130. */
+class Interrupted extends Error {}
 
 function examples(lines: string[]): string {
   return '\nExamples:\n' + lines.map((l) => `  $ ${l}`).join('\n') + '\n';
@@ -53,7 +58,8 @@ export function processIo(): Io {
 export function emit(r: Rendered, io: Io): void {
   const line = (t: string) => (t.endsWith('\n') ? t : t + '\n');
   for (const t of r.before) io.stderr(line(t));
-  io.stdout(line(r.stdout));
+  // An interrupted label run has nothing for stdout: no empty line there.
+  if (r.stdout !== '') io.stdout(line(r.stdout));
   for (const t of r.after) io.stderr(line(t));
 }
 
@@ -106,6 +112,64 @@ async function estimateCommand(given: EstimateOptions, { json }: View, io: Io): 
   }
 }
 
+/**
+ * `router label` at a terminal: the spending question, the progress line, and Ctrl-C. The first
+ * Ctrl-C aborts the run's signal: it stops starting calls, lets those in flight finish and closes
+ * the journal. A second one exits at once; the calls it cuts off are in the journal as sent, and
+ * the next run counts them as possibly billed. SIGTERM is left alone (see signals.ts): it ends the
+ * process at once, with the same journal guarantees as a second Ctrl-C, and the run lock of a dead
+ * process is taken over by the next run.
+ */
+async function labelCommand(options: LabelOptions, { json }: View, io: Io): Promise<void> {
+  const { runLabel, renderLabel, unconfirmed } = await import('./commands/label.js');
+  const { confirmSpending, startProgress } = await import('../ui/label-progress.js');
+  const { renderLabelEstimate } = await import('../ui/render-label.js');
+  const { count } = await import('../ui/format.js');
+  const { onInterrupt } = await import('./signals.js');
+  const note = (text: string) => io.stderr(text.endsWith('\n') ? text : text + '\n');
+  const dryRun = options.dryRun === true;
+  const progress = await startProgress(io.interactive && !dryRun);
+  const controller = new AbortController();
+  const dispose = onInterrupt((times) => {
+    progress.stop();
+    if (dryRun) {
+      note('\nrouter: interrupted; a dry run calls nothing and wrote nothing');
+      process.exit(EXIT.interrupted);
+    }
+    if (times === 1) {
+      // The spinner would draw over the line; the summary line follows once the calls finish.
+      note('\nrouter: stopping: no new calls; waiting for the calls in flight (Ctrl-C again to quit at once)');
+      controller.abort();
+      return;
+    }
+    note('router: quit at once; calls that were in flight are in the journal as sent and are counted as possibly billed when you run the same command again');
+    process.exit(EXIT.interrupted);
+  });
+  let result;
+  try {
+    result = await runLabel(options, {
+      env: io.env,
+      notice: (text) => note(warningLine(text)),
+      signal: controller.signal,
+      confirm: async (estimate) => {
+        if (!io.interactive) throw unconfirmed(estimate);
+        note(renderLabelEstimate(estimate, { rows: estimate.rows, alreadyDone: 0 }));
+        return confirmSpending(estimate);
+      },
+      onStart: ({ resumed, total, journal }) => {
+        if (io.interactive && resumed) note(`resuming: ${count(resumed)} of ${count(total)} rows were done earlier (${journal})`);
+        progress.begin();
+      },
+      onProgress: (p) => progress.update(p),
+    });
+  } finally {
+    dispose();
+    progress.stop();
+  }
+  emit(renderLabel(result, { json }), io);
+  if (result.kind === 'interrupted') throw new Interrupted();
+}
+
 /** How the CLI shows a result: a table, or JSON with --json. */
 export interface View {
   json?: boolean;
@@ -120,6 +184,7 @@ export interface Commands {
   eval(options: EvalOptions, view: View): Promise<void>;
   estimate(options: EstimateOptions, view: View): Promise<void>;
   route(options: RouteOptions, view: View): Promise<void>;
+  label(options: LabelOptions, view: View): Promise<void>;
 }
 
 /** The CLI's commands: run with the spinner's progress, print what render gives, a failed gate exits 1. */
@@ -144,6 +209,7 @@ export function cliCommands(io: Io): Commands {
       const result = await withSpinner((progress) => runRoute(options, { progress, env: io.env }));
       emit(renderRoute(result, view), io);
     },
+    label: (options, view) => labelCommand(options, view, io),
   };
 }
 
@@ -205,7 +271,10 @@ export function buildProgram(io: Io = processIo(), commands: Commands = cliComma
         'router label gsm8k.csv --mode reference --reference-col answer --match number --weak openai:gpt-4o-mini --strong openai:gpt-4o --yes',
         'router label queries.csv --config label.json --retry-errors --yes',
       ])),
-  ).action(async (queries: string, opts) => (await import('./commands/label.js')).label(queries, opts));
+  ).action(async (queries: string, opts) => {
+    const { json, debug: _debug, ...options } = opts;
+    await commands.label({ queries, ...options }, { json });
+  });
 
   addInputOptions(
     common(
@@ -369,17 +438,6 @@ CI gates (exit 1 when a check fails), one example each:
   return program;
 }
 
-/**
- * The shared checks (artifacts folder, name, caches) for `router label`, before anything is read or
- * paid: the other commands' run functions make them themselves, for library callers too.
- */
-async function checkLabelPaths(command: Command, env: NodeJS.ProcessEnv): Promise<void> {
-  if (command.name() !== 'label') return;
-  // Imported here: `router --help` loads neither the checks nor zod behind them.
-  const { checkCommonOptions } = await import('../user-paths.js');
-  checkCommonOptions(command.opts(), 'write', env);
-}
-
 let outputGuarded = false;
 
 /**
@@ -405,8 +463,6 @@ export async function main(argv: string[], io?: Io): Promise<number> {
   }
   const debug = argv.includes('--debug');
   const program = buildProgram(io);
-  const env = io.env;
-  program.hook('preAction', async (_program, command) => checkLabelPaths(command, env));
   program.exitOverride();
   program.commands.forEach((c) => c.exitOverride());
   let failed = false;
@@ -430,6 +486,7 @@ export async function main(argv: string[], io?: Io): Promise<number> {
     if (debug) io.stderr(`${err.stack}\n`);
     return EXIT.usage;
   }
+  if (err instanceof Interrupted) return EXIT.interrupted;
   if (err instanceof GateFailure) {
     io.stderr(`router: gate failed: ${err.message}\n`);
     return EXIT.gate;

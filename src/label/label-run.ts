@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { UserError } from '../errors.js';
+import { fsUserError, msg, option, UserError, type Message } from '../errors.js';
 import { canonicalJson, sha256, type Hash } from '../artifacts/hash.js';
 import { checkName, readText, writeDatasetArtifact } from '../artifacts/store.js';
 import { readTextFile, type Encoding } from '../text-file.js';
@@ -19,8 +19,8 @@ import { buildLabelledDataset, type BuiltDataset } from './dataset.js';
 import { estimateRun, rowCostEstimate, type AssumedOutput, type RunEstimate } from './estimate.js';
 import { JournalWriter, readJournal, type JournalHeader, type JournalState } from './journal.js';
 import type { AppendIo } from '../providers/append-log.js';
+import type { Clock } from '../providers/clock.js';
 import { lockRun } from './run-lock.js';
-import { fsUserError } from '../errors.js';
 import { checkFolder } from '../user-paths.js';
 import { readQueries, type QueryFile, type QueryRow } from '../data/read-queries.js';
 import { checkReference, type MatchKind } from './reference.js';
@@ -28,11 +28,12 @@ import type { LabelPlan, Mode, RowResult } from './row.js';
 import { runRows, type StopReason } from './run.js';
 import { loadTemplates, templateHash, type Templates } from './templates.js';
 
-// `router label` from options to a written dataset, with the terminal kept outside: the command
-// passes hooks for confirmation, progress and warnings. Everything a user can get wrong is
-// checked before the first call, so bad input costs nothing.
+// `router label` from a request to a written dataset, with the terminal kept outside: the command
+// (runLabel, src/cli/commands/label.ts) validates the options and passes hooks for confirmation,
+// progress and warnings. Everything a user can get wrong is checked before the first call, so bad
+// input costs nothing.
 
-export interface LabelOptions {
+export interface LabelRequest {
   queries: string;
   weak?: string;
   strong?: string;
@@ -67,7 +68,7 @@ export interface LabelOptions {
   dryRun: boolean;
 }
 
-export interface Progress {
+export interface LabelProgress {
   done: number;
   total: number;
   failed: number;
@@ -83,12 +84,14 @@ export interface LabelHooks {
   /** Asked before money is spent (omitted with --yes). Throw or return false to stop. */
   confirm?: (estimate: RunEstimate) => Promise<boolean>;
   onStart?: (info: { total: number; resumed: number; journal: string }) => void;
-  onProgress?: (p: Progress) => void;
+  onProgress?: (p: LabelProgress) => void;
   warn: (text: string) => void;
   /** Aborted on the first Ctrl-C: no row or call starts, calls in flight finish, the journal is closed. */
   signal?: AbortSignal;
   /** The journal's writes, replaceable so a test can fill the disk. */
   journalIo?: AppendIo;
+  /** Time for retry backoff and rate limits, replaceable so a test of retries does not wait real seconds. */
+  clock?: Clock;
 }
 
 export interface RoleUsage {
@@ -124,7 +127,7 @@ export interface LabelSummary {
   maxCost?: number;
 }
 
-export type LabelResult =
+export type LabelOutcome =
   | { kind: 'dry-run'; estimate: RunEstimate; rows: number; alreadyDone: number; journal: string }
   | { kind: 'written'; path: string; reused: boolean; envelope: Envelope<BuiltDataset['body']>; summary: LabelSummary }
   | { kind: 'interrupted'; done: number; rows: number; journal: string; spentUsd: number };
@@ -146,10 +149,10 @@ interface Prepared {
   spentBefore: number;
 }
 
-function modelIds(opts: LabelOptions, config: LabelConfig | undefined): Record<Role, string | undefined> {
+function modelIds(opts: LabelRequest, config: LabelConfig | undefined): Record<Role, string | undefined> {
   const ids = { weak: opts.weak ?? config?.weak, strong: opts.strong ?? config?.strong, judge: opts.judge ?? config?.judge };
   for (const role of ['weak', 'strong'] as const) {
-    if (!ids[role]) throw new UserError(`name the ${role} model with --${role} provider:model (or "${role}" in a --config file)`);
+    if (!ids[role]) throw new UserError(msg`name the ${role} model with ${option(role)} provider:model (or "${role}" in the config file, ${option('config')})`);
   }
   return ids;
 }
@@ -178,7 +181,7 @@ export function runIdOf(plan: LabelPlan, input: Hash, tHash: Hash | null, refere
   return sha256(canonicalJson(identity)).slice(7, 23);
 }
 
-function prepare(opts: LabelOptions, hooks: LabelHooks): Prepared {
+function prepare(opts: LabelRequest, hooks: LabelHooks): Prepared {
   // checkName's length limit also keeps the journal's file name, NAME-RUNID.jsonl, within 255 bytes.
   checkName(opts.name);
   const runsFolder = join(opts.artifacts, 'label-runs');
@@ -188,17 +191,17 @@ function prepare(opts: LabelOptions, hooks: LabelHooks): Prepared {
   }
   const config = opts.config ? readLabelConfig(opts.config) : undefined;
   const ids = modelIds(opts, config);
-  if (opts.mode !== 'reference' && !ids.judge) throw new UserError(`--mode ${opts.mode} needs a judge: name it with --judge provider:model`);
-  if (opts.mode === 'reference' && !opts.referenceCol) throw new UserError('--mode reference needs the column of known answers: name it with --reference-col');
+  if (opts.mode !== 'reference' && !ids.judge) throw new UserError(msg`${option('mode')} ${opts.mode} needs a judge: name it with ${option('judge')} provider:model`);
+  if (opts.mode === 'reference' && !opts.referenceCol) throw new UserError(msg`${option('mode')} reference needs the column of known answers: name it with ${option('referenceCol')}`);
   if (opts.mode === 'reference' && ids.judge) hooks.warn(`--mode reference grades against the answers in "${opts.referenceCol}"; the judge ${ids.judge} is not used`);
   const roles: Role[] = opts.mode === 'reference' ? ['weak', 'strong'] : ['weak', 'strong', 'judge'];
   for (const role of roles) parseModelId(ids[role]!, role);
   // Every call would be refused with a 400 otherwise: Anthropic takes 0-1, OpenAI 0-2.
   if (opts.temperature !== undefined) {
     const top = (['weak', 'strong'] as const).some((r) => parseModelId(ids[r]!, r).provider === 'anthropic') ? 1 : 2;
-    if (opts.temperature > top) throw new UserError(`--temperature: at most ${top}${top === 1 ? ' for an Anthropic model' : ''}, got ${opts.temperature}`);
+    if (opts.temperature > top) throw new UserError(msg`${option('temperature')}: at most ${top}${top === 1 ? ' for an Anthropic model' : ''}, got ${opts.temperature}`);
   }
-  if (parseModelId(ids.weak!, 'weak').id === parseModelId(ids.strong!, 'strong').id) throw new UserError('--weak and --strong name the same model');
+  if (parseModelId(ids.weak!, 'weak').id === parseModelId(ids.strong!, 'strong').id) throw new UserError(msg`${option('weak')} and ${option('strong')} name the same model`);
 
   const queries = readQueries(opts.queries, { queryCol: opts.queryCol, idCol: opts.idCol, encoding: opts.encoding, referenceCol: opts.mode === 'reference' ? opts.referenceCol : undefined });
   if (opts.mode === 'reference') {
@@ -218,7 +221,7 @@ function prepare(opts: LabelOptions, hooks: LabelHooks): Prepared {
   const priceOf = (id: string) => findPrice(catalog, id);
   const unpriced = [...new Set(roles.map((r) => resolved[r]!.spec.id).filter((id) => !priceOf(id)))];
   if (unpriced.length && opts.maxCost !== undefined) {
-    throw new UserError(`--max-cost needs a price for every model; none for ${unpriced.join(', ')}: add them with --prices FILE`);
+    throw new UserError(msg`${option('maxCost')} needs a price for every model; none for ${unpriced.join(', ')}: add them with ${option('prices')} FILE`);
   }
   if (unpriced.length) hooks.warn(`no price for ${unpriced.join(', ')}; its calls have no dollar cost (add prices with --prices FILE)`);
 
@@ -262,7 +265,7 @@ function prepare(opts: LabelOptions, hooks: LabelHooks): Prepared {
 }
 
 /** What the journal says is done and paid; read again once the run is locked, in case another copy just finished. */
-function loadProgress(p: Prepared, opts: LabelOptions): void {
+function loadProgress(p: Prepared, opts: LabelRequest): void {
   const state = readJournal(p.journalPath);
   const isDone = (r: RowResult | undefined) => r !== undefined && !(r.status === 'failed' && opts.retryErrors);
   p.todo = p.scheduled.filter((q) => !isDone(state?.rows.get(q.id)));
@@ -278,12 +281,12 @@ function loadProgress(p: Prepared, opts: LabelOptions): void {
   }
 }
 
-function needsTokens(opts: LabelOptions, plan: LabelPlan, confirming: boolean): boolean {
+function needsTokens(opts: LabelRequest, plan: LabelPlan, confirming: boolean): boolean {
   const limited = [plan.weak, plan.strong, plan.judge].some((m) => m && (m.spec.limits.endpoint.tpm !== undefined || m.spec.limits.model.tpm !== undefined));
   return opts.dryRun || confirming || opts.maxCost !== undefined || limited;
 }
 
-export async function labelQueries(opts: LabelOptions, hooks: LabelHooks): Promise<LabelResult> {
+export async function labelQueries(opts: LabelRequest, hooks: LabelHooks): Promise<LabelOutcome> {
   try {
     const p = prepare(opts, hooks);
     const cache = opts.cache !== false ? new DiskCache(opts.cache) : undefined;
@@ -298,7 +301,7 @@ export async function labelQueries(opts: LabelOptions, hooks: LabelHooks): Promi
   }
 }
 
-async function labelPrepared(opts: LabelOptions, hooks: LabelHooks, p: Prepared, cache: DiskCache | undefined): Promise<LabelResult> {
+async function labelPrepared(opts: LabelRequest, hooks: LabelHooks, p: Prepared, cache: DiskCache | undefined): Promise<LabelOutcome> {
   const { plan } = p;
   const count: TokenCounter | undefined = needsTokens(opts, plan, hooks.confirm !== undefined && p.todo.length > 0) ? await loadTokenCounter() : undefined;
 
@@ -330,6 +333,7 @@ async function labelPrepared(opts: LabelOptions, hooks: LabelHooks, p: Prepared,
     concurrency: opts.concurrency,
     timeoutMs: opts.timeoutMs,
     retry: { ...DEFAULT_RETRY, retries: opts.retries },
+    clock: hooks.clock,
     ...(cache ? { cache } : {}),
     memo: p.memo,
     beforeSend: (key, ctx, maxUsd) => journaled(() => journal!.append({ t: 'send', key, row: ctx.rowId, purpose: ctx.purpose, maxUsd }, false)),
@@ -476,9 +480,9 @@ async function labelPrepared(opts: LabelOptions, hooks: LabelHooks, p: Prepared,
   if (built.rows.length === 0) {
     const first = leftOut[0];
     const why = stopped?.kind === 'budget'
-      ? `the budget (--max-cost ${opts.maxCost}) does not cover one row at its maximum cost (max tokens x price); raise it, or lower --max-tokens and --judge-max-tokens`
+      ? msg`the budget (${option('maxCost')} ${opts.maxCost}) does not cover one row at its maximum cost (max tokens x price); raise it, or lower ${option('maxTokens')} and ${option('judgeMaxTokens')}`
       : first ? `${c.failed} failed, ${c.unlabelled} unlabelled; first: ${first.id}: ${first.reason}` : 'nothing ran';
-    throw new UserError(`no row was labelled (${why}); the journal is ${p.journalPath}${c.failed ? '; fix the cause and run again with --retry-errors' : ''}`);
+    throw new UserError(msg`no row was labelled (${why}); the journal is ${p.journalPath}${c.failed ? msg`; fix the cause and run again with ${option('retryErrors')}` : ''}`);
   }
   let written;
   try {
@@ -525,13 +529,13 @@ function fsMessage(err: Error): string {
   return fsUserError(err)?.message ?? (code ? `${code}: ${err.message}` : err.message);
 }
 
-function fatalMessage(stopped: Extract<StopReason, { kind: 'fatal' }>, journalPath: string): string {
+function fatalMessage(stopped: Extract<StopReason, { kind: 'fatal' }>, journalPath: string): Message {
   const { provider } = parseModelId(stopped.model, 'model');
   const e = stopped.error;
   const hint = e.kind === 'rate-limit-wait'
     ? 'the endpoint is paused for this run; run the same command again once the quota allows'
     : e.kind === 'unreachable'
       ? 'check that the server is running and the base URL, then run the same command again'
-      : `${e.status === 401 || e.status === 403 ? `check ${PROVIDERS[provider].keyEnv} or the key in the --config file` : 'check the model name and the base URL'}, then run the same command again`;
-  return `${stopped.model} cannot answer (${describeCallError(e)}); ${hint}: finished rows are kept in ${journalPath}`;
+      : msg`${e.status === 401 || e.status === 403 ? msg`check ${PROVIDERS[provider].keyEnv} or the key in the config file (${option('config')})` : 'check the model name and the base URL'}, then run the same command again`;
+  return msg`${stopped.model} cannot answer (${describeCallError(e)}); ${hint}: finished rows are kept in ${journalPath}`;
 }

@@ -1,4 +1,4 @@
-import type { Progress } from '../label/label-run.js';
+import type { LabelProgress } from '../label/label-run.js';
 import type { RunEstimate } from '../label/estimate.js';
 import { count, usd } from './format.js';
 import { openSpinner } from './spinner.js';
@@ -10,7 +10,7 @@ import { openSpinner } from './spinner.js';
 export interface ProgressDisplay {
   /** Starts drawing (after any confirmation prompt). */
   begin(): void;
-  update(p: Progress): void;
+  update(p: LabelProgress): void;
   stop(): void;
 }
 
@@ -21,7 +21,7 @@ function duration(ms: number): string {
   return m < 60 ? `${m}m ${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
-export function progressText(p: Progress, elapsedMs: number, doneAtStart: number): string {
+export function progressText(p: LabelProgress, elapsedMs: number, doneAtStart: number): string {
   const parts = [`labelling ${count(p.done)}/${count(p.total)} rows`, `${usd(p.spentUsd)} spent`, `${count(p.apiCalls)} calls`];
   if (p.storedCalls) parts.push(`${count(p.storedCalls)} answered from cache`);
   if (p.failed) parts.push(`${count(p.failed)} failed`);

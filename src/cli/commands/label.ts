@@ -1,61 +1,131 @@
-import { onInterrupt } from '../signals.js';
-import { canAsk } from '../../ui/environment.js';
 import { basename, extname } from 'node:path';
-import { UserError } from '../../errors.js';
-import type { Encoding } from '../../text-file.js';
-import { labelQueries, type LabelOptions, type LabelResult } from '../../label/label-run.js';
+import { z } from 'zod';
+import { msg, option, UserError } from '../../errors.js';
+import { displayPath } from '../../artifacts/store.js';
+import { checkCommonOptions } from '../../user-paths.js';
+import { labelQueries, type LabelHooks, type LabelOutcome, type LabelRequest } from '../../label/label-run.js';
 import type { RunEstimate } from '../../label/estimate.js';
-import type { Mode } from '../../label/row.js';
-import type { MatchKind } from '../../label/reference.js';
-import { confirmSpending, startProgress } from '../../ui/label-progress.js';
 import { renderLabelEstimate, renderLabelSummary } from '../../ui/render-label.js';
 import { count, usd } from '../../ui/format.js';
-import { displayPath } from '../../artifacts/store.js';
-import { note, out, warn } from '../output.js';
-import { jsonText, type Rendered } from '../rendered.js';
+import { encodingSchema, nameSchema, nonNegativeIntegerSchema, nonNegativeSchema, oneOf, positiveIntegerSchema, positiveSchema, validateOptions } from '../options.js';
+import { jsonText, warningLine, type Rendered, type RunDeps } from '../rendered.js';
 
-interface LabelFlags {
-  weak?: string;
-  strong?: string;
-  judge?: string;
-  weakBaseUrl?: string;
-  strongBaseUrl?: string;
-  judgeBaseUrl?: string;
-  config?: string;
-  mode: Mode;
-  referenceCol?: string;
-  match: MatchKind;
-  confidence?: boolean;
-  template?: string;
-  queryCol?: string;
-  encoding?: Encoding;
-  idCol?: string;
-  name?: string;
-  concurrency: number;
-  rpm?: number;
-  tpm?: number;
-  retries: number;
-  timeout: number;
-  maxTokens: number;
-  judgeMaxTokens: number;
-  temperature?: number;
-  maxCost?: number;
-  prices?: string;
-  cache: string | false;
-  retryErrors?: boolean;
-  limit?: number;
-  assumeOutputTokens: number;
-  dryRun?: boolean;
-  yes?: boolean;
-  artifacts: string;
-  json?: boolean;
-}
+export const labelOptionsSchema = z.strictObject({
+  /** CSV of queries: a query column, an optional id column; other columns are kept as metadata. */
+  queries: nameSchema,
+  /** The models, `provider:model` (else the config file's). */
+  weak: nameSchema.optional(),
+  strong: nameSchema.optional(),
+  judge: nameSchema.optional(),
+  weakBaseUrl: nameSchema.optional(),
+  strongBaseUrl: nameSchema.optional(),
+  judgeBaseUrl: nameSchema.optional(),
+  config: nameSchema.optional(),
+  mode: oneOf(['pairwise', 'grade', 'reference']).default('pairwise'),
+  referenceCol: nameSchema.optional(),
+  match: oneOf(['exact', 'number', 'choice', 'regex']).default('exact'),
+  confidence: z.boolean().default(false),
+  template: nameSchema.optional(),
+  queryCol: nameSchema.optional(),
+  idCol: nameSchema.optional(),
+  encoding: encodingSchema.default('utf8'),
+  name: nameSchema.optional(),
+  concurrency: positiveIntegerSchema.default(8),
+  rpm: positiveSchema.optional(),
+  tpm: positiveSchema.optional(),
+  retries: nonNegativeIntegerSchema.default(4),
+  /** Time limit of one call, in seconds. */
+  timeout: positiveSchema.default(120),
+  maxTokens: positiveIntegerSchema.default(1024),
+  judgeMaxTokens: positiveIntegerSchema.default(1024),
+  temperature: nonNegativeSchema.optional(),
+  /** A hard cap in dollars on the run, all invocations together. */
+  maxCost: positiveSchema.optional(),
+  prices: nameSchema.optional(),
+  /** The response cache's folder, or false for none. */
+  cache: z.union([nameSchema, z.literal(false)], { message: 'expected a folder name, or false for no cache' }).default('.router-cache'),
+  retryErrors: z.boolean().default(false),
+  limit: positiveIntegerSchema.optional(),
+  assumeOutputTokens: positiveIntegerSchema.default(300),
+  dryRun: z.boolean().default(false),
+  /** Spend without asking: `confirm` is not called. */
+  yes: z.boolean().default(false),
+  artifacts: nameSchema.default('artifacts'),
+});
+
+/** Options of `router label`, as a script passes them. */
+export type LabelOptions = z.input<typeof labelOptionsSchema>;
+type Parsed = z.output<typeof labelOptionsSchema>;
+
+/**
+ * What a label run takes besides its options. The CLI passes a terminal prompt as `confirm` and
+ * aborts `signal` on the first Ctrl-C; a script passes its own (no `confirm`: it spends unasked).
+ */
+export type LabelDeps = Omit<LabelHooks, 'env' | 'warn'> & Pick<RunDeps, 'env' | 'notice'>;
+
+/** A run's outcome, and the warnings that `notice` did not take (no price for a model, say). */
+export type LabelResult = LabelOutcome & { warnings: string[] };
 
 /** The dataset's name from the CSV's (`queries/support.csv` -> `support`), as train names routers. */
 function nameOf(path: string): string {
   return basename(path, extname(path)).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'labelled';
 }
 
+function requestOf(o: Parsed): LabelRequest {
+  return {
+    queries: o.queries,
+    weak: o.weak,
+    strong: o.strong,
+    judge: o.judge,
+    baseURLs: { weak: o.weakBaseUrl, strong: o.strongBaseUrl, judge: o.judgeBaseUrl },
+    config: o.config,
+    mode: o.mode,
+    match: o.match,
+    referenceCol: o.referenceCol,
+    queryCol: o.queryCol,
+    encoding: o.encoding,
+    idCol: o.idCol,
+    confidence: o.confidence,
+    template: o.template,
+    concurrency: o.concurrency,
+    rpm: o.rpm,
+    tpm: o.tpm,
+    retries: o.retries,
+    timeoutMs: Math.round(o.timeout * 1000),
+    maxTokens: o.maxTokens,
+    judgeMaxTokens: o.judgeMaxTokens,
+    temperature: o.temperature,
+    maxCost: o.maxCost,
+    prices: o.prices,
+    cache: o.cache,
+    retryErrors: o.retryErrors,
+    limit: o.limit,
+    assumed: { answer: o.assumeOutputTokens, judge: 250, confidence: 16 },
+    artifacts: o.artifacts,
+    name: o.name ?? nameOf(o.queries),
+    dryRun: o.dryRun,
+  };
+}
+
+/**
+ * `router label`: estimates (a dry run), or asks `confirm` and labels, journaling every paid call
+ * before it is used. An aborted `signal` ends it early with kind `interrupted`; what is done is
+ * kept in the journal, and the same call resumes it.
+ */
+export async function runLabel(options: LabelOptions, deps: LabelDeps = {}): Promise<LabelResult> {
+  const o = validateOptions(labelOptionsSchema, options);
+  const env = deps.env ?? process.env;
+  checkCommonOptions(o, 'write', env);
+  const { notice, confirm, ...hooks } = deps;
+  const warnings: string[] = [];
+  const outcome = await labelQueries(requestOf(o), {
+    ...hooks,
+    env,
+    warn: notice ?? ((text) => void warnings.push(text)),
+    ...(o.yes ? {} : { confirm }),
+  });
+  return { ...outcome, warnings };
+}
 
 function spendLine(e: RunEstimate): string {
   const calls = e.calls - e.stored;
@@ -63,113 +133,21 @@ function spendLine(e: RunEstimate): string {
   return `${count(calls)} calls${money}`;
 }
 
-/**
- * The first Ctrl-C aborts the signal: the run stops starting calls, lets those in flight finish
- * and closes the journal. A second one exits at once; the calls it cuts off are in the journal as
- * sent, and the next run counts them as possibly billed. SIGTERM is left alone (see signals.ts): it
- * ends the process at once, with the same journal guarantees as a second Ctrl-C, and the run lock
- * of a dead process is taken over by the next run.
- */
-function stopOnCtrlC(stopProgress: () => void, dryRun: boolean): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const dispose = onInterrupt((times) => {
-    stopProgress();
-    if (dryRun) {
-      note('\nrouter: interrupted; a dry run calls nothing and wrote nothing');
-      process.exit(130);
-    }
-    if (times === 1) {
-      // The spinner would draw over the line; the summary line follows once the calls finish.
-      note('\nrouter: stopping: no new calls; waiting for the calls in flight (Ctrl-C again to quit at once)');
-      controller.abort();
-      return;
-    }
-    note('router: quit at once; calls that were in flight are in the journal as sent and are counted as possibly billed when you run the same command again');
-    process.exit(130);
-  });
-  return { signal: controller.signal, dispose };
+/** The CLI's answer when a run would spend and nobody can be asked (no terminal, or CI). */
+export function unconfirmed(estimate: RunEstimate): UserError {
+  return new UserError(msg`this run makes ${spendLine(estimate)}: confirm with ${option('yes')} (there is no terminal to ask on), or see the estimate with ${option('dryRun')}`);
 }
 
-export async function label(queries: string, flags: LabelFlags): Promise<void> {
-  const options: LabelOptions = {
-    queries,
-    weak: flags.weak,
-    strong: flags.strong,
-    judge: flags.judge,
-    baseURLs: { weak: flags.weakBaseUrl, strong: flags.strongBaseUrl, judge: flags.judgeBaseUrl },
-    config: flags.config,
-    mode: flags.mode,
-    match: flags.match,
-    referenceCol: flags.referenceCol,
-    queryCol: flags.queryCol,
-    encoding: flags.encoding,
-    idCol: flags.idCol,
-    confidence: flags.confidence ?? false,
-    template: flags.template,
-    concurrency: flags.concurrency,
-    rpm: flags.rpm,
-    tpm: flags.tpm,
-    retries: flags.retries,
-    timeoutMs: Math.round(flags.timeout * 1000),
-    maxTokens: flags.maxTokens,
-    judgeMaxTokens: flags.judgeMaxTokens,
-    temperature: flags.temperature,
-    maxCost: flags.maxCost,
-    prices: flags.prices,
-    cache: flags.cache,
-    retryErrors: flags.retryErrors ?? false,
-    limit: flags.limit,
-    assumed: { answer: flags.assumeOutputTokens, judge: 250, confidence: 16 },
-    artifacts: flags.artifacts,
-    name: flags.name ?? nameOf(queries),
-    dryRun: flags.dryRun ?? false,
-  };
-  const tty = canAsk();
-  const progress = await startProgress(tty && !flags.dryRun);
-  const interrupt = stopOnCtrlC(() => progress.stop(), options.dryRun);
-  let result;
-  try {
-    result = await labelQueries(options, {
-      env: process.env,
-      warn,
-      signal: interrupt.signal,
-      ...(flags.yes
-        ? {}
-        : {
-            confirm: async (estimate: RunEstimate) => {
-              if (!tty) {
-                throw new UserError(`this run makes ${spendLine(estimate)}: confirm with --yes (there is no terminal to ask on), or see the estimate with --dry-run`);
-              }
-              note(renderLabelEstimate(estimate, { rows: estimate.rows, alreadyDone: 0 }));
-              return confirmSpending(estimate);
-            },
-          }),
-      onStart: ({ resumed, total, journal }) => {
-        if (tty && resumed) note(`resuming: ${count(resumed)} of ${count(total)} rows were done earlier (${journal})`);
-        progress.begin();
-      },
-      onProgress: (p) => progress.update(p),
-    });
-  } finally {
-    interrupt.dispose();
-    progress.stop();
-  }
+/** The text `router label` prints: the estimate of a dry run, the summary of the dataset written, or how to resume an interrupted run. */
+export function renderLabel(result: LabelResult, view: { json?: boolean } = {}): Rendered {
+  const before = result.warnings.map(warningLine);
   if (result.kind === 'interrupted') {
-    note(`router: interrupted: ${count(result.done)} of ${count(result.rows)} rows are done and kept in ${displayPath(result.journal)} (${usd(result.spentUsd)} spent); run the same command again to continue, without paying again for what is done`);
-    // 130 is what a shell reports for a run stopped by Ctrl-C; everything is written and closed.
-    process.exit(130);
+    const line = `router: interrupted: ${count(result.done)} of ${count(result.rows)} rows are done and kept in ${displayPath(result.journal)} (${usd(result.spentUsd)} spent); run the same command again to continue, without paying again for what is done`;
+    return { before, stdout: '', after: [line] };
   }
-  const r = renderLabel(result, { json: flags.json });
-  for (const line of r.before) note(line);
-  out(r.stdout);
-  for (const line of r.after) note(line);
-}
-
-/** The text `router label` prints for a finished or dry run: the estimate, or the summary of the dataset written. */
-export function renderLabel(result: Exclude<LabelResult, { kind: 'interrupted' }>, view: { json?: boolean } = {}): Rendered {
   if (result.kind === 'dry-run') {
     return {
-      before: [],
+      before,
       stdout: view.json
         ? jsonText({ dryRun: true, ...result.estimate, scheduledRows: result.rows, alreadyDone: result.alreadyDone, journal: result.journal })
         : renderLabelEstimate(result.estimate, { rows: result.rows, alreadyDone: result.alreadyDone }),
@@ -179,7 +157,7 @@ export function renderLabel(result: Exclude<LabelResult, { kind: 'interrupted' }
   const { envelope, summary } = result;
   const pair = envelope.body.defaultPair!;
   return {
-    before: [],
+    before,
     stdout: view.json
       ? jsonText({ path: result.path, kind: envelope.kind, name: envelope.name, version: envelope.version, contentHash: envelope.contentHash, lineage: envelope.lineage, body: envelope.body, summary })
       : renderLabelSummary(summary, result.path, envelope.contentHash, pair.weak, pair.strong, result.reused),
