@@ -7,6 +7,7 @@ export const ROOT = resolve(import.meta.dirname, '..');
 export const BIN = join(ROOT, 'bin', 'router.js');
 export const DEMO = join(ROOT, 'datasets', 'demo-support.jsonl');
 export const MMLU = resolve(ROOT, '..', 'shared', 'data', 'routellm-mmlu');
+export const ROUTERBENCH = resolve(ROOT, '..', 'shared', 'data', 'routerbench');
 
 export interface CliResult {
   code: number;

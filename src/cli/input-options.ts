@@ -9,7 +9,7 @@ export function addInputOptions(cmd: Command): Command {
     .addOption(encodingOption())
     .addOption(new Option('--format <format>', 'input format').choices(['auto', 'jsonl', 'correctness', 'grades', 'battles']).default('auto'))
     .option('--query-col <name>', 'column holding the query (default: query, prompt, question, input or text)')
-    .option('--id-col <name>', 'column holding a unique id (default: id when present, else FILE:ROW)')
+    .option('--id-col <name>', 'column holding a unique id (default: id or sample_id when present, else FILE:ROW)')
     .option('--models <cols>', 'model columns of a correctness or grades CSV, comma-separated', list)
     .option('--meta <cols>', 'columns to keep as metadata instead of models, comma-separated', list)
     .option('--grade-scale <min:max>', 'range of raw grades, normalised to [0,1], e.g. 1:10', gradeScale)

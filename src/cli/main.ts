@@ -244,7 +244,7 @@ export function buildProgram(io: Io = processIo(), commands: Commands = cliComma
       .option('--confidence', 'also ask the weak model how sure it is of its answer (recorded for cascade simulation)')
       .option('--template <file>', 'replace judge prompts: JSON with any of pairwise, grade, confidence, each {"system", "user"}')
       .option('--query-col <name>', 'column holding the query (default: query, prompt, question, input or text)')
-      .option('--id-col <name>', 'column holding a unique id (default: id when present, else FILE:ROW)')
+      .option('--id-col <name>', 'column holding a unique id (default: id or sample_id when present, else FILE:ROW)')
       .addOption(encodingOption())
       .option('--name <name>', 'dataset artifact name (default: the CSV\'s name)')
       .option('-j, --concurrency <n>', 'calls in flight at once', positiveInteger, 8)

@@ -8,6 +8,7 @@ import type { LineageRef } from '../artifacts/envelope.js';
 import { DEFAULT_ROOT, resolveArtifact, validated } from '../artifacts/store.js';
 import { checkTextSize, readTextFile, size, type Encoding, type TextOptions } from '../text-file.js';
 import { parseCsv, type CsvRecord, type CsvTable } from './csv.js';
+import { isPerModelColumn, perModelColumn, setPerModelCell, type PerModelColumn } from './per-model-columns.js';
 import { rowSchema, type DatasetBody } from '../artifacts/bodies/dataset.js';
 import type { Dataset, DatasetFormat, DatasetRow, MetaValue, ModelInfo } from './dataset.js';
 
@@ -16,7 +17,10 @@ export interface ReadOptions {
   format?: DatasetFormat | 'auto';
   queryCol?: string;
   idCol?: string;
-  /** Model columns of a correctness or grades CSV (default: every column but query, id and meta). */
+  /**
+   * Model columns of a correctness or grades CSV (default: every column but query, id and meta;
+   * in a CSV with `<model>|<suffix>` columns, those with quality values).
+   */
   models?: string[];
   /** Columns kept as metadata instead of being read as models. */
   meta?: string[];
@@ -40,6 +44,8 @@ export interface ReadOptions {
 const HEAP_PER_BYTE = 6;
 
 const QUERY_COLUMNS = ['query', 'prompt', 'question', 'input', 'text'];
+// sample_id is RouterBench's.
+const ID_COLUMNS = ['id', 'sample_id'];
 const TRUE = new Set(['true', '1', 'yes', 't', 'y']);
 const FALSE = new Set(['false', '0', 'no', 'f', 'n']);
 const DATA_EXTENSIONS = new Set(['.csv', '.jsonl']);
@@ -118,6 +124,7 @@ function readFolder(dir: string, options: ReadOptions): Dataset {
     return { file, name: f, ...readFile(file, options, basename(f, extname(f))) };
   });
   checkUniqueIds(parts);
+  checkSameModels(parts);
   const formats = new Set(parts.map((p) => p.format));
   return {
     source: {
@@ -133,6 +140,25 @@ function readFolder(dir: string, options: ReadOptions): Dataset {
     rows: parts.flatMap((p) => p.rows),
     ...(skipped.length ? { notes: [skippedNote(skipped)] } : {}),
   };
+}
+
+/**
+ * CSVs with one column per model are one table split into files (one per task or subject): a model
+ * missing from one file would quietly drop that file's rows for every pair with that model.
+ */
+function checkSameModels(parts: { file: string; name: string; format: DatasetFormat; models: ModelInfo[] }[]): void {
+  const tables = parts.filter((p) => p.format === 'correctness' || p.format === 'grades');
+  const first = tables[0];
+  if (!first) return;
+  const ids = first.models.map((m) => m.id);
+  for (const p of tables.slice(1)) {
+    const have = p.models.map((m) => m.id);
+    const missing = ids.filter((m) => !have.includes(m));
+    const extra = have.filter((m) => !ids.includes(m));
+    if (missing.length === 0 && extra.length === 0) continue;
+    const diff = [missing.length ? `missing ${missing.join(', ')}` : '', extra.length ? `extra ${extra.join(', ')}` : ''].filter(Boolean).join('; ');
+    throw new UserError(`model columns differ from ${first.name}'s: ${diff} (every CSV of a folder needs the same models)`, { file: p.file, line: 1 });
+  }
 }
 
 function skippedNote(names: string[]): string {
@@ -287,10 +313,10 @@ export function queryColumn(table: CsvTable, options: Pick<ReadOptions, 'queryCo
   return found;
 }
 
-/** The id column: the one named with --id-col, else `id` when present. */
+/** The id column: the one named with --id-col, else the first of the usual names when present. */
 export function idColumn(table: CsvTable, options: Pick<ReadOptions, 'idCol'>): string | undefined {
   if (options.idCol) return requireColumn(table, options.idCol, 'idCol');
-  return table.columns.includes('id') ? 'id' : undefined;
+  return ID_COLUMNS.find((c) => table.columns.includes(c));
 }
 
 function readQuery(rec: CsvRecord, column: string, file: string): string {
@@ -336,6 +362,43 @@ function detectFormat(table: CsvTable, options: ReadOptions, modelCols: string[]
   return booleans >= numbers ? 'correctness' : 'grades';
 }
 
+/**
+ * Which columns of a correctness or grades CSV are models, which are `<model>|<suffix>` columns of a
+ * model, and which are kept as metadata. Without per-model columns every other column is a model,
+ * so a typo in a model column is reported rather than silently dropped. With them (RouterBench's
+ * wide layout) the models are the columns that have quality values: a column of text only, such as
+ * RouterBench's eval_name, is metadata.
+ */
+function csvColumns(table: CsvTable, options: ReadOptions, qCol: string, idCol: string | undefined): { modelCols: string[]; metaCols: string[]; perModel: PerModelColumn[] } {
+  const file = table.file;
+  const meta = options.meta ?? [];
+  for (const m of meta) requireColumn(table, m, 'meta');
+  const named = options.models?.length ? options.models.map((m) => requireColumn(table, m, 'models')) : undefined;
+  const taken = new Set<string | undefined>([qCol, idCol, ...meta, ...(named ?? [])]);
+  const free = table.columns.filter((c) => !taken.has(c));
+  const perModelAll = free.filter(isPerModelColumn).map((c) => perModelColumn(c, file));
+  const base = free.filter((c) => !isPerModelColumn(c));
+  const hasPerModel = new Set(perModelAll.map((p) => p.model));
+  const modelCols = named ?? (perModelAll.length ? base.filter((c) => hasPerModel.has(c) || !textOnly(table, c)) : base);
+  for (const p of perModelAll) {
+    // With --models, the columns of a model left unnamed are simply not read.
+    if (!modelCols.includes(p.model) && !base.includes(p.model)) {
+      throw new UserError(`model "${p.model}" has no quality column (the model columns are: ${modelCols.join(', ') || 'none'})`, { file, line: 1, column: p.column });
+    }
+  }
+  const perModel = perModelAll.filter((p) => modelCols.includes(p.model));
+  const perModelNames = new Set(perModelAll.map((p) => p.column));
+  const metaCols = table.columns.filter((c) => c !== qCol && c !== idCol && !modelCols.includes(c) && !perModelNames.has(c));
+  return { modelCols, metaCols, perModel };
+}
+
+function textOnly(table: CsvTable, column: string): boolean {
+  return table.records.every((rec) => {
+    const v = rec.values[column]!;
+    return !isBoolean(v) && !isNumber(v);
+  });
+}
+
 function readCsv(table: CsvTable, options: ReadOptions, sourceFile: string | undefined): Omit<FileRows, 'hash'> {
   const file = table.file;
   if (table.records.length === 0) throw new UserError('no rows', { file });
@@ -345,11 +408,7 @@ function readCsv(table: CsvTable, options: ReadOptions, sourceFile: string | und
   }
   const qCol = queryColumn(table, options);
   const idCol = idColumn(table, options);
-  for (const m of options.meta ?? []) requireColumn(table, m, 'meta');
-  const modelCols = options.models?.length
-    ? options.models.map((m) => requireColumn(table, m, 'models'))
-    : table.columns.filter((c) => c !== qCol && c !== idCol && !(options.meta ?? []).includes(c));
-  const metaCols = table.columns.filter((c) => c !== qCol && c !== idCol && !modelCols.includes(c));
+  const { modelCols, metaCols, perModel } = csvColumns(table, options, qCol, idCol);
   const kind = detectFormat(table, options, modelCols);
   const scale = kind === 'grades' ? gradeScale(table, modelCols, options) : undefined;
   const stem = sourceFile ?? basename(file, extname(file));
@@ -360,6 +419,7 @@ function readCsv(table: CsvTable, options: ReadOptions, sourceFile: string | und
       const v = rec.values[c]!;
       models[c] = { quality: kind === 'correctness' ? parseBoolean(v, file, rec.line, c) : parseGrade(v, scale!, file, rec.line, c) };
     }
+    for (const p of perModel) setPerModelCell(models[p.model]!, p, rec.values[p.column]!, file, rec.line);
     const id = idCol ? rec.values[idCol]!.trim() : `${stem}:${i + 1}`;
     if (id === '') throw new UserError('empty id', { file, line: rec.line, column: idCol });
     return { id, query: readQuery(rec, qCol, file), models, ...metaOf(rec, metaCols, sourceFile) };
