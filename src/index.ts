@@ -3,7 +3,10 @@
 
 // Route in-process with a trained router or a deployment.
 export { openRouter, loadDeployment, type OpenRouter, type OpenOptions, type RouterRef, type RouteDecision, type LoadedDeployment } from './routers/open.js';
-export { loadRouter, defaultCacheDir, type LoadedRouter, type LoadOptions } from './routers/load.js';
+export { loadRouter, loadAnyRouter, defaultCacheDir, type AnyLoadedRouter, type LoadedMultiRouter, type LoadedRouter, type LoadOptions } from './routers/load.js';
+export type { DecisionRule, MultiMetrics, MultiRouterBody } from './routers/multi-router.js';
+export type { MultiPrediction } from './routers/multi-pipeline.js';
+export { chooseModels, modelTable, type ModelChoice, type ModelTable } from './data/model-table.js';
 export { decide, isMonitored, type Decision } from './routers/monitoring.js';
 export type { RouterBody, Metrics } from './routers/router.js';
 
@@ -24,8 +27,8 @@ export { loadCatalog, type Catalog, type PriceEntry } from './cost/catalog.js';
 // The CLI's commands as functions: `run*` does a command's work (reads, computes, writes its
 // artifacts and files) and returns what it did, printing nothing; `render*` gives the text the CLI
 // prints for a result. Options are validated once, and bad ones are UserErrors naming the flag.
-export { runTrain, renderTrain, trainOptionsSchema, type TrainOptions, type TrainResult } from './cli/commands/train.js';
-export { runEval, renderEval, evalOptionsSchema, type EvalOptions, type EvalResult } from './cli/commands/eval.js';
+export { runTrain, renderTrain, trainOptionsSchema, type MultiTrainResult, type PairTrainResult, type TrainOptions, type TrainResult } from './cli/commands/train.js';
+export { runEval, renderEval, evalOptionsSchema, type AnyEvalResult, type EvalOptions, type EvalResult, type MultiEvalResult } from './cli/commands/eval.js';
 export { runEstimate, renderEstimate, estimateOptionsSchema, type EstimateOptions, type EstimateResult, type EstimateDeps } from './cli/commands/estimate.js';
 export { runRoute, renderRoute, routeOptionsSchema, type RouteOptions, type RouteResult } from './cli/commands/route.js';
 // Labelling spends money: runLabel asks deps.confirm first (none, or `yes`: it proceeds), stops

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ArtifactKind } from './envelope.js';
 import { datasetBodySchema } from './bodies/dataset.js';
 import { routerBodySchema } from './bodies/router.js';
-import { deploymentBodySchema, evalReportBodySchema } from './bodies/reports.js';
+import { deploymentBodySchema, evalReportSchemaOf } from './bodies/reports.js';
 
 // The body schema of every artifact kind, in one place, so the store checks each body it reads
 // the same way: an edited file whose content hash was recomputed still cannot carry a threshold of
@@ -28,7 +28,8 @@ const estimateBodySchema = z.object({
 const benchBodySchema = z.object({ machine: z.object({ cpu: z.string(), cores: z.number() }), date: z.string() });
 
 interface KindSpec {
-  body: z.ZodType;
+  /** The schema, or a function choosing it from the body (a kind with two shapes). */
+  body: z.ZodType | ((body: unknown) => z.ZodType);
   /** A friendlier cause for a failure at this top-level field. */
   explain?: Partial<Record<string, string>>;
 }
@@ -42,7 +43,7 @@ const KINDS: Record<ArtifactKind, KindSpec> = {
       calibration: 'router artifact from an older version of this tool (no calibration record); train it again',
     },
   },
-  'eval-report': { body: evalReportBodySchema },
+  'eval-report': { body: evalReportSchemaOf },
   deployment: { body: deploymentBodySchema },
   estimate: { body: estimateBodySchema },
   bench: { body: benchBodySchema },
@@ -57,7 +58,8 @@ export interface BodyProblem {
 /** The first problem with an artifact body, or undefined when it is a valid body of its kind. */
 export function checkBody(kind: ArtifactKind, body: unknown): BodyProblem | undefined {
   const spec = KINDS[kind];
-  const r = spec.body.safeParse(body);
+  const schema = typeof spec.body === 'function' ? spec.body(body) : spec.body;
+  const r = schema.safeParse(body);
   if (r.success) return undefined;
   const issue = r.error.issues[0]!;
   const top = issue.path[0];

@@ -12,7 +12,7 @@ import type { LabelOptions } from './commands/label.js';
 import { toolVersion } from '../version.js';
 import { flagOf } from './flags.js';
 import { addInputOptions, encodingOption } from './input-options.js';
-import { foldCount, integer, nonNegative, nonNegativeInteger, openShare, positive, positiveInteger, positiveList, positiveOrAuto, repeatable, share, shareList, thresholds, volume } from './parse.js';
+import { foldCount, integer, modelCosts, nonNegative, nonNegativeInteger, openShare, positive, positiveInteger, positiveList, positiveOrAuto, repeatable, share, shareList, thresholds, volume } from './parse.js';
 
 // Declares every command and is the only place that turns outcomes into exit codes:
 // 0 success, 1 a failed quality gate, 2 a usage or input error, 70 a bug, 130 a label run
@@ -287,6 +287,8 @@ export function buildProgram(io: Io = processIo(), commands: Commands = cliComma
         .option('--embedder <spec>', 'features: tfidf (fitted here), use (offline sentence encoder), onnx:<folder>, openai:<model>; join two with +, e.g. tfidf+use (default: tfidf)')
         .option('--weak <model>', 'weak model of the pair (default: the dataset\'s pair, or the weaker of two)')
         .option('--strong <model>', 'strong model of the pair')
+        .option('--reference <model>', 'over more than two models (data with more and no --weak/--strong): the model quality gaps are measured against (default: the best mean quality)')
+        .option('--unit-cost <model=usd>', 'over more than two models: dollars per call of a model whose rows record no cost, e.g. llama=0.0004 (repeatable)', modelCosts)
         .option('--holdout <share>', 'share of queries held out for the report and for eval', openShare, 0.2)
         .option('--no-holdout', 'train on every row (evaluate on other data)')
         .option('--seed <n>', 'seed of the splits and of training', integer, 1)
@@ -309,6 +311,7 @@ export function buildProgram(io: Io = processIo(), commands: Commands = cliComma
           'router train data.csv --router mlp --embedder onnx:models/all-MiniLM-L6-v2',
           'router train data.csv --router semantic --routes routes.json --embedder use',
           'router train battles.csv --format battles --router mf --weak mixtral --strong gpt-4',
+          'router train routerbench/ --name rb   # every model of the data: routes over all 11',
         ])),
     ),
   ).action(async (data: string, opts) => {
@@ -331,6 +334,8 @@ export function buildProgram(io: Io = processIo(), commands: Commands = cliComma
         .option('--target-gap <share>', 'operating point: the cheapest threshold within this quality gap (default 5%)', share)
         .option('--max-quality-gap <share>', 'gate: quality gap at the operating point at most this; alone, also the operating point\'s gap (then add --min-cost-reduction, --deployment or --gate-on bound, or it could never fail)', share)
         .option('--target-share <share>', 'operating point: the largest strong-call share at most this', share)
+        .option('--target-quality <q>', 'over more than two models: operating point, the cheapest of quality at least this', share)
+        .option('--unit-cost <model=usd>', 'over more than two models: dollars per call of a model whose rows record no cost (repeatable)', modelCosts)
         .option('--target-budget <usd>', 'operating point: the best quality costing at most this many dollars per 1,000 queries', nonNegative)
         .option('--monitoring <share>', 'share of queries a deployment forces to the strong model to watch quality', share, 0)
         .option('--min-cost-reduction <x>', 'gate: cost reduction against always-strong at the operating point at least this (e.g. 2)', positive)

@@ -131,3 +131,16 @@ export function foldCount(value: string): number {
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(x) || x < 2) throw new InvalidArgumentError('expected a whole number >= 2.');
   return x;
 }
+
+/** `MODEL=USD`, repeatable and comma-joinable (`a=0.001,b=0.01`): dollars per call by model. Model ids may hold `=`; the last one splits. */
+export function modelCosts(value: string, previous: Record<string, number> = {}): Record<string, number> {
+  const out = { ...previous };
+  for (const part of value.split(',')) {
+    const at = part.lastIndexOf('=');
+    const model = at > 0 ? part.slice(0, at).trim() : '';
+    const cost = at > 0 ? Number(part.slice(at + 1)) : Number.NaN;
+    if (!model || part.slice(at + 1).trim() === '' || !Number.isFinite(cost) || cost < 0) throw new InvalidArgumentError(`expected MODEL=USD (dollars per call, e.g. gpt-4o=0.01), got "${part}".`);
+    out[model] = cost;
+  }
+  return out;
+}

@@ -49,6 +49,9 @@ function parsed<S extends z.ZodType>(schema: S, body: unknown, what: string, fil
  * another, or `cascade` for the report's confidence cascade.
  */
 export function fromEvalReport(body: unknown, name: string, file: string, router?: string): OperatingSource {
+  if ((body as { kind?: unknown } | null)?.kind === 'multi') {
+    throw new UserError(`eval report ${name} is over more than two models; estimate projects a pair's operating point only, so far`, { file });
+  }
   const b = parsed(evalReportBodySchema, body, 'eval report', file);
   const strategies = [...b.routers, ...(b.cascade ? [b.cascade] : [])];
   const r = router === undefined ? b.routers[0]! : strategies.find((x) => x.name === router);

@@ -158,8 +158,15 @@ function resolvePair(req: EvalRequest, warnings: string[]): Pair {
   return pair;
 }
 
+/** What chooseRows needs of a router, of either kind. */
+export interface SplitSource {
+  name: string;
+  body: { split: { seed: number; holdout: number; datasetHash: string } | null };
+  lineage: string[];
+}
+
 /** Which rows to score, and a warning when they overlap the data the router was trained on. */
-function chooseRows(req: EvalRequest, warnings: string[]): { rows: Dataset['rows']; split: 'holdout' | 'all'; note: string | null } {
+export function chooseRows(req: { dataset: Dataset; routers: SplitSource[]; split: 'auto' | 'holdout' | 'all' }, warnings: string[]): { rows: Dataset['rows']; split: 'holdout' | 'all'; note: string | null } {
   const { dataset } = req;
   const split = req.routers[0]!.body.split;
   const sameData = split !== null && split.datasetHash === dataset.source.hash;

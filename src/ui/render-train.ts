@@ -1,5 +1,6 @@
 import type { Metrics, RouterBody } from '../routers/router.js';
-import { colors, count, fixed, pct, writtenLine } from './format.js';
+import type { MultiRouterBody } from '../routers/multi-router.js';
+import { colors, count, fixed, pct, usd, writtenLine } from './format.js';
 import { renderTable } from './table.js';
 
 function metricRow(label: string, m: Metrics): string[] {
@@ -50,6 +51,46 @@ export function renderTraining(body: RouterBody & { embedderDescription?: string
   }
   if (!v) lines.push('  trained on every row (--no-holdout): evaluate it on other data');
   for (const n of t.notes ?? []) lines.push(`  note: ${n}`);
+  lines.push('', writtenLine('Router', path, reused), `  content hash ${hash}`);
+  return lines.join('\n');
+}
+
+/** Dollars per 1,000 queries, the unit N-model costs are compared in (RouterBench's). */
+function per1k(usdPerQuery: number): string {
+  return usd(usdPerQuery * 1000, 3);
+}
+
+export function renderMultiTraining(body: MultiRouterBody & { embedderDescription?: string; seconds?: number }, path: string, hash: string, referenceChosenBy: string, reused = false): string {
+  const t = body.training;
+  const v = t.validation;
+  const tuning = t.tuning;
+  const features = body.embedderDescription ?? String(body.embedder.spec);
+  const lines = [
+    `${colors.bold('Trained')} ${body.router} router on ${features} over ${body.models.length} models, target: each model's quality`,
+    `  reference model ${body.reference}${referenceChosenBy === 'option' ? '' : ` (${referenceChosenBy}; name another with --reference)`}`,
+    `  ${count(t.rows)} training rows; trained in ${(body.seconds ?? 0).toFixed(2)} s`,
+  ];
+  if (tuning) {
+    const how = tuning.method === 'folds' ? `${tuning.folds}-fold cross-validation` : `a ${pct(tuning.share ?? 0, 0)} validation split`;
+    const [chosen, ...others] = tuning.candidates;
+    const tried = others.length ? `; also tried ${others.map((c) => `${optionText(c.options)} (${fixed(c.logLoss)})`).join(', ')}` : '';
+    lines.push(`  tuned on ${how} of the training rows: ${chosen ? `${optionText(chosen.options)} (log-loss ${fixed(chosen.logLoss)})` : ''}${tried}`);
+  }
+  const chosenBy = tuning?.ruleChosenBy;
+  lines.push(`  default rule: ${body.rule.kind === 'lambda' ? `lambda ${fixed(body.rule.value, 4)} (quality per dollar)` : `tau ${fixed(body.rule.value)}`}${
+    chosenBy?.kind === 'max-quality-gap' ? `, the cheapest point within a ${pct(chosenBy.value, 0)} quality gap of the reference on validation data` : ''
+  }`);
+  const rows = body.models.map((m, j) => [m, per1k(body.costs[j]!.perQuery), body.costs[j]!.basis, ...(v ? [pct(v.shares[j] ?? 0)] : [])]);
+  lines.push('', renderTable(['model', 'cost / 1k queries', 'cost from', ...(v ? ['held-out share'] : [])], rows));
+  if (v) {
+    lines.push(
+      '',
+      renderTable(
+        ['held-out', 'rows', 'log-loss', 'AIQ', 'vs zero router', 'quality', 'cost / 1k'],
+        [['this router', count(v.rows), fixed(v.logLoss), fixed(v.aiq), v.aiqGain === null ? '' : `${v.aiqGain >= 0 ? '+' : ''}${fixed(v.aiqGain)}`, fixed(v.quality), per1k(v.cost)]],
+      ),
+    );
+  } else lines.push('  trained on every row (--no-holdout): evaluate it on other data');
   lines.push('', writtenLine('Router', path, reused), `  content hash ${hash}`);
   return lines.join('\n');
 }

@@ -49,6 +49,33 @@ export const evalReportBodySchema = z.object({
   cascade: strategySchema.nullable().optional(),
 });
 
+/** An eval over more than two models (`kind: 'multi'`): what its readers use. */
+export const multiEvalReportBodySchema = z.object({
+  kind: z.literal('multi'),
+  models: z.array(z.string()).min(2),
+  reference: z.string(),
+  costUnit: z.literal('usd'),
+  singles: z.array(z.object({ model: z.string(), cost: z.number(), quality: z.number() })),
+  routers: z
+    .array(
+      z.object({
+        name: z.string(),
+        operatingPoint: z.object({
+          rule: z.object({ kind: z.enum(['lambda', 'tau']), value: z.number() }),
+          cost: z.number(),
+          quality: z.number(),
+          shares: z.array(share),
+        }),
+      }),
+    )
+    .min(1),
+});
+
+/** Either report: the two-model one has no `kind`. */
+export function evalReportSchemaOf(body: unknown): z.ZodType {
+  return typeof body === 'object' && body !== null && (body as { kind?: unknown }).kind === 'multi' ? multiEvalReportBodySchema : evalReportBodySchema;
+}
+
 /**
  * Scores are probabilities; a threshold just above 1 (the next double) is how a deployment whose
  * operating point is all-weak sends nothing to the strong model.

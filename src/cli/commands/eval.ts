@@ -13,7 +13,9 @@ import { perQuery, perQueryCsv } from '../../eval/per-query.js';
 import { renderEval as renderEvalText, renderEvalHtml, renderEvalMarkdown, type Written } from '../../ui/render-eval.js';
 import { qualityCostSvg } from '../../ui/svg-chart.js';
 import { readOptions } from '../input-options.js';
-import { loadRouter, type LoadOptions } from '../../routers/load.js';
+import { loadAnyRouter, type LoadedMultiRouter, type LoadOptions } from '../../routers/load.js';
+import { evaluateMulti, type MultiEvalReportBody, type MultiEvalTarget } from '../../eval/evaluate-multi.js';
+import { renderEvalMulti } from '../../ui/render-eval-multi.js';
 import { loadDeployment } from '../../routers/open.js';
 import { checkCommonOptions, checkOutputs, type OutputRequest } from '../../user-paths.js';
 import { inputShape, integerSchema, nameSchema, nonNegativeIntegerSchema, nonNegativeSchema, oneOf, positiveSchema, shareSchema, validateOptions } from '../options.js';
@@ -35,6 +37,10 @@ export const evalOptionsSchema = z.strictObject({
   targetGap: shareSchema.optional(),
   targetShare: shareSchema.optional(),
   targetBudget: nonNegativeSchema.optional(),
+  /** Over more than two models: the operating point is the cheapest whose quality is at least this. */
+  targetQuality: shareSchema.optional(),
+  /** Over more than two models: dollars per call of a model whose rows record no cost. */
+  unitCost: z.record(z.string(), z.number().nonnegative().finite(), { message: 'expected { model: dollars per call }' }).optional(),
   minCostReduction: positiveSchema.optional(),
   minApgr: nonNegativeSchema.optional(),
   gateOn: oneOf(['point', 'bound']).default('point'),
@@ -51,7 +57,23 @@ export const evalOptionsSchema = z.strictObject({
 export type EvalOptions = z.input<typeof evalOptionsSchema>;
 type Parsed = z.output<typeof evalOptionsSchema>;
 
+/** The eval of routers over more than two models. */
+export interface MultiEvalResult {
+  kind: 'multi';
+  report: string;
+  envelope: Envelope<MultiEvalReportBody>;
+  reused: boolean;
+  /** No gate runs over more than two models yet. */
+  gateFailure?: undefined;
+  notes: string[];
+  warnings: string[];
+  reads: ReadRef[];
+}
+
+export type AnyEvalResult = EvalResult | MultiEvalResult;
+
 export interface EvalResult {
+  kind: 'pair';
   /** The report artifact (body included), the deployments and files written, and which artifacts were already there. */
   report: string;
   envelope: Envelope<EvalReportBody>;
@@ -104,7 +126,7 @@ function checkGateCanFail(gate: GateSpec, target: Target | null): void {
   );
 }
 
-export async function runEval(options: EvalOptions, deps: RunDeps = {}): Promise<EvalResult> {
+export async function runEval(options: EvalOptions, deps: RunDeps = {}): Promise<AnyEvalResult> {
   const o = validateOptions(evalOptionsSchema, options);
   checkCommonOptions(o, 'write', deps.env ?? process.env);
   const progress = deps.progress ?? NO_PROGRESS;
@@ -125,7 +147,14 @@ export async function runEval(options: EvalOptions, deps: RunDeps = {}): Promise
   const notice = deps.notice ?? ((m: string) => warnings.push(m));
   const load: LoadOptions = { ...(deps.env ? { env: deps.env } : {}), onProgress: (what, done, total) => progress.embed(what, done, total) };
   const deployment = o.deployment ? loadDeployment(o.deployment, root, load) : undefined;
-  const routers = deployment ? [deployment.router] : await Promise.all(o.router!.map((ref) => loadRouter(ref, root, load)));
+  const loaded = deployment ? [] : o.router!.map((ref) => loadAnyRouter(ref, root, load));
+  const many = loaded.filter((r) => r.kind === 'multi');
+  if (many.length && many.length < loaded.length) throw new UserError('routers over a pair and routers over more models cannot be compared in one report; evaluate them separately');
+  if (many.length) return evalOverMany(o, many as LoadedMultiRouter[], progress, outputs.length);
+  if (o.targetQuality !== undefined || o.unitCost !== undefined) {
+    throw new UserError(msg`${option(o.targetQuality !== undefined ? 'targetQuality' : 'unitCost')} applies to routers over more than two models`);
+  }
+  const routers = deployment ? [deployment.router] : loaded.map((r) => (r.kind === 'pair' ? r : null)).filter((r) => r !== null);
   const reads: ReadRef[] = [...(deployment ? [{ kind: 'deployment', path: deployment.path }] : []), ...routers.map((r) => ({ kind: 'router', path: r.path }))];
   const target: Target = deployment ? { kind: 'threshold', value: deployment.body.threshold } : chosen.target!;
   const dataset = readDataset(data, readOptions(o));
@@ -162,6 +191,7 @@ export async function runEval(options: EvalOptions, deps: RunDeps = {}): Promise
   }
   const { envelope, ...paths } = written;
   return {
+    kind: 'pair',
     report: paths.report,
     envelope,
     written: paths,
@@ -172,8 +202,42 @@ export async function runEval(options: EvalOptions, deps: RunDeps = {}): Promise
   };
 }
 
-export function renderEval(r: EvalResult, view: { json?: boolean } = {}): Rendered {
+async function evalOverMany(o: Parsed, routers: LoadedMultiRouter[], progress: NonNullable<RunDeps['progress']>, outputs: number): Promise<MultiEvalResult> {
+  const pairOnly = (['targetShare', 'thresholds', 'minApgr', 'weak', 'strong', 'junit'] as const).find((k) => o[k] !== undefined);
+  if (pairOnly) throw new UserError(msg`${option(pairOnly)} applies to a router over a pair; ${routers[0]!.name} routes over ${routers[0]!.body.models.length} models`);
+  if (outputs) throw new UserError(msg`${option('output')} files are not written for routers over more than two models yet; use --json for the whole report`);
+  if (o.maxQualityGap !== undefined || o.minCostReduction !== undefined) throw new UserError('the CI gate is not available for routers over more than two models yet');
+  const pickers = (['targetGap', 'targetBudget', 'targetQuality'] as const).filter((k) => o[k] !== undefined);
+  if (pickers.length > 1) throw new UserError(msg`${option(pickers[0]!)} and ${option(pickers[1]!)} each choose the operating point; give one`);
+  const target: MultiEvalTarget | null =
+    o.targetBudget !== undefined ? { kind: 'budget-per-1k', value: o.targetBudget }
+    : o.targetQuality !== undefined ? { kind: 'quality-floor', value: o.targetQuality }
+    : o.targetGap !== undefined ? { kind: 'max-quality-gap', value: o.targetGap }
+    : null;
+  const reads: ReadRef[] = routers.map((r) => ({ kind: 'router', path: r.path }));
+  const dataset = readDataset(o.data, readOptions(o));
+  if (dataset.source.isArtifact && versionOf(dataset.source.path)) reads.push({ kind: 'dataset', path: dataset.source.path });
+  progress.stage(`evaluating ${routers.map((r) => r.name).join(', ')} over ${routers[0]!.body.models.length} models on ${o.data}`);
+  const { body, warnings } = await evaluateMulti({
+    dataset,
+    routers,
+    split: o.split,
+    target,
+    ...(o.unitCost ? { unitCosts: o.unitCost } : {}),
+    bootstrap: { resamples: o.bootstrap, seed: o.seed, level: 0.95 },
+    ...(o.by ? { by: o.by } : {}),
+  });
+  const lineage: LineageRef[] = [datasetLineage(dataset, 'test'), ...routers.map((r) => ({ kind: 'router' as const, hash: r.hash, path: r.path, role: 'router' }))];
+  const written = writeJsonArtifact('eval-report', body, lineage, { root: o.artifacts, name: o.name ?? routers[0]!.name });
+  return { kind: 'multi', report: written.path, envelope: written.envelope, reused: written.reused === true, notes: dataset.notes ?? [], warnings, reads };
+}
+
+export function renderEval(r: AnyEvalResult, view: { json?: boolean } = {}): Rendered {
   const before = [...r.notes.map(noteLine), ...r.warnings.map(warningLine), ...readLines(r.reads)];
+  if (r.kind === 'multi') {
+    const stdout = view.json ? jsonText({ path: r.report, ...r.envelope }) : renderEvalMulti(r.envelope.body, { report: r.report, reused: r.reused ? [r.report] : [] });
+    return { before, stdout, after: [] };
+  }
   const stdout = view.json ? jsonText({ path: r.report, ...r.envelope, deployments: r.written.deployments, outputs: r.written.files }) : renderEvalText(r.envelope.body, r.written);
   return { before, stdout, after: [] };
 }

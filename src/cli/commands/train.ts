@@ -7,10 +7,14 @@ import { checkName, writeJsonArtifact } from '../../artifacts/store.js';
 import { readTextFile } from '../../text-file.js';
 import type { Envelope, LineageRef } from '../../artifacts/envelope.js';
 import type { RouterBody } from '../../routers/router.js';
+import type { MultiRouterBody } from '../../routers/multi-router.js';
+import { chooseModels, type ModelChoice } from '../../data/model-table.js';
+import { trainMultiRouter } from '../../routers/multi-train.js';
+import { msg, option, UserError } from '../../errors.js';
 import { trainRouter } from '../../routers/train.js';
 import { readOptions } from '../input-options.js';
 import { defaultCacheDir } from '../../routers/load.js';
-import { renderTraining } from '../../ui/render-train.js';
+import { renderMultiTraining, renderTraining } from '../../ui/render-train.js';
 import { foldsSchema, inputShape, integerSchema, nameSchema, oneOf, openShareSchema, positiveIntegerSchema, positiveOrAutoSchema, shareSchema, validateOptions } from '../options.js';
 import { jsonText, NO_PROGRESS, noteLine, readLines, versionOf, type ReadRef, type Rendered, type RunDeps } from '../rendered.js';
 
@@ -25,6 +29,10 @@ export const trainOptionsSchema = z.strictObject({
   embedder: nameSchema.optional(),
   weak: nameSchema.optional(),
   strong: nameSchema.optional(),
+  /** Over more than two models: the model quality gaps are measured against (default: the best mean quality). */
+  reference: nameSchema.optional(),
+  /** Over more than two models: dollars per call of a model whose rows carry no cost. */
+  unitCost: z.record(z.string(), z.number().nonnegative().finite(), { message: 'expected { model: dollars per call }' }).optional(),
   /** Share of queries held out, or false to train on every row. */
   holdout: z.custom<number | false>((v) => v === false || (typeof v === 'number' && v > 0 && v < 1), { message: 'expected a share strictly between 0 and 1, or false' }).default(0.2),
   seed: integerSchema.default(1),
@@ -46,12 +54,10 @@ export const trainOptionsSchema = z.strictObject({
 /** Options of `router train`, as a script passes them. */
 export type TrainOptions = z.input<typeof trainOptionsSchema>;
 
-export interface TrainResult {
+interface TrainedArtifact {
   /** The router artifact: its path, its envelope (with the body), and whether it was already the latest version. */
   path: string;
-  envelope: Envelope<RouterBody>;
   reused: boolean;
-  pair: Pair & { chosenBy?: string };
   embedderDescription: string;
   /** Wall time of the fit. */
   seconds: number;
@@ -60,6 +66,27 @@ export interface TrainResult {
   /** About the data: rows left out, files skipped. */
   notes: string[];
   reads: ReadRef[];
+}
+
+/** A router for a pair of models (two-model data, or `weak`/`strong` given). */
+export interface PairTrainResult extends TrainedArtifact {
+  kind: 'pair';
+  envelope: Envelope<RouterBody>;
+  pair: Pair & { chosenBy?: string };
+}
+
+/** A router over more than two models. */
+export interface MultiTrainResult extends TrainedArtifact {
+  kind: 'multi';
+  envelope: Envelope<MultiRouterBody>;
+  choice: ModelChoice;
+}
+
+export type TrainResult = PairTrainResult | MultiTrainResult;
+
+/** Over more than two models when the data has more and no pair is named: a pair is the special case. */
+function routesOverMany(o: { weak?: string; strong?: string }, models: number, hasPair: boolean): boolean {
+  return o.weak === undefined && o.strong === undefined && !hasPair && models > 2;
 }
 
 export function defaultName(ref: string): string {
@@ -77,9 +104,14 @@ export async function runTrain(options: TrainOptions, deps: RunDeps = {}): Promi
   const routes = o.routes !== undefined ? readTextFile(o.routes) : undefined;
   const dataset = readDataset(o.data, readOptions(o));
   const reads: ReadRef[] = dataset.source.isArtifact && versionOf(dataset.source.path) ? [{ kind: 'dataset', path: dataset.source.path }] : [];
+  const cacheDir0 = o.cache ? join(o.cacheDir ?? defaultCacheDir(env), 'embeddings') : null;
+  if (routesOverMany(o, dataset.models.length, dataset.defaultPair !== undefined)) return trainOverMany(o, dataset, name, reads, cacheDir0, progress, env);
+  if (o.reference !== undefined || o.unitCost !== undefined) {
+    throw new UserError(msg`${option(o.reference !== undefined ? 'reference' : 'unitCost')} applies to routing over more than two models; this router is for a pair`);
+  }
   const pair = choosePair(dataset, { weak: o.weak, strong: o.strong });
   const notes = [...(dataset.notes ?? []), leftOutNote(dataset.rows, pair)].filter((n): n is string => Boolean(n));
-  const cacheDir = o.cache ? join(o.cacheDir ?? defaultCacheDir(env), 'embeddings') : null;
+  const cacheDir = cacheDir0;
   progress.stage(`training a ${o.router} router`);
   const trained = await trainRouter({
     dataset,
@@ -100,6 +132,7 @@ export async function runTrain(options: TrainOptions, deps: RunDeps = {}): Promi
   if (o.routes && routes !== undefined) lineage.push({ kind: 'file', hash: routes.hash, path: o.routes, role: 'routes' });
   const written = writeJsonArtifact('router', body, lineage, { root: o.artifacts, name });
   return {
+    kind: 'pair',
     path: written.path,
     envelope: written.envelope,
     reused: written.reused === true,
@@ -112,8 +145,51 @@ export async function runTrain(options: TrainOptions, deps: RunDeps = {}): Promi
   };
 }
 
+type Parsed = z.output<typeof trainOptionsSchema>;
+
+async function trainOverMany(o: Parsed, dataset: ReturnType<typeof readDataset>, name: string, reads: ReadRef[], cacheDir: string | null, progress: NonNullable<RunDeps['progress']>, env: NodeJS.ProcessEnv): Promise<MultiTrainResult> {
+  const choice = chooseModels(dataset, { models: o.models, reference: o.reference });
+  progress.stage(`training a ${o.router} router over ${choice.models.length} models`);
+  const trained = await trainMultiRouter({
+    dataset,
+    choice,
+    ...(o.unitCost ? { unitCosts: o.unitCost } : {}),
+    router: o.router,
+    embedder: o.embedder,
+    seed: o.seed,
+    split: o.holdout === false ? null : { seed: o.seed, holdout: o.holdout },
+    tuning: o.folds !== undefined ? { method: 'folds', folds: o.folds } : { method: 'split', share: o.validation },
+    targetGap: o.targetGap,
+    options: { c: o.c, hidden: o.hidden, epochs: o.epochs, k: o.k, dim: o.dim, routes: o.routes, objective: o.objective },
+    features: { cacheDir, env, onProgress: (what, done, total) => progress.embed(what, done, total) },
+    onStage: (s) => progress.stage(s),
+  });
+  const left = trained.table.leftOut;
+  const notes = [...(dataset.notes ?? []), ...(left ? [`${left.toLocaleString('en-US')} ${left === 1 ? 'row' : 'rows'} left out: no outcome for every model`] : [])];
+  const written = writeJsonArtifact('router', trained.body, [datasetLineage(dataset, 'train')], { root: o.artifacts, name });
+  return {
+    kind: 'multi',
+    path: written.path,
+    envelope: written.envelope,
+    reused: written.reused === true,
+    choice,
+    embedderDescription: trained.router.featurizer.describe(),
+    seconds: trained.seconds,
+    heldOut: o.holdout !== false,
+    notes,
+    reads,
+  };
+}
+
 export function renderTrain(r: TrainResult, view: { json?: boolean } = {}): Rendered {
   const before = [...r.notes.map(noteLine), ...readLines(r.reads)];
+  if (r.kind === 'multi') {
+    const body = r.envelope.body;
+    const stdout = view.json
+      ? jsonText({ path: r.path, ...r.envelope, body: { ...body, model: undefined, embedder: { spec: body.embedder.spec, layout: body.embedder.layout, description: r.embedderDescription } } })
+      : renderMultiTraining({ ...body, embedderDescription: r.embedderDescription, seconds: r.seconds }, r.path, r.envelope.contentHash, r.choice.referenceChosenBy, r.reused);
+    return { before, stdout, after: [] };
+  }
   const body = r.envelope.body;
   const after = body.training.tuning === null && r.heldOut ? [noteLine('too few training rows to tune; no calibration, default threshold 0.5')] : [];
   const stdout = view.json
