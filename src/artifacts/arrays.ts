@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 // Weight vectors are stored as base64 float32: a tenth of the size of JSON numbers and
 // parsed much faster, which keeps router loading well under the 100 ms budget.
 
@@ -6,6 +8,9 @@ export interface PackedFloats {
   length: number;
   base64: string;
 }
+
+/** What a router state's zod schema checks a packed array against. */
+export const packedFloatsSchema = z.object({ dtype: z.literal('float32'), length: z.number().int().nonnegative(), base64: z.string() });
 
 export function packFloats(values: ArrayLike<number>): PackedFloats {
   const f32 = Float32Array.from(values as ArrayLike<number>);

@@ -69,8 +69,27 @@ export function sigmoid(z: number): number {
 }
 
 /** log(1 + e^t) without overflow or loss of precision. */
-function softplus(t: number): number {
+export function softplus(t: number): number {
   return t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t));
+}
+
+/**
+ * Mean cross-entropy -[a y log p + b (1 - y) log(1 - p)], p = sigmoid(z), of logits z against
+ * (soft) targets y, over every output o and row r of logits[o][r]; from the logits, so it stays
+ * finite where p rounds to 0 or 1. a = b = 1 is the plain log-loss.
+ */
+export function logitLoss(logits: ArrayLike<number>[], targets: ArrayLike<number>[], a = 1, b = 1): number {
+  let loss = 0;
+  let n = 0;
+  for (let o = 0; o < logits.length; o++) {
+    const z = logits[o]!;
+    const y = targets[o]!;
+    for (let i = 0; i < z.length; i++) {
+      loss += a * y[i]! * softplus(-z[i]!) + b * (1 - y[i]!) * softplus(z[i]!);
+      n++;
+    }
+  }
+  return loss / n;
 }
 
 /** Logits x.w + b, one per row. */

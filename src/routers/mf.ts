@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { packFloats, unpackFloats } from '../artifacts/arrays.js';
+import { packedFloatsSchema as packed, packFloats, unpackFloats } from '../artifacts/arrays.js';
 import type { DenseMatrix } from '../embed/dense.js';
 import type { Features } from '../embed/features.js';
-import { sigmoid } from './logistic-solver.js';
+import { sigmoid, softplus } from './logistic-solver.js';
 import { invalidState, optionsOf } from './options.js';
 import type { Head, HeadData, RouterType } from './router.js';
 import { fitLoop, glorot, loadEngine } from './tf-engine.js';
@@ -16,21 +16,18 @@ import { mulberry32 } from '../random.js';
 // counts half a win each way. The router's score is P(strong beats weak).
 // For a fixed pair the score is sigmoid(e . v) with v = W (c * (p_s - p_w)), so routing is one dot product.
 
-const MAX_EPOCHS = 100;
-const PATIENCE = 5;
+/** Training settings multi-mf shares; batches differ (battles here, queries there). */
+export const MF_TRAINING = { maxEpochs: 100, patience: 5, learningRate: 3e-3, weightDecay: 1e-5 };
 const BATCH = 128;
-const LEARNING_RATE = 3e-3;
-const WEIGHT_DECAY = 1e-5;
 
-const optionsSchema = z.object({
+export const mfOptionsSchema = z.object({
   dim: z.number().int().positive().default(64),
   epochs: z.union([z.number().int().positive(), z.literal('auto')]).default('auto'),
 });
 
 /** `--dim` and `--epochs` ('auto': early stopping on the tuning fold): one candidate, nothing to tune. */
-export type MfOptions = z.infer<typeof optionsSchema>;
+export type MfOptions = z.infer<typeof mfOptionsSchema>;
 
-const packed = z.object({ dtype: z.literal('float32'), length: z.number().int().nonnegative(), base64: z.string() });
 const stateSchema = z.object({
   models: z.array(z.string()).min(2),
   weak: z.number().int().nonnegative(),
@@ -76,6 +73,17 @@ function battles(data: HeadData): Battles {
   return { row: Int32Array.from(row), a: Int32Array.from(a), b: Int32Array.from(b), label: Float32Array.from(label) };
 }
 
+/** W u: a direction of the projected space taken back to embedding space (W is inputs x dim, row-major), so scoring is one dot product per row. */
+export function throughProjection(w: Float32Array, u: ArrayLike<number>, inputs: number, dim: number): Float64Array {
+  const v = new Float64Array(inputs);
+  for (let i = 0; i < inputs; i++) {
+    let s = 0;
+    for (let j = 0; j < dim; j++) s += w[i * dim + j]! * u[j]!;
+    v[i] = s;
+  }
+  return v;
+}
+
 /** v = W (c * (p_s/|p_s| - p_w/|p_w|)): the pair's direction in embedding space. */
 function direction(p: Float32Array, w: Float32Array, c: Float32Array, dim: number, inputs: number, strong: number, weak: number): Float64Array {
   const unit = (m: number) => {
@@ -88,18 +96,13 @@ function direction(p: Float32Array, w: Float32Array, c: Float32Array, dim: numbe
   const ps = unit(strong);
   const pw = unit(weak);
   const u = Float64Array.from({ length: dim }, (_, j) => c[j]! * (ps[j]! - pw[j]!));
-  const v = new Float64Array(inputs);
-  for (let i = 0; i < inputs; i++) {
-    let s = 0;
-    for (let j = 0; j < dim; j++) s += w[i * dim + j]! * u[j]!;
-    v[i] = s;
-  }
-  return v;
+  return throughProjection(w, u, inputs, dim);
 }
 
-function logits(x: DenseMatrix, v: Float64Array, out: Float64Array): void {
+/** out[r] = bias + x_r . v. */
+export function linearLogits(x: DenseMatrix, v: Float64Array, bias: number, out: Float64Array): void {
   for (let r = 0; r < x.rows; r++) {
-    let s = 0;
+    let s = bias;
     const base = r * x.cols;
     for (let i = 0; i < x.cols; i++) s += x.data[base + i]! * v[i]!;
     out[r] = s;
@@ -132,7 +135,7 @@ class MfHead implements Head<MfOptions> {
     if (x.kind !== 'dense') throw new RangeError('mf router needs dense features');
     if (x.x.cols !== this.s.inputs) throw new RangeError(`mf router takes ${this.s.inputs} inputs, features have ${x.x.cols}`);
     const z = new Float64Array(x.x.rows);
-    logits(x.x, this.v, z);
+    linearLogits(x.x, this.v, 0, z);
     for (let i = 0; i < z.length; i++) z[i] = sigmoid(z[i]!);
     return z;
   }
@@ -147,7 +150,7 @@ export const mfRouter: RouterType<MfOptions, MfOptions> = {
   description: 'matrix factorization (RouteLLM): model vectors and a projection of the query embedding, trained on pairwise outcomes of all models (--dim, --epochs)',
   layout: 'dense',
   needsLabels: true,
-  options: (raw) => optionsOf(optionsSchema, raw, 'mf'),
+  options: (raw) => optionsOf(mfOptionsSchema, raw, 'mf'),
   grid: (options) => [options],
   async train({ train, validation, seed }, options): Promise<Head<MfOptions>> {
     if (train.x.kind !== 'dense') throw new RangeError('mf router needs dense features');
@@ -175,9 +178,9 @@ export const mfRouter: RouterType<MfOptions, MfOptions> = {
       engine,
       n: t.row.length,
       batchSize: BATCH,
-      epochs: fixedEpochs ?? (val ? MAX_EPOCHS : 20),
-      patience: PATIENCE,
-      learningRate: LEARNING_RATE,
+      epochs: fixedEpochs ?? (val ? MF_TRAINING.maxEpochs : 20),
+      patience: MF_TRAINING.patience,
+      learningRate: MF_TRAINING.learningRate,
       random,
       variables: [P, W, C],
       batchLoss: (ids) => {
@@ -186,7 +189,7 @@ export const mfRouter: RouterType<MfOptions, MfOptions> = {
         const diff = tf.sub(tf.gather(pn, tf.gather(aT, ids)), tf.gather(pn, tf.gather(bT, ids)));
         const z = tf.sum(tf.mul(tf.mul(diff, e), C), 1);
         const loss = tf.losses.sigmoidCrossEntropy(tf.gather(labelT, ids), z);
-        return tf.add(loss, tf.mul(WEIGHT_DECAY, tf.add(tf.sum(tf.square(W)), tf.sum(tf.square(P))))) as import('@tensorflow/tfjs').Scalar;
+        return tf.add(loss, tf.mul(MF_TRAINING.weightDecay, tf.add(tf.sum(tf.square(W)), tf.sum(tf.square(P))))) as import('@tensorflow/tfjs').Scalar;
       },
       validationLoss:
         val && vb && vb.row.length > 0
@@ -212,8 +215,7 @@ export const mfRouter: RouterType<MfOptions, MfOptions> = {
                 const b = vb.b[i]!;
                 let z = 0;
                 for (let j = 0; j < k; j++) z += c[j]! * (p[a * k + j]! / norms[a]! - p[b * k + j]! / norms[b]!) * proj[r * k + j]!;
-                const sp = z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
-                loss += sp - vb.label[i]! * z;
+                loss += softplus(z) - vb.label[i]! * z;
               }
               return loss / vb.row.length;
             }

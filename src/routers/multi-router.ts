@@ -1,4 +1,6 @@
+import type { DenseMatrix } from '../embed/dense.js';
 import type { FeatureBlock, FeatureLayout, Features, FeaturizerState } from '../embed/features.js';
+import { sigmoid } from './logistic-solver.js';
 import type { OptionRecord } from './router.js';
 
 // Routers over any number of models (issue 13). Where a two-model router scores P(strong better),
@@ -65,6 +67,31 @@ export async function tuneEachMulti<C extends OptionRecord>(type: Pick<MultiRout
     out.push({ predictions: head.predict(ctx.validation.x, ctx.validation.queries), ...(head.refit ? { refit: head.refit } : {}) });
   }
   return out;
+}
+
+/** A dense head's predictions: its logits, out[m][r], through the sigmoid; features of another layout or width are a RangeError. */
+export function sigmoidOutputs(x: Features, head: { router: string; inputs: number; models: number }, logits: (x: DenseMatrix, out: Float64Array[]) => void): Float64Array[] {
+  if (x.kind !== 'dense') throw new RangeError(`${head.router} router needs dense features`);
+  if (x.x.cols !== head.inputs) throw new RangeError(`${head.router} router takes ${head.inputs} inputs, features have ${x.x.cols}`);
+  const out = Array.from({ length: head.models }, () => new Float64Array(x.x.rows));
+  logits(x.x, out);
+  for (const z of out) for (let i = 0; i < z.length; i++) z[i] = sigmoid(z[i]!);
+  return out;
+}
+
+/**
+ * Each model's logit of its mean quality: the constant prediction that minimises the cross-entropy,
+ * where the gradient-trained heads (mlp, mf) start their output biases, so their few hundred Adam
+ * steps on a small training set go into how quality varies with the query, not into the base rates.
+ * Clamped so that a model right (or wrong) on every row starts finite.
+ */
+export function baseLogits(quality: ArrayLike<number>[]): Float32Array {
+  return Float32Array.from(quality, (q) => {
+    let s = 0;
+    for (let i = 0; i < q.length; i++) s += q[i]!;
+    const p = Math.min(0.999, Math.max(0.001, q.length ? s / q.length : 0.5));
+    return Math.log(p / (1 - p));
+  });
 }
 
 /** Mean cross-entropy of predicted qualities against actual ones (soft labels allowed), over every model and row: what tuning minimises. */

@@ -46,6 +46,16 @@ export function glorot(fanIn: number, fanOut: number, random: () => number): Flo
   return Float32Array.from({ length: fanIn * fanOut }, () => (2 * random() - 1) * limit);
 }
 
+/** Per-output columns (columns[o][r]) as one rows x outputs row-major matrix, as a tensor2d takes it. */
+export function byRow(columns: ArrayLike<number>[], rows: number): Float32Array {
+  const outputs = columns.length;
+  const out = new Float32Array(rows * outputs);
+  columns.forEach((c, o) => {
+    for (let r = 0; r < rows; r++) out[r * outputs + o] = c[r]!;
+  });
+  return out;
+}
+
 export function shuffled(n: number, random: () => number): Int32Array {
   const p = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
