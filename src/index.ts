@@ -30,7 +30,8 @@ export { loadCatalog, type Catalog, type PriceEntry } from './cost/catalog.js';
 export { runTrain, renderTrain, trainOptionsSchema, type MultiTrainResult, type PairTrainResult, type TrainOptions, type TrainResult } from './cli/commands/train.js';
 export { runEval, renderEval, evalOptionsSchema, type AnyEvalResult, type EvalOptions, type EvalResult, type MultiEvalResult } from './cli/commands/eval.js';
 export { runEstimate, renderEstimate, estimateOptionsSchema, type EstimateOptions, type EstimateResult, type EstimateDeps } from './cli/commands/estimate.js';
-export { runRoute, renderRoute, routeOptionsSchema, type RouteOptions, type RouteResult } from './cli/commands/route.js';
+export { runRoute, renderRoute, routeOptionsSchema, type AnyRouteResult, type MultiRouteResult, type RouteOptions, type RouteResult } from './cli/commands/route.js';
+export { routeOverModels, type MultiDecision } from './routers/multi-route.js';
 // Labelling spends money: runLabel asks deps.confirm first (none, or `yes`: it proceeds), stops
 // starting calls once deps.signal is aborted, and returns what it wrote.
 export { runLabel, renderLabel, labelOptionsSchema, type LabelOptions, type LabelDeps, type LabelResult } from './cli/commands/label.js';

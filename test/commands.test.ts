@@ -18,6 +18,7 @@ test('train, route, eval and estimate as functions: results, the lines they prin
   const trained = await runTrain({ data: DEMO, name: 'demo', artifacts }, { progress });
   assert.equal(trained.path, join(artifacts, 'routers/demo/v1.json'));
   assert.equal(trained.reused, false);
+  assert.ok(trained.kind === 'pair', 'the demo data names its pair');
   assert.equal(trained.envelope.body.router, 'logistic');
   assert.deepEqual(trained.pair, { weak: 'sim-small', strong: 'sim-large', chosenBy: 'the dataset' });
   assert.ok(existsSync(trained.path));

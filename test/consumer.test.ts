@@ -10,7 +10,7 @@ import { DEMO, ROOT, runCli, tempDir } from './helpers.ts';
 // repository's node_modules, so the test needs no network.
 
 const CONSUMER = `
-import { openRouter, loadRouter, readDataset, evaluate, exactCurve, apgr, UserError, runRoute, renderRoute, runEstimate, type RouteDecision, type EvalReportBody, type RouteResult, type EstimateOptions } from 'llm-routerkit';
+import { openRouter, loadRouter, readDataset, evaluate, exactCurve, apgr, UserError, runRoute, renderRoute, runEstimate, type RouteDecision, type EvalReportBody, type AnyRouteResult, type EstimateOptions } from 'llm-routerkit';
 
 const router = openRouter({ router: 'demo' }, { artifacts: 'artifacts' });
 const one: RouteDecision = await router.route('How do I reset my password?');
@@ -30,7 +30,7 @@ const report: EvalReportBody = body;
 const curve = exactCurve([3, 2, 1], { qWeak: [0, 1, 0], qStrong: [1, 1, 1], cWeak: [0, 0, 0], cStrong: [1, 1, 1] });
 
 // The CLI's commands as functions: a result to use, and the text the CLI would print.
-const routed: RouteResult = await runRoute({ router: 'demo', queries: ['Where is my order?'] });
+const routed: AnyRouteResult = await runRoute({ router: 'demo', queries: ['Where is my order?'] });
 const table = renderRoute(routed).stdout;
 const given: EstimateOptions = { volume: { count: 1000, per: 'day' }, tokens: 500, weakPrice: 0.8, strongPrice: 15, weakShare: 0.7, monitoring: 0 };
 const estimated = await runEstimate(given);

@@ -29,7 +29,11 @@ export function loadDeployment(ref: string, root: string = DEFAULT_ROOT, options
   return { path, hash: env.contentHash, body: env.body, router };
 }
 
-export type RouterRef = { router: string; deployment?: undefined } | { deployment: string; router?: undefined };
+export type RouterRef =
+  | { router: string; deployment?: undefined; loaded?: undefined }
+  | { deployment: string; router?: undefined; loaded?: undefined }
+  /** A router already loaded (route, which looked at its kind first). */
+  | { loaded: LoadedRouter; router?: undefined; deployment?: undefined };
 
 export interface OpenOptions extends LoadOptions {
   /** Folder of the artifact store that NAME and NAME@VERSION refer to (default `artifacts`). */
@@ -71,7 +75,7 @@ export function openRouter(ref: RouterRef, options: OpenOptions = {}): OpenRoute
   checkShare(options.monitoring, 'monitoring');
   const root = options.artifacts ?? DEFAULT_ROOT;
   const deployment = ref.deployment !== undefined ? loadDeployment(ref.deployment, root, options) : null;
-  const loaded = deployment ? deployment.router : loadRouter(ref.router!, root, options);
+  const loaded = deployment ? deployment.router : (ref.loaded ?? loadRouter(ref.router!, root, options));
   const threshold = options.threshold ?? deployment?.body.threshold ?? loaded.body.threshold;
   const monitoring = options.monitoring ?? deployment?.body.monitoring ?? 0;
   const pair = loaded.body.pair;

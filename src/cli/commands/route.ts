@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { readQueries } from '../../data/read-queries.js';
 import { msg, option, UserError } from '../../errors.js';
 import type { Pair } from '../../data/pair.js';
-import { defaultCacheDir } from '../../routers/load.js';
+import { defaultCacheDir, loadAnyRouter, type LoadedMultiRouter } from '../../routers/load.js';
+import { routeOverModels, type MultiDecision } from '../../routers/multi-route.js';
 import { openRouter, type RouteDecision } from '../../routers/open.js';
 import { renderTable } from '../../ui/table.js';
-import { count, fixed, pct } from '../../ui/format.js';
+import { count, fixed, pct, usd } from '../../ui/format.js';
 import { encodingSchema, nameSchema, shareSchema, validateOptions } from '../options.js';
 import { jsonText, NO_PROGRESS, readLines, type ReadRef, type Rendered, type RunDeps } from '../rendered.js';
 
@@ -29,7 +30,24 @@ export const routeOptionsSchema = z.strictObject({
 /** Options of `router route`, as a script passes them. */
 export type RouteOptions = z.input<typeof routeOptionsSchema>;
 
+/** Queries routed over more than two models. */
+export interface MultiRouteResult {
+  kind: 'multi';
+  router: string;
+  routerHash: string;
+  models: string[];
+  reference: string;
+  rule: { kind: 'lambda' | 'tau'; value: number };
+  monitoring: number;
+  decisions: (MultiDecision & { line?: number })[];
+  fromFile: boolean;
+  reads: ReadRef[];
+}
+
+export type AnyRouteResult = RouteResult | MultiRouteResult;
+
 export interface RouteResult {
+  kind: 'pair';
   /** The router artifact's path and content hash. */
   router: string;
   routerHash: string;
@@ -44,7 +62,7 @@ export interface RouteResult {
   reads: ReadRef[];
 }
 
-export async function runRoute(options: RouteOptions, deps: RunDeps = {}): Promise<RouteResult> {
+export async function runRoute(options: RouteOptions, deps: RunDeps = {}): Promise<AnyRouteResult> {
   const o = validateOptions(routeOptionsSchema, options);
   checkCommonOptions(o, 'read', deps.env ?? process.env);
   const progress = deps.progress ?? NO_PROGRESS;
@@ -57,7 +75,9 @@ export async function runRoute(options: RouteOptions, deps: RunDeps = {}): Promi
 
   const cacheDir = o.cache ? (o.cacheDir ?? defaultCacheDir(deps.env)) : null;
   progress.stage(`routing ${count(queries.length)} ${queries.length === 1 ? 'query' : 'queries'}`);
-  const opened = openRouter(o.deployment !== undefined ? { deployment: o.deployment } : { router: o.router! }, {
+  const any = o.router !== undefined ? loadAnyRouter(o.router, o.artifacts, { embedder: o.embedder, cacheDir, ...(deps.env ? { env: deps.env } : {}), onProgress: (what, done, total) => progress.embed(what, done, total) }) : null;
+  if (any?.kind === 'multi') return routeMany(any, queries, o);
+  const opened = openRouter(o.deployment !== undefined ? { deployment: o.deployment } : { loaded: any! }, {
     artifacts: o.artifacts,
     threshold: o.threshold,
     monitoring: o.monitoring,
@@ -69,6 +89,7 @@ export async function runRoute(options: RouteOptions, deps: RunDeps = {}): Promi
   const routed = await opened.routeMany(queries.map((q) => q.query));
   const reads: ReadRef[] = [...(opened.deployment ? [{ kind: 'deployment', path: opened.deployment.path }] : []), { kind: 'router', path: opened.path }];
   return {
+    kind: 'pair',
     router: opened.path,
     routerHash: opened.hash,
     ...(opened.deployment ? { deployment: opened.deployment.path } : {}),
@@ -81,12 +102,64 @@ export async function runRoute(options: RouteOptions, deps: RunDeps = {}): Promi
   };
 }
 
+async function routeMany(r: LoadedMultiRouter, queries: { query: string; line?: number }[], o: { threshold?: number; monitoring?: number; file?: string }): Promise<MultiRouteResult> {
+  if (o.threshold !== undefined) throw new UserError(msg`${option('threshold')} applies to a router over a pair; ${r.name} routes over ${r.body.models.length} models by its rule (lambda ${r.body.rule.value})`);
+  const monitoring = o.monitoring ?? 0;
+  const decisions = await routeOverModels(r.router, queries.map((q) => q.query), { monitoring, reference: r.body.reference });
+  return {
+    kind: 'multi',
+    router: r.path,
+    routerHash: r.hash,
+    models: r.body.models,
+    reference: r.body.reference,
+    rule: r.body.rule,
+    monitoring,
+    decisions: decisions.map((d, i) => ({ ...(queries[i]!.line !== undefined ? { line: queries[i]!.line } : {}), ...d })),
+    fromFile: o.file !== undefined,
+    reads: [{ kind: 'router', path: r.path }],
+  };
+}
+
+function renderRouteMany(r: MultiRouteResult, view: { json?: boolean }): Rendered {
+  const before = readLines(r.reads);
+  if (view.json) {
+    const { kind: _k, reads: _r, fromFile: _f, ...rest } = r;
+    return { before, stdout: jsonText(rest), after: [] };
+  }
+  const lead = r.fromFile ? 1 : 0;
+  // One row per query: the chosen model, then its predicted quality and cost beside the best predicted alternative.
+  const head = [...(r.fromFile ? ['line'] : []), 'query', 'model', 'predicted quality', '$ / 1k', 'best predicted', ...(r.monitoring > 0 ? ['note'] : [])];
+  const rows = r.decisions.map((d) => {
+    const chosen = d.predicted.find((p) => p.model === d.model)!;
+    const top = d.predicted.reduce((a, b) => (b.quality > a.quality ? b : a));
+    return [
+      ...(d.line !== undefined ? [String(d.line)] : []),
+      shorten(d.query),
+      d.model,
+      fixed(chosen.quality),
+      usd(chosen.cost * 1000, 3),
+      top.model === d.model ? '' : `${top.model} (${fixed(top.quality)})`,
+      ...(r.monitoring > 0 ? [d.monitored ? 'monitoring' : ''] : []),
+    ];
+  });
+  const stdout = renderTable(head, rows, { alignLeft: [lead, lead + 1, lead + 4] });
+  const counts = new Map<string, number>();
+  for (const d of r.decisions) counts.set(d.model, (counts.get(d.model) ?? 0) + 1);
+  const n = r.decisions.length;
+  const after = [
+    `${count(n)} ${n === 1 ? 'query' : 'queries'} by ${r.rule.kind} ${fixed(r.rule.value, 4)}: ${[...counts].sort((a, b) => b[1] - a[1]).map(([m, k]) => `${count(k)} to ${m} (${pct(k / n)})`).join(', ')}` +
+      (r.monitoring > 0 ? `; ${count(r.decisions.filter((d) => d.monitored).length)} forced to ${r.reference} by the ${pct(r.monitoring)} monitoring sample` : ''),
+  ];
+  return { before, stdout, after };
+}
+
 function shorten(q: string): string {
   const one = q.replace(/\s+/g, ' ').trim();
   return one.length > 60 ? one.slice(0, 57) + '...' : one;
 }
 
-export function renderRoute(r: RouteResult, view: { json?: boolean } = {}): Rendered {
+export function renderRoute(r: AnyRouteResult, view: { json?: boolean } = {}): Rendered {
+  if (r.kind === 'multi') return renderRouteMany(r, view);
   const before = readLines(r.reads);
   const { pair, monitoring, decisions } = r;
   if (view.json) {
