@@ -84,9 +84,14 @@ export interface MultiTrainResult extends TrainedArtifact {
 
 export type TrainResult = PairTrainResult | MultiTrainResult;
 
-/** Over more than two models when the data has more and no pair is named: a pair is the special case. */
-function routesOverMany(o: { weak?: string; strong?: string }, models: number, hasPair: boolean): boolean {
-  return o.weak === undefined && o.strong === undefined && !hasPair && models > 2;
+/**
+ * Over more than two models when `models` names more than two, or the data has more and names no
+ * pair of its own; a pair (`weak`/`strong`, or the dataset's) otherwise, as the special case.
+ */
+function routesOverMany(o: { weak?: string; strong?: string; models?: string[] }, models: number, hasPair: boolean): boolean {
+  if (o.weak !== undefined || o.strong !== undefined) return false;
+  if (o.models !== undefined) return o.models.length > 2;
+  return !hasPair && models > 2;
 }
 
 export function defaultName(ref: string): string {
