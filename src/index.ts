@@ -45,6 +45,19 @@ export { MissingInput, type Need } from './cost/estimate.js';
 export { exactCurve, type Curve, type CurvePoint, type Outcomes } from './metrics/curve.js';
 export { apgr, cpt, auc, aiq, summarize, randomBaseline, oracle, type Summary } from './metrics/summary.js';
 
+// N models (GUIDE.md "Definitions", the N-model part): the two decision rules, written once for
+// eval and deployment alike; their exact sweeps; the single models, the zero router and the
+// oracle; the summary read off a curve's hull; operating points; the bootstrap.
+export { chooseByLambda, chooseByTau, choicesAt, trafficShares, realizedAt, type DecisionRule } from './metrics/multi/choice.js';
+export { lambdaEnvelope, tauEnvelope, type QueryEnvelope } from './metrics/multi/envelope.js';
+export type { MultiPredictions, MultiOutcomes } from './metrics/multi/inputs.js';
+export { lambdaSweep, tauSweep, prepareLambdaSweep, prepareTauSweep, sweepCurve, breakpointsOf, ruleValueAt, sharesAt, type LambdaCurve, type TauCurve, type MultiCurve, type PreparedSweep } from './metrics/multi/sweep.js';
+export { modelPoints, bestSingle, cheapestSingle, zeroRouter, oraclePoint, type ModelPoints } from './metrics/multi/single-models.js';
+export { summarizeMulti, routerHull, defaultRange, type MultiSummary, type MultiSummaryOptions, type Reach, type CostRange, type CurvePoints } from './metrics/multi/summary.js';
+export { pickMultiPoint, type MultiTarget, type MultiOperatingPoint } from './metrics/multi/operating-point.js';
+export { monotoneHull, aiqOver, qualityAt, costToReach, type Hull } from './metrics/hull.js';
+export { multiBootstrap, type MultiBootstrapInput, type MultiBootstrapOptions, type MultiIntervals } from './eval/multi-bootstrap.js';
+
 // The artifact store: versioned, content-hashed files with lineage.
 export { resolveArtifact, readJsonArtifact, writeJsonArtifact, writeDatasetArtifact, checkName, DEFAULT_ROOT, type Written, type WriteTarget } from './artifacts/store.js';
 export type { Envelope, LineageRef, ArtifactKind } from './artifacts/envelope.js';

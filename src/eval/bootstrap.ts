@@ -34,8 +34,8 @@ export interface StrategyIntervals {
 
 export { mulberry32 } from '../random.js';
 
-/** Percentile interval of the finite values; +Infinity (a CPT never reached) stays at the top. */
-function interval(values: Float64Array, level: number): [number, number] | null {
+/** Percentile interval of the values that are not NaN; +Infinity (a CPT never reached) stays at the top. */
+export function interval(values: Float64Array, level: number): [number, number] | null {
   let m = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
@@ -45,6 +45,13 @@ function interval(values: Float64Array, level: number): [number, number] | null 
   const tail = (1 - level) / 2;
   const [lo, hi] = percentilesInPlace(values.subarray(0, m), [tail, 1 - tail]);
   return [lo!, hi!];
+}
+
+/** One resample: n draws of the n queries with replacement, as how many times each query was drawn. */
+export function drawCounts(counts: Int32Array, rand: () => number): void {
+  const n = counts.length;
+  counts.fill(0);
+  for (let j = 0; j < n; j++) counts[Math.floor(rand() * n)]!++;
 }
 
 export function bootstrap(inputs: BootstrapInput[], options: BootstrapOptions): StrategyIntervals[] {
@@ -64,8 +71,7 @@ export function bootstrap(inputs: BootstrapInput[], options: BootstrapOptions): 
   const counts = new Int32Array(n);
   const rand = mulberry32(options.seed);
   for (let b = 0; b < B; b++) {
-    counts.fill(0);
-    for (let j = 0; j < n; j++) counts[Math.floor(rand() * n)]!++;
+    drawCounts(counts, rand);
     inputs.forEach((s, si) => {
       const curve = resampledCurve(prepared[si]!, s.outcomes, counts);
       const out = series[si]!;

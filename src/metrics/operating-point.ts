@@ -59,24 +59,32 @@ export function pickIndex(curve: Curve, target: Target): number {
       }
       return best;
     }
-    case 'budget-per-1k': {
-      // Relative slack: per-query dollar costs can be 1e-7, where an absolute 1e-12 would be a real amount.
-      const limit = (target.value / 1000) * (1 + 1e-12) + Number.MIN_VALUE;
-      let best = -1;
-      for (let k = 0; k < len; k++) {
-        const c = cost[k]!;
-        if (c > limit) continue;
-        const q = quality[k]!;
-        if (best < 0 || q > quality[best]! || (q === quality[best] && c < cost[best]!)) best = k;
-      }
-      if (best < 0) {
-        let cheapest = 0;
-        for (let k = 1; k < len; k++) if (cost[k]! < cost[cheapest]!) cheapest = k;
-        throw new UserError(msg`${option('targetBudget')} $${target.value} per 1,000 queries is below the cheapest point of the curve ($${(cost[cheapest]! * 1000).toPrecision(4)} per 1,000 queries)`);
-      }
-      return best;
-    }
+    case 'budget-per-1k':
+      return bestWithinBudget(cost, quality, target.value);
   }
+}
+
+/**
+ * The best-quality point (ties: the cheaper, then the first) whose cost per 1,000 queries is at
+ * most `budgetPer1k`: on any curve's columns, the two-model one's or an N-model sweep's.
+ */
+export function bestWithinBudget(cost: Float64Array, quality: Float64Array, budgetPer1k: number): number {
+  // Relative slack: per-query dollar costs can be 1e-7, where an absolute 1e-12 would be a real amount.
+  const limit = (budgetPer1k / 1000) * (1 + 1e-12) + Number.MIN_VALUE;
+  const len = cost.length;
+  let best = -1;
+  for (let k = 0; k < len; k++) {
+    const c = cost[k]!;
+    if (c > limit) continue;
+    const q = quality[k]!;
+    if (best < 0 || q > quality[best]! || (q === quality[best] && c < cost[best]!)) best = k;
+  }
+  if (best < 0) {
+    let cheapest = 0;
+    for (let k = 1; k < len; k++) if (cost[k]! < cost[cheapest]!) cheapest = k;
+    throw new UserError(msg`${option('targetBudget')} $${budgetPer1k} per 1,000 queries is below the cheapest point of the curve ($${(cost[cheapest]! * 1000).toPrecision(4)} per 1,000 queries)`);
+  }
+  return best;
 }
 
 /** One exact point per tenth of strong share (the first at or past it), without repeats. */

@@ -2,7 +2,7 @@
 // of one router, and the two reference routers, random and the oracle.
 
 import { buildCurve, gainTolerance, makePoint, outcomeTotals, pointAt, type Curve, type CurvePoint, type Gains, type Outcomes } from './curve.js';
-import { sortDescending } from './sort.js';
+import { aiqOver, monotoneHull } from './hull.js';
 
 /**
  * Area under PGR(f) over [0,1]. Linear between exact points, because inside a tie group the
@@ -121,71 +121,15 @@ export function aiq(points: { cost: number; quality: number }[]): number | null 
 }
 
 function aiqOf(cost: Float64Array, quality: Float64Array): number | null {
-  const n = cost.length;
-  if (n === 0) return null;
+  const hull = monotoneHull(cost, quality);
   let minCost = Number.POSITIVE_INFINITY;
   let maxCost = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < cost.length; i++) {
     const c = cost[i]!;
-    if (Number.isNaN(c) || Number.isNaN(quality[i])) {
-      throw new RangeError(`point at index ${i} has NaN cost or quality`);
-    }
     if (c < minCost) minCost = c;
     if (c > maxCost) maxCost = c;
   }
-  const range = maxCost - minCost;
-  if (!(range > 0) || !Number.isFinite(range)) return null;
-
-  // Walk by increasing cost (the radix sort, read backwards: a curve has up to one point per query).
-  // A router's curve is usually ascending in cost already (c_s >= c_w on every query); then the sort,
-  // ~130 ms at a million points, is skipped.
-  let ascending = true;
-  for (let i = 1; i < n && ascending; i++) if (cost[i]! < cost[i - 1]!) ascending = false;
-  let order: Int32Array;
-  if (ascending) {
-    order = new Int32Array(n);
-    for (let r = 0; r < n; r++) order[r] = n - 1 - r;
-  } else {
-    order = sortDescending(cost).order;
-  }
-  const hull = new Int32Array(n);
-  let h = 0;
-  for (let r = n - 1; r >= 0; r--) {
-    const p = order[r]!;
-    const cp = cost[p]!;
-    const qp = quality[p]!;
-    if (h > 0) {
-      const last = hull[h - 1]!;
-      if (cost[last] === cp) {
-        // At equal cost only the best quality can be on the hull.
-        if (qp <= quality[last]!) continue;
-        h--;
-      }
-    }
-    // Drop the last vertex while it lies on or below the chord from its predecessor to p.
-    while (h >= 2) {
-      const a = hull[h - 2]!;
-      const b = hull[h - 1]!;
-      const ca = cost[a]!;
-      const qa = quality[a]!;
-      const cross = (cost[b]! - ca) * (qp - qa) - (quality[b]! - qa) * (cp - ca);
-      if (cross >= 0) h--;
-      else break;
-    }
-    hull[h++] = p;
-  }
-
-  let area = 0;
-  let k = 1;
-  // The upper hull is concave: it rises, then falls; integrate the rising part only.
-  for (; k < h && quality[hull[k]!]! >= quality[hull[k - 1]!]!; k++) {
-    const a = hull[k - 1]!;
-    const b = hull[k]!;
-    area += ((cost[b]! - cost[a]!) * (quality[b]! + quality[a]!)) / 2;
-  }
-  const peak = hull[k - 1]!;
-  area += (maxCost - cost[peak]!) * quality[peak]!;
-  return area / range;
+  return aiqOver(hull, minCost, maxCost);
 }
 
 /** The headline metrics of one router's curve. */
