@@ -4,7 +4,7 @@
 // Route in-process with a trained router or a deployment.
 export { openRouter, loadDeployment, type OpenRouter, type OpenOptions, type RouterRef, type RouteDecision, type LoadedDeployment } from './routers/open.js';
 export { loadRouter, loadAnyRouter, defaultCacheDir, type AnyLoadedRouter, type LoadedMultiRouter, type LoadedRouter, type LoadOptions } from './routers/load.js';
-export type { DecisionRule, MultiMetrics, MultiRouterBody } from './routers/multi-router.js';
+export type { MultiMetrics, MultiRouterBody } from './routers/multi-router.js';
 export type { MultiPrediction } from './routers/multi-pipeline.js';
 export { chooseModels, modelTable, type ModelChoice, type ModelTable } from './data/model-table.js';
 export { decide, isMonitored, type Decision } from './routers/monitoring.js';
@@ -48,7 +48,7 @@ export { apgr, cpt, auc, aiq, summarize, randomBaseline, oracle, type Summary } 
 // N models (GUIDE.md "Definitions", the N-model part): the two decision rules, written once for
 // eval and deployment alike; their exact sweeps; the single models, the zero router and the
 // oracle; the summary read off a curve's hull; operating points; the bootstrap.
-export { chooseByLambda, chooseByTau, choicesAt, trafficShares, realizedAt, type DecisionRule } from './metrics/multi/choice.js';
+export { chooseByLambda, chooseByTau, choicesAt, trafficShares, realizedAt, type DecisionRule, type RuleKind } from './metrics/multi/choice.js';
 export { lambdaEnvelope, tauEnvelope, type QueryEnvelope } from './metrics/multi/envelope.js';
 export type { MultiPredictions, MultiOutcomes } from './metrics/multi/inputs.js';
 export { lambdaSweep, tauSweep, prepareLambdaSweep, prepareTauSweep, sweepCurve, breakpointsOf, ruleValueAt, sharesAt, type LambdaCurve, type TauCurve, type MultiCurve, type PreparedSweep } from './metrics/multi/sweep.js';

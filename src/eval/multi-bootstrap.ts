@@ -1,4 +1,4 @@
-import { choicesAt, realizedAt, type DecisionRule } from '../metrics/multi/choice.js';
+import { choicesAt, realizedAt, type RuleKind } from '../metrics/multi/choice.js';
 import { queryCount, type MultiOutcomes, type MultiPredictions } from '../metrics/multi/inputs.js';
 import { modelPoints, zeroRouter } from '../metrics/multi/single-models.js';
 import { defaultRange, summarizeMulti, type CostRange } from '../metrics/multi/summary.js';
@@ -14,7 +14,7 @@ import { drawCounts, interval, type BootstrapOptions, type Interval } from './bo
 
 export interface MultiBootstrapInput {
   predictions: MultiPredictions;
-  rule: DecisionRule;
+  rule: RuleKind;
   /** The lambda (or tau) of the operating point, held fixed across resamples as a deployment holds it. */
   operatingValue: number;
 }

@@ -1,6 +1,7 @@
 import type { DenseMatrix } from '../embed/dense.js';
 import type { FeatureBlock, FeatureLayout, Features, FeaturizerState } from '../embed/features.js';
 import { sigmoid } from './logistic-solver.js';
+import type { DecisionRule } from '../metrics/multi/choice.js';
 import type { OptionRecord } from './router.js';
 
 // Routers over any number of models (issue 13). Where a two-model router scores P(strong better),
@@ -112,8 +113,8 @@ export function meanLogLoss(predicted: Float64Array[], actual: Float64Array[]): 
   return n ? s / n : Number.NaN;
 }
 
-/** How an N-model router picks a model for a query (the rules themselves are in metrics/choice.ts). */
-export type DecisionRule = { kind: 'lambda'; value: number } | { kind: 'tau'; value: number };
+
+export type { DecisionRule } from '../metrics/multi/choice.js';
 
 /** Held-out metrics of an N-model router (train's report; eval recomputes them on any data). */
 export interface MultiMetrics {

@@ -7,7 +7,13 @@
 import { predictionCount, queryCount, type MultiOutcomes, type MultiPredictions } from './inputs.js';
 
 /** Which rule a lambda or tau belongs to. */
-export type DecisionRule = 'lambda' | 'tau';
+export type RuleKind = 'lambda' | 'tau';
+
+/** A rule with its parameter: what a router and a deployment carry, and route by. */
+export interface DecisionRule {
+  kind: RuleKind;
+  value: number;
+}
 
 function checkModels(models: number): void {
   if (!(models >= 1)) throw new RangeError(`a query needs at least one model, got ${models}`);
@@ -73,7 +79,7 @@ export function chooseByTau(qHat: ArrayLike<number>, cHat: ArrayLike<number>, ta
 }
 
 /** The model each query is sent to under one rule and value: what a deployment at that lambda or tau does. */
-export function choicesAt(predictions: MultiPredictions, rule: DecisionRule, value: number): Int32Array {
+export function choicesAt(predictions: MultiPredictions, rule: RuleKind, value: number): Int32Array {
   const n = predictionCount(predictions);
   const m = predictions.models;
   const { qHat, cHat } = predictions;

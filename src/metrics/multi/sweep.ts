@@ -7,7 +7,7 @@
 // with per-query weights (O(changes)), never sorting again.
 
 import { sortDescending } from '../sort.js';
-import { trafficShares, choicesAt, type DecisionRule } from './choice.js';
+import { trafficShares, choicesAt, type RuleKind } from './choice.js';
 import { EnvelopeWorkspace, lambdaVertices, tauVertices } from './envelope.js';
 import { checkWeights, queryCount, type MultiOutcomes, type MultiPredictions } from './inputs.js';
 
@@ -43,10 +43,10 @@ export interface TauCurve extends CurveColumns {
 }
 
 export type MultiCurve = LambdaCurve | TauCurve;
-type CurveOf<R extends DecisionRule> = R extends 'lambda' ? LambdaCurve : TauCurve;
+type CurveOf<R extends RuleKind> = R extends 'lambda' ? LambdaCurve : TauCurve;
 
 /** The sweep's changes, sorted and grouped: what every walk (the curve, each bootstrap resample) reads. */
-export interface PreparedSweep<R extends DecisionRule = DecisionRule> {
+export interface PreparedSweep<R extends RuleKind = RuleKind> {
   rule: R;
   n: number;
   models: number;
@@ -100,7 +100,7 @@ class Changes {
   }
 }
 
-function prepare<R extends DecisionRule>(rule: R, predictions: MultiPredictions, outcomes: MultiOutcomes): PreparedSweep<R> {
+function prepare<R extends RuleKind>(rule: R, predictions: MultiPredictions, outcomes: MultiOutcomes): PreparedSweep<R> {
   const n = queryCount(outcomes, predictions);
   const m = outcomes.models;
   const { qHat, cHat } = predictions;
@@ -167,7 +167,7 @@ export function prepareTauSweep(predictions: MultiPredictions, outcomes: MultiOu
  * multiplicities; every query once without weights). A group whose queries all have weight 0
  * repeats the previous point, which moves no hull.
  */
-export function sweepCurve<R extends DecisionRule>(p: PreparedSweep<R>, weights?: ArrayLike<number>): CurveOf<R> {
+export function sweepCurve<R extends RuleKind>(p: PreparedSweep<R>, weights?: ArrayLike<number>): CurveOf<R> {
   const w = checkWeights(weights, p.n);
   const { n, q0, c0, groupEnd, row, dq, dc } = p;
   const groups = groupEnd.length;
