@@ -6,7 +6,7 @@ import type { MultiOutcomes, MultiPredictions } from '../metrics/multi/inputs.js
 import { pickMultiPoint, type MultiTarget } from '../metrics/multi/operating-point.js';
 import { bestSingle, modelPoints, oraclePoint, type ModelPoints } from '../metrics/multi/single-models.js';
 import { defaultRange, routerHull, summarizeMulti, type MultiSummary } from '../metrics/multi/summary.js';
-import { lambdaSweep, ruleValueAt, type LambdaCurve } from '../metrics/multi/sweep.js';
+import { finiteLambda, lambdaSweep, type LambdaCurve } from '../metrics/multi/sweep.js';
 import type { LoadedMultiRouter } from '../routers/load.js';
 import type { DecisionRule } from '../routers/multi-router.js';
 import { outcomeMatrix, predictionMatrix } from '../routers/multi-train.js';
@@ -85,14 +85,6 @@ export interface MultiEvalReportBody {
 export interface MultiEvalOutcome {
   body: MultiEvalReportBody;
   warnings: string[];
-}
-
-/** The lambda of curve point k, finite: JSON holds no Infinity, and any lambda above the first breakpoint routes as +Infinity does. */
-export function finiteLambda(curve: LambdaCurve, k: number): number {
-  const v = ruleValueAt(curve, k);
-  if (Number.isFinite(v)) return v;
-  const first = curve.lambda.length > 1 ? curve.lambda[1]! : 0;
-  return first > 0 ? first * 2 : 1;
 }
 
 function sameModels(routers: LoadedMultiRouter[]): string[] {

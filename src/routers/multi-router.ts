@@ -154,7 +154,7 @@ export interface MultiRouterBody {
       /** Out-of-fold mean log-loss of each candidate, the chosen one first. */
       candidates: { options: Record<string, unknown>; logLoss: number | null }[];
       /** How the default rule was chosen. */
-      ruleChosenBy: { kind: 'max-quality-gap'; value: number; on: 'validation' } | { kind: 'fixed' };
+      ruleChosenBy: { kind: 'max-quality-gap'; value: number; on: 'validation' } | { kind: 'best-quality'; on: 'validation' } | { kind: 'fixed' };
     } | null;
   };
 }

@@ -4,7 +4,7 @@ import type { Dataset, DatasetRow } from '../data/dataset.js';
 import { modelTable, type ModelChoice, type ModelTable } from '../data/model-table.js';
 import { splitRows, type SplitSpec } from '../data/split.js';
 import { Featurizer, type FeatureContext } from '../embed/features.js';
-import { lambdaSweep } from '../metrics/multi/sweep.js';
+import { finiteLambda, lambdaSweep } from '../metrics/multi/sweep.js';
 import { modelPoints } from '../metrics/multi/single-models.js';
 import { pickMultiPoint } from '../metrics/multi/operating-point.js';
 import { choicesAt, realizedAt, trafficShares } from '../metrics/multi/choice.js';
@@ -86,6 +86,15 @@ export function outcomeMatrix(table: Pick<ModelTable, 'quality' | 'cost'>, ids?:
     }
   }
   return { models, q, c };
+}
+
+/** The highest-quality point, the cheapest of those. */
+function bestPoint(quality: Float64Array, cost: Float64Array): number {
+  let best = 0;
+  for (let k = 1; k < quality.length; k++) {
+    if (quality[k]! > quality[best]! || (quality[k] === quality[best] && cost[k]! < cost[best]!)) best = k;
+  }
+  return best;
 }
 
 function meanOf(values: Float64Array): number {
@@ -185,9 +194,18 @@ export async function trainMultiOnRows(req: MultiTrainRequest, train: DatasetRow
     const predictions = predictionMatrix(oof[best.c]!.map(pick), cost);
     const outcomes = outcomeMatrix(table, validated);
     const curve = lambdaSweep(predictions, outcomes);
-    const point = pickMultiPoint(curve, { kind: 'max-quality-gap', value: req.targetGap, reference }, modelPoints(outcomes));
-    rule = { kind: 'lambda', value: point.value };
-    ruleChosenBy = { kind: 'max-quality-gap', value: req.targetGap, on: 'validation' };
+    const points = modelPoints(outcomes);
+    let index: number;
+    try {
+      index = pickMultiPoint(curve, { kind: 'max-quality-gap', value: req.targetGap, reference }, points).index;
+      ruleChosenBy = { kind: 'max-quality-gap', value: req.targetGap, on: 'validation' };
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      // Out of reach on validation data: the router's best point, as the pair's default falls back to always-strong.
+      index = bestPoint(curve.quality, curve.cost);
+      ruleChosenBy = { kind: 'best-quality', on: 'validation' };
+    }
+    rule = { kind: 'lambda', value: finiteLambda(curve, index) };
   }
 
   req.onStage?.(`fitting ${req.router} for ${models.length} models on ${n.toLocaleString('en-US')} training queries`);

@@ -78,7 +78,11 @@ export function renderMultiTraining(body: MultiRouterBody & { embedderDescriptio
   }
   const chosenBy = tuning?.ruleChosenBy;
   lines.push(`  default rule: ${body.rule.kind === 'lambda' ? `lambda ${fixed(body.rule.value, 4)} (quality per dollar)` : `tau ${fixed(body.rule.value)}`}${
-    chosenBy?.kind === 'max-quality-gap' ? `, the cheapest point within a ${pct(chosenBy.value, 0)} quality gap of the reference on validation data` : ''
+    chosenBy?.kind === 'max-quality-gap'
+      ? `, the cheapest point within a ${pct(chosenBy.value, 0)} quality gap of the reference on validation data`
+      : chosenBy?.kind === 'best-quality'
+        ? ', the best point on validation data (no point came within --target-gap of the reference)'
+        : ''
   }`);
   const rows = body.models.map((m, j) => [m, per1k(body.costs[j]!.perQuery), body.costs[j]!.basis, ...(v ? [pct(v.shares[j] ?? 0)] : [])]);
   lines.push('', renderTable(['model', 'cost / 1k queries', 'cost from', ...(v ? ['held-out share'] : [])], rows));

@@ -250,3 +250,12 @@ export function ruleValueAt(curve: MultiCurve, k: number): number {
 export function sharesAt(predictions: MultiPredictions, curve: MultiCurve, k: number): Float64Array {
   return trafficShares(choicesAt(predictions, curve.rule, ruleValueAt(curve, k)), predictions.models);
 }
+
+/** The lambda of curve point k, finite: JSON holds no Infinity, and any lambda above the first breakpoint routes as +Infinity does. */
+export function finiteLambda(curve: LambdaCurve, k: number): number {
+  const v = ruleValueAt(curve, k);
+  if (Number.isFinite(v)) return v;
+  const first = curve.lambda.length > 1 ? curve.lambda[1]! : 0;
+  return first > 0 ? first * 2 : 1;
+}
+

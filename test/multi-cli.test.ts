@@ -1,0 +1,115 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli } from './cli.ts';
+import { DEMO, tempDir, writeFile } from './helpers.ts';
+
+// train, eval and route over three models, through the CLI's own parsing, in this process. The data
+// is a ladder whose right model depends on the query's topic: `tiny` answers greetings, `mid` also
+// answers billing, only `big` solves integrals; costs are recorded per call in RouterBench's layout.
+
+const TOPICS = [
+  { words: 'hello there, thanks for the quick reply', right: [1, 1, 1] },
+  { words: 'my invoice was charged twice, please refund the billing error', right: [0, 1, 1] },
+  { words: 'solve the integral of x squared times sine x over zero to pi', right: [0, 0, 1] },
+] as const;
+const COST = [0.0001, 0.001, 0.01];
+
+function ladderCsv(rows = 240, withCosts = true): string {
+  const models = ['tiny', 'mid', 'big'];
+  const head = ['sample_id', 'prompt', 'topic', ...models, ...(withCosts ? models.map((m) => `${m}|total_cost`) : [])];
+  const lines = [head.join(',')];
+  for (let i = 0; i < rows; i++) {
+    const t = TOPICS[i % 3]!;
+    // One wrong answer in ten from each model, so no topic is perfectly separable.
+    const q = t.right.map((r, m) => ((i * 7 + m * 3) % 10 === 0 ? 1 - r : r));
+    lines.push([`s${i}`, `"${t.words} (case ${i})"`, ['greeting', 'billing', 'math'][i % 3], ...q.map((v) => v.toFixed(1)), ...(withCosts ? COST.map(String) : [])].join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+test('over three models: train predicts each model, eval sweeps lambda against the zero router, route picks by topic', async () => {
+  const dir = tempDir('router-multi-');
+  writeFile(dir, 'ladder.csv', ladderCsv());
+  const trained = await cli(['train', 'ladder.csv', '--name', 'ladder'], dir);
+  assert.equal(trained.code, 0, trained.stderr);
+  assert.match(trained.stdout, /^Trained logistic router on tfidf \([\d,]+ terms\) over 3 models, target: each model's quality$/m);
+  assert.match(trained.stdout, /reference model big \(best mean quality; name another with --reference\)/);
+  const body = JSON.parse(readFileSync(join(dir, 'artifacts/routers/ladder/v1.json'), 'utf8')).body;
+  assert.equal(body.target, 'quality');
+  assert.deepEqual(body.models, ['tiny', 'mid', 'big']);
+  assert.deepEqual(body.costs.map((c: { perQuery: number; basis: string }) => [+c.perQuery.toPrecision(12), c.basis]), COST.map((c) => [c, 'recorded']));
+  assert.equal(body.rule.kind, 'lambda');
+
+  const evaluated = await cli(['eval', 'ladder.csv', '--router', 'ladder', '--bootstrap', '50', '--json'], dir);
+  assert.equal(evaluated.code, 0, evaluated.stderr);
+  const report = JSON.parse(evaluated.stdout).body;
+  assert.equal(report.kind, 'multi');
+  assert.equal(report.split, 'holdout');
+  assert.equal(report.best, 'big');
+  assert.equal(report.singles.length, 3);
+  const r = report.routers[0];
+  const shares = r.operatingPoint.shares as number[];
+  assert.ok(Math.abs(shares.reduce((a, b) => a + b, 0) - 1) < 1e-9, 'every query goes to one model');
+  // Topic decides the right model, so a text router must beat any random mix of the single models.
+  assert.ok(r.summary.aiqGain > 0.05, `AIQ gain over the zero router ${r.summary.aiqGain}`);
+  assert.ok(r.ci.aiq[0] <= r.summary.aiq && r.summary.aiq <= r.ci.aiq[1]);
+  assert.ok(report.oracle.quality >= Math.max(...report.singles.map((s: { quality: number }) => s.quality)));
+
+  const table = await cli(['eval', 'ladder.csv', '--router', 'ladder', '--bootstrap', '0', '--by', 'topic', '--target-budget', '5'], dir);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /^ladder \(logistic\) at lambda [\d.]+, the best point within \$5\.00 per 1,000 queries:$/m);
+  assert.match(table.stdout, /^ {2}traffic: /m);
+  assert.match(table.stdout, /│ zero router +│/);
+  assert.match(table.stdout, /│ math +│/);
+
+  const routed = await cli(['route', '--router', 'ladder', '--json', 'hello there, thanks for the quick reply', 'solve the integral of x squared times sine x over zero to pi'], dir);
+  assert.equal(routed.code, 0, routed.stderr);
+  const decisions = JSON.parse(routed.stdout).decisions;
+  assert.deepEqual(decisions.map((d: { model: string }) => d.model), ['tiny', 'big']);
+  assert.equal(decisions[0].predicted.length, 3);
+  const shown = await cli(['route', '--router', 'ladder', 'my invoice was charged twice'], dir);
+  assert.match(shown.stdout, /│ my invoice was charged twice +│ mid +│/);
+  assert.match(shown.stderr + shown.stdout, /1 query by lambda [\d.]+: 1 to mid \(100\.0%\)/);
+});
+
+test('over three models: every mistake is one line naming the option, before any work', async () => {
+  const dir = tempDir('router-multi-');
+  writeFile(dir, 'ladder.csv', ladderCsv(60));
+  writeFile(dir, 'nocost.csv', ladderCsv(60, false));
+  const fails = async (args: string[], message: string) => {
+    const r = await cli(args, dir);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}`);
+    assert.equal(r.stderr, `router: ${message}\n`);
+  };
+  await fails(['train', 'ladder.csv', '--reference', 'huge'], 'ladder.csv: --reference "huge" is not one of the models routed over (tiny, mid, big)');
+  await fails(['train', 'ladder.csv', '--router', 'semantic'], 'the semantic router routes between two models only; over several models: logistic, knn, mlp, mf');
+  await fails(['train', 'ladder.csv', '--weak', 'tiny', '--strong', 'big', '--reference', 'big'], '--reference applies to routing over more than two models; this router is for a pair');
+  // Without per-model columns a text column is not told from a mistyped model column: --meta says it.
+  await fails(
+    ['train', 'nocost.csv', '--meta', 'topic'],
+    'nocost.csv: no dollar cost for tiny on 60 of 60 rows: routing over several models weighs quality against cost, so every call needs one (a recorded cost, tokens with a price, or --unit-cost tiny=USD)',
+  );
+  const priced = await cli(['train', 'nocost.csv', '--meta', 'topic', '--unit-cost', 'tiny=0.0001,mid=0.001', '--unit-cost', 'big=0.01'], dir);
+  assert.equal(priced.code, 0, priced.stderr + priced.stdout);
+  assert.match(priced.stdout, /│ tiny +│ +\$0\.100 │ unit cost │/);
+
+  assert.equal((await cli(['train', 'ladder.csv', '--name', 'l'], dir)).code, 0);
+  await fails(['eval', 'ladder.csv', '--router', 'l', '--target-share', '0.3'], '--target-share applies to a router over a pair; l routes over 3 models');
+  await fails(['eval', 'ladder.csv', '--router', 'l', '--target-gap', '0.1', '--target-quality', '0.9'], '--target-gap and --target-quality each choose the operating point; give one');
+  await fails(['route', '--router', 'l', '--threshold', '0.5', 'hi'], '--threshold applies to a router over a pair; l routes over 3 models by its rule (lambda ' + JSON.parse(readFileSync(join(dir, 'artifacts/routers/l/v1.json'), 'utf8')).body.rule.value + ')');
+});
+
+test('a pair stays a pair: the demo data names its pair, and --models with three routes over them', async () => {
+  const dir = tempDir('router-multi-');
+  const pair = await cli(['train', DEMO, '--name', 'p'], dir);
+  assert.equal(pair.code, 0, pair.stderr);
+  assert.match(pair.stdout, /for sim-small \(weak\) -> sim-large \(strong\)/);
+  const ladder = await cli(['train', DEMO, '--name', 'l', '--models', 'sim-small,sim-medium,sim-large'], dir);
+  assert.equal(ladder.code, 0, ladder.stderr);
+  assert.match(ladder.stdout, /over 3 models/);
+  const mixed = await cli(['eval', DEMO, '--router', 'p', '--router', 'l'], dir);
+  assert.equal(mixed.code, 2);
+  assert.equal(mixed.stderr, 'router: routers over a pair and routers over more models cannot be compared in one report; evaluate them separately\n');
+});
