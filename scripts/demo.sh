@@ -17,3 +17,13 @@ echo
 echo "== router route: two new queries"
 router route --router demo "How do I reset my password?" \
   "Our webhook endpoint started returning 502 after we rotated the signing secret, and invoices INV-2231 and INV-2240 were both charged twice. Can you reconcile and refund?"
+echo
+echo "== router train over three models: the simulated ladder sim-small < sim-medium < sim-large"
+router train datasets/demo-support.jsonl --name demo-ladder --models sim-small,sim-medium,sim-large
+echo
+echo "== router eval over three models: the exact lambda sweep against the zero router (a random mix of two models)"
+router eval datasets/demo-support.jsonl --router demo-ladder --bootstrap 200
+echo
+echo "== router route over three models"
+router route --router demo-ladder "How do I reset my password?" \
+  "Our webhook endpoint started returning 502 after we rotated the signing secret, and invoices INV-2231 and INV-2240 were both charged twice. Can you reconcile and refund?"

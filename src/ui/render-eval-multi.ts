@@ -57,7 +57,7 @@ export function renderEvalMulti(body: MultiEvalReportBody, written: { report: st
     '',
     `AIQ over ${per1k(body.range.from)} to ${per1k(body.range.to)} per 1,000 queries (the cheapest to the dearest single model)${level ? `, ${pct(level, 0)} bootstrap intervals` : ''}:`,
   );
-  const reachHead = (body.routers[0]?.summary.reach ?? []).map((x) => `cost to ${pct(x.share, 0)}`);
+  const reachHead = (body.routers[0]?.summary.reach ?? []).map((x) => `to ${pct(x.share, 0)}`);
   const rows: string[][] = body.routers.map((r) => [
     r.name,
     `${fixed(r.summary.aiq)}${ci(r.ci?.aiq)}`,
@@ -66,7 +66,8 @@ export function renderEvalMulti(body: MultiEvalReportBody, written: { report: st
     ...r.summary.reach.map((x) => (x.cost === null ? 'never' : `${per1k(x.cost)} (${times(x.costReduction)})`)),
   ]);
   rows.push(['zero router', `${fixed(body.zeroRouter.aiq)}${ci(body.zeroRouter.ci)}`, '', '', ...reachHead.map(() => '')]);
-  lines.push(renderTable(['', 'AIQ', 'vs zero router', `quality at ${body.best}'s cost`, ...reachHead], rows));
+  lines.push(renderTable(['', 'AIQ', 'vs zero', 'Q at best $', ...reachHead], rows));
+  lines.push(`  Q at best $: quality at ${body.best}'s cost; to N%: the cost per 1,000 queries to reach N% of its quality (how many times cheaper)`);
   const beaten = body.routers.filter((r) => r.summary.aiqGain !== null && r.summary.aiqGain <= 0);
   if (beaten.length) {
     lines.push(`  ${beaten.map((r) => r.name).join(', ')}: no better than mixing single models at random (the zero router); deploying ${beaten.length > 1 ? 'them' : 'it'} buys nothing`);
