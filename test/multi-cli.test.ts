@@ -113,3 +113,37 @@ test('a pair stays a pair: the demo data names its pair, and --models with three
   assert.equal(mixed.code, 2);
   assert.equal(mixed.stderr, 'router: routers over a pair and routers over more models cannot be compared in one report; evaluate them separately\n');
 });
+
+test('over three models: a target writes a deployment that route applies and eval measures; the gate can fail', async () => {
+  const dir = tempDir('router-multi-');
+  writeFile(dir, 'ladder.csv', ladderCsv());
+  assert.equal((await cli(['train', 'ladder.csv', '--name', 'l'], dir)).code, 0);
+  const chosen = await cli(['eval', 'ladder.csv', '--router', 'l', '--target-budget', '5', '--bootstrap', '50', '--monitoring', '0.1'], dir);
+  assert.equal(chosen.code, 0, chosen.stderr);
+  assert.match(chosen.stdout, /^Deployment written to artifacts\/deployments\/l\/v1\.json$/m);
+  const dep = JSON.parse(readFileSync(join(dir, 'artifacts/deployments/l/v1.json'), 'utf8')).body;
+  assert.equal(dep.kind, 'multi');
+  assert.equal(dep.monitoring, 0.1);
+  assert.equal(dep.target.kind, 'budget-per-1k');
+  assert.ok(dep.expected.cost * 1000 <= 5 + 1e-9, `expected ${dep.expected.cost * 1000} per 1,000 within the $5 budget`);
+
+  const routed = await cli(['route', '--deployment', 'l', '--json', 'hello there, thanks for the quick reply'], dir);
+  assert.equal(routed.code, 0, routed.stderr);
+  const r = JSON.parse(routed.stdout);
+  assert.deepEqual(r.rule, dep.rule, 'the deployment\'s rule, not the router\'s default');
+  assert.equal(r.monitoring, 0.1);
+
+  const measured = await cli(['eval', 'ladder.csv', '--deployment', 'l', '--bootstrap', '0', '--min-aiq-gain', '0'], dir);
+  assert.equal(measured.code, 0, measured.stderr);
+  assert.match(measured.stdout, /^Deployment artifacts\/deployments\/l\/v1\.json: expected quality [\d.]+ \[[\d., ]+\] at \$[\d.]+ per 1,000 queries; measured here [\d.]+ at \$[\d.]+$/m);
+  assert.match(measured.stdout, /pass: l: AIQ gain \(point estimate\) [\d.]+ >= 0\.000/);
+
+  const failed = await cli(['eval', 'ladder.csv', '--router', 'l', '--bootstrap', '0', '--min-aiq-gain', '0.9'], dir);
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /^read router l@1 \(artifacts\/routers\/l\/v1\.json\)\nrouter: gate failed: l: AIQ gain \(point estimate\) [\d.]+ is below the minimum 0\.900 by [\d.]+\n$/);
+  const both = await cli(['eval', 'ladder.csv', '--deployment', 'l', '--target-gap', '0.1'], dir);
+  assert.equal(both.stderr, 'router: --target-gap chooses an operating point, but --deployment fixes it; use one or the other\n');
+  assert.equal((await cli(['train', DEMO, '--name', 'p'], dir)).code, 0);
+  const pairGate = await cli(['eval', DEMO, '--router', 'p', '--min-aiq-gain', '0'], dir);
+  assert.equal(pairGate.stderr, 'router: --min-aiq-gain applies to routers over more than two models\n');
+});

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ArtifactKind } from './envelope.js';
 import { datasetBodySchema } from './bodies/dataset.js';
 import { routerBodySchema } from './bodies/router.js';
-import { deploymentBodySchema, evalReportSchemaOf } from './bodies/reports.js';
+import { deploymentSchemaOf, evalReportSchemaOf } from './bodies/reports.js';
 
 // The body schema of every artifact kind, in one place, so the store checks each body it reads
 // the same way: an edited file whose content hash was recomputed still cannot carry a threshold of
@@ -44,7 +44,7 @@ const KINDS: Record<ArtifactKind, KindSpec> = {
     },
   },
   'eval-report': { body: evalReportSchemaOf },
-  deployment: { body: deploymentBodySchema },
+  deployment: { body: deploymentSchemaOf },
   estimate: { body: estimateBodySchema },
   bench: { body: benchBodySchema },
 };

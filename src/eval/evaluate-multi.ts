@@ -12,6 +12,8 @@ import type { DecisionRule } from '../routers/multi-router.js';
 import { outcomeMatrix, predictionMatrix } from '../routers/multi-train.js';
 import { multiBootstrap } from './multi-bootstrap.js';
 import type { Interval } from './bootstrap.js';
+import type { GateReport } from './gate.js';
+import type { MultiDeploymentBody } from '../routers/multi-deployment.js';
 import { chooseRows } from './evaluate.js';
 
 // Evaluating routers over N models on labelled rows (issue 13, point 5): the exact lambda sweep of
@@ -52,7 +54,7 @@ export interface MultiRouterResult {
     /** Each model's share of the queries, in the models' order. */
     shares: number[];
   };
-  ci: { level: number; aiq: Interval | null; aiqGain: Interval | null; quality: Interval; cost: Interval } | null;
+  ci: { level: number; aiq: Interval | null; aiqGain: Interval | null; quality: Interval; cost: Interval; qualityGap: Interval | null; costReduction: Interval | null } | null;
   /** The curve's non-decreasing hull, the points a chart draws (the full sweep can have a point per query). */
   hull: { cost: number[]; quality: number[] };
 }
@@ -80,6 +82,9 @@ export interface MultiEvalReportBody {
   range: { from: number; to: number };
   routers: MultiRouterResult[];
   slices?: { by: string; values: MultiSlice[] };
+  /** The deployment measured (`eval --deployment`), with what its eval expected. */
+  deployment?: { path: string; hash: string; expected: MultiDeploymentBody['expected'] };
+  gate?: GateReport;
 }
 
 export interface MultiEvalOutcome {
@@ -203,11 +208,11 @@ export async function evaluateMulti(req: MultiEvalRequest): Promise<MultiEvalOut
     const boot = multiBootstrap(
       outcomes,
       predictions.map((p, k) => ({ predictions: p, rule: rules[k]!.kind, operatingValue: rules[k]!.value })),
-      { resamples: req.bootstrap.resamples, seed: req.bootstrap.seed, level: req.bootstrap.level },
+      { resamples: req.bootstrap.resamples, seed: req.bootstrap.seed, level: req.bootstrap.level, reference: ref },
     );
     zeroCi = boot.zeroRouterAiq;
     boot.routers.forEach((b, k) => {
-      results[k]!.ci = { level: req.bootstrap.level, aiq: b.aiq, aiqGain: b.aiqGain, quality: b.operating.quality, cost: b.operating.cost };
+      results[k]!.ci = { level: req.bootstrap.level, aiq: b.aiq, aiqGain: b.aiqGain, ...b.operating };
     });
   }
 

@@ -5,7 +5,8 @@ export interface GatedRouter {
     point: { qualityGap: number | null; costReduction: number | null };
     ci?: { level: number; qualityGap?: [number, number] | null; costReduction?: [number, number | null] | null };
   };
-  summary: { apgr: number | null; ci?: { level: number; apgr: [number, number] | null } };
+  /** APGR for a pair; AIQ gain over the zero router for a router over more models. */
+  summary: { apgr?: number | null; aiqGain?: number | null; ci?: { level: number; apgr?: [number, number] | null; aiqGain?: [number, number] | null } };
 }
 
 // The CI gate: limits on each router's operating point (and APGR), checked on the point estimate
@@ -15,13 +16,15 @@ export interface GateSpec {
   maxQualityGap?: number;
   minCostReduction?: number;
   minApgr?: number;
+  /** Over more than two models: AIQ minus the zero router's, at least this. */
+  minAiqGain?: number;
   /** point: the estimate; bound: the pessimistic end of the bootstrap interval. */
   on: 'point' | 'bound';
 }
 
 export interface GateCheck {
   router: string;
-  metric: 'quality gap' | 'cost reduction' | 'APGR';
+  metric: 'quality gap' | 'cost reduction' | 'APGR' | 'AIQ gain';
   /** max: the value must be at most the limit; min: at least. */
   kind: 'max' | 'min';
   limit: number;
@@ -38,7 +41,7 @@ export interface GateReport {
 }
 
 export function gateRequested(spec: GateSpec): boolean {
-  return spec.maxQualityGap !== undefined || spec.minCostReduction !== undefined || spec.minApgr !== undefined;
+  return spec.maxQualityGap !== undefined || spec.minCostReduction !== undefined || spec.minApgr !== undefined || spec.minAiqGain !== undefined;
 }
 
 // Values and limits are read from sums of many terms: a value equal to its limit up to rounding holds.
@@ -65,7 +68,8 @@ export function runGate(spec: GateSpec, routers: readonly GatedRouter[]): GateRe
     const level = op.ci?.level;
     if (spec.maxQualityGap !== undefined) checks.push(check(r.name, 'quality gap', 'max', spec.maxQualityGap, op.point.qualityGap, op.ci?.qualityGap, spec.on, level));
     if (spec.minCostReduction !== undefined) checks.push(check(r.name, 'cost reduction', 'min', spec.minCostReduction, op.point.costReduction, op.ci?.costReduction, spec.on, level));
-    if (spec.minApgr !== undefined) checks.push(check(r.name, 'APGR', 'min', spec.minApgr, r.summary.apgr, r.summary.ci?.apgr, spec.on, r.summary.ci?.level));
+    if (spec.minApgr !== undefined) checks.push(check(r.name, 'APGR', 'min', spec.minApgr, r.summary.apgr ?? null, r.summary.ci?.apgr, spec.on, r.summary.ci?.level));
+    if (spec.minAiqGain !== undefined) checks.push(check(r.name, 'AIQ gain', 'min', spec.minAiqGain, r.summary.aiqGain ?? null, r.summary.ci?.aiqGain, spec.on, r.summary.ci?.level));
   }
   return { on: spec.on, passed: checks.every((c) => c.passed), checks };
 }

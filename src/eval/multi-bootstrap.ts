@@ -23,7 +23,7 @@ export interface MultiIntervals {
   aiq: Interval | null;
   /** AIQ minus the zero router's, on the same resample. */
   aiqGain: Interval | null;
-  operating: { quality: Interval; cost: Interval };
+  operating: { quality: Interval; cost: Interval; qualityGap: Interval | null; costReduction: Interval | null };
 }
 
 export interface MultiBootstrapOptions extends BootstrapOptions {
@@ -32,6 +32,8 @@ export interface MultiBootstrapOptions extends BootstrapOptions {
    * single model, the same definition the point estimate uses.
    */
   range?: CostRange;
+  /** The model quality gaps and cost reductions are measured against; with it, their intervals too, paired on each resample. */
+  reference?: number;
 }
 
 export function multiBootstrap(outcomes: MultiOutcomes, inputs: MultiBootstrapInput[], options: MultiBootstrapOptions): { zeroRouterAiq: Interval | null; routers: MultiIntervals[] } {
@@ -41,7 +43,8 @@ export function multiBootstrap(outcomes: MultiOutcomes, inputs: MultiBootstrapIn
   const prepared: PreparedSweep[] = inputs.map((s) => (s.rule === 'lambda' ? prepareLambdaSweep(s.predictions, outcomes) : prepareTauSweep(s.predictions, outcomes)));
   const operating = inputs.map((s) => choicesAt(s.predictions, s.rule, s.operatingValue));
   const zero = new Float64Array(B);
-  const series = inputs.map(() => ({ aiq: new Float64Array(B), gain: new Float64Array(B), quality: new Float64Array(B), cost: new Float64Array(B) }));
+  const series = inputs.map(() => ({ aiq: new Float64Array(B), gain: new Float64Array(B), quality: new Float64Array(B), cost: new Float64Array(B), gap: new Float64Array(B), reduction: new Float64Array(B) }));
+  const ref = options.reference;
   const counts = new Int32Array(n);
   const rand = mulberry32(options.seed);
   for (let b = 0; b < B; b++) {
@@ -57,6 +60,12 @@ export function multiBootstrap(outcomes: MultiOutcomes, inputs: MultiBootstrapIn
       const at = realizedAt(outcomes, operating[r]!, counts);
       out.quality[b] = at.quality;
       out.cost[b] = at.cost;
+      if (ref !== undefined) {
+        const refQ = points.quality[ref]!;
+        const refC = points.cost[ref]!;
+        out.gap[b] = refQ > 0 ? (refQ - at.quality) / refQ : NaN;
+        out.reduction[b] = at.cost > 0 ? refC / at.cost : NaN;
+      }
     });
   }
   return {
@@ -64,7 +73,12 @@ export function multiBootstrap(outcomes: MultiOutcomes, inputs: MultiBootstrapIn
     routers: series.map((s) => ({
       aiq: interval(s.aiq, options.level),
       aiqGain: interval(s.gain, options.level),
-      operating: { quality: interval(s.quality, options.level)!, cost: interval(s.cost, options.level)! },
+      operating: {
+        quality: interval(s.quality, options.level)!,
+        cost: interval(s.cost, options.level)!,
+        qualityGap: ref === undefined ? null : interval(s.gap, options.level),
+        costReduction: ref === undefined ? null : interval(s.reduction, options.level),
+      },
     })),
   };
 }

@@ -3,7 +3,8 @@ import type { Hash } from '../artifacts/hash.js';
 import type { Pair } from '../data/pair.js';
 import type { DeploymentBody } from './deployment.js';
 import { UserError } from '../errors.js';
-import { loadRouter, type LoadedRouter, type LoadOptions } from './load.js';
+import { loadAnyRouter, loadRouter, type LoadedMultiRouter, type LoadedRouter, type LoadOptions } from './load.js';
+import type { MultiDeploymentBody } from './multi-deployment.js';
 import { decide, type Decision } from './monitoring.js';
 
 // Routing in-process: what a service calls, and what `router route` and `eval --deployment` use.
@@ -18,20 +19,52 @@ export interface LoadedDeployment {
   router: LoadedRouter;
 }
 
+/** A deployment over N models, with its router loaded and checked against its hash. */
+export interface LoadedMultiDeployment {
+  path: string;
+  hash: Hash;
+  body: MultiDeploymentBody;
+  router: LoadedMultiRouter;
+}
+
+export type AnyLoadedDeployment = ({ kind: 'pair' } & LoadedDeployment) | ({ kind: 'multi' } & LoadedMultiDeployment);
+
+function checkHash(body: { router: { name: string; hash: string } }, router: { path: string; hash: string }, path: string): void {
+  if (router.hash !== body.router.hash) {
+    throw new UserError(`deployment names router ${body.router.name} with hash ${body.router.hash.slice(0, 19)}…, but ${router.path} has hash ${router.hash.slice(0, 19)}…`, { file: path });
+  }
+}
+
+/** Reads a deployment of either kind and loads its router, refusing one whose bytes changed since. */
+export function loadAnyDeployment(ref: string, root: string = DEFAULT_ROOT, options: LoadOptions = {}): AnyLoadedDeployment {
+  const path = resolveArtifact(ref, 'deployment', root);
+  const env = readJsonArtifact<DeploymentBody | MultiDeploymentBody>(path, 'deployment');
+  const body = env.body;
+  if ('kind' in body && body.kind === 'multi') {
+    const router = loadAnyRouter(body.router.path, root, options);
+    if (router.kind !== 'multi') throw new UserError(`deployment over ${body.models.length} models names router ${body.router.name}, which is for a pair`, { file: path });
+    checkHash(body, router, path);
+    return { kind: 'multi', path, hash: env.contentHash, body, router };
+  }
+  return { kind: 'pair', ...loadPairDeployment(path, env.contentHash, body as DeploymentBody, root, options) };
+}
+
 /** Reads a deployment (file, NAME or NAME@VERSION) and loads its router, refusing one whose bytes changed since. */
 export function loadDeployment(ref: string, root: string = DEFAULT_ROOT, options: LoadOptions = {}): LoadedDeployment {
-  const path = resolveArtifact(ref, 'deployment', root);
-  const env = readJsonArtifact<DeploymentBody>(path, 'deployment');
-  const router = loadRouter(env.body.router.path, root, options);
-  if (router.hash !== env.body.router.hash) {
-    throw new UserError(`deployment names router ${env.body.router.name} with hash ${env.body.router.hash.slice(0, 19)}…, but ${router.path} has hash ${router.hash.slice(0, 19)}…`, { file: path });
-  }
-  return { path, hash: env.contentHash, body: env.body, router };
+  const d = loadAnyDeployment(ref, root, options);
+  if (d.kind === 'multi') throw new UserError(`deployment over ${d.body.models.length} models (${d.body.models.join(', ')}), not a pair`, { file: d.path });
+  return d;
+}
+
+function loadPairDeployment(path: string, hash: Hash, body: DeploymentBody, root: string, options: LoadOptions): LoadedDeployment {
+  const router = loadRouter(body.router.path, root, options);
+  checkHash(body, router, path);
+  return { path, hash, body, router };
 }
 
 export type RouterRef =
   | { router: string; deployment?: undefined; loaded?: undefined }
-  | { deployment: string; router?: undefined; loaded?: undefined }
+  | { deployment: string | LoadedDeployment; router?: undefined; loaded?: undefined }
   /** A router already loaded (route, which looked at its kind first). */
   | { loaded: LoadedRouter; router?: undefined; deployment?: undefined };
 
@@ -74,7 +107,7 @@ export function openRouter(ref: RouterRef, options: OpenOptions = {}): OpenRoute
   checkShare(options.threshold, 'threshold');
   checkShare(options.monitoring, 'monitoring');
   const root = options.artifacts ?? DEFAULT_ROOT;
-  const deployment = ref.deployment !== undefined ? loadDeployment(ref.deployment, root, options) : null;
+  const deployment = ref.deployment === undefined ? null : typeof ref.deployment === 'string' ? loadDeployment(ref.deployment, root, options) : ref.deployment;
   const loaded = deployment ? deployment.router : (ref.loaded ?? loadRouter(ref.router!, root, options));
   const threshold = options.threshold ?? deployment?.body.threshold ?? loaded.body.threshold;
   const monitoring = options.monitoring ?? deployment?.body.monitoring ?? 0;

@@ -2,6 +2,7 @@ import type { MultiEvalReportBody, MultiRouterResult } from '../eval/evaluate-mu
 import type { Interval } from '../eval/bootstrap.js';
 import { colors, count, fixed, pct, times, usd, writtenLine } from './format.js';
 import { renderTable } from './table.js';
+import { describeCheck } from '../eval/gate.js';
 
 // The N-model eval report as a person reads it: the answer first (each router's operating point:
 // its quality, cost and traffic mix against the reference), then the comparison every router must
@@ -34,7 +35,7 @@ function ruleText(r: MultiRouterResult): string {
   return value + why;
 }
 
-export function renderEvalMulti(body: MultiEvalReportBody, written: { report: string; reused?: string[] }): string {
+export function renderEvalMulti(body: MultiEvalReportBody, written: { report: string; reused?: string[]; deployments?: string[] }): string {
   const lines: string[] = [];
   const where = body.split === 'holdout' ? (body.splitNote ?? 'held-out rows') : 'all rows';
   const bases = [...new Set(Object.values(body.costBasis))].join(', ');
@@ -86,6 +87,16 @@ export function renderEvalMulti(body: MultiEvalReportBody, written: { report: st
     const head = [body.slices.by, 'rows', 'zero AIQ', ...body.routers.flatMap((r) => [`${r.name} AIQ`, 'vs zero', 'quality', '$ / 1k'])];
     lines.push(renderTable(head, sliceRows));
   }
+  if (body.deployment) {
+    const e = body.deployment.expected;
+    const r = body.routers[0]!;
+    lines.push('', `Deployment ${body.deployment.path}: expected quality ${fixed(e.quality)}${ci(e.ci?.quality)} at ${per1k(e.cost)} per 1,000 queries; measured here ${fixed(r.operatingPoint.quality)} at ${per1k(r.operatingPoint.cost)}`);
+  }
+  if (body.gate) {
+    lines.push('', `${colors.bold('Gate:')} ${body.gate.passed ? 'passed' : 'FAILED'} (${body.gate.on === 'point' ? 'point estimates' : 'bootstrap bounds'})`);
+    for (const c of body.gate.checks) lines.push(`  ${c.passed ? 'pass' : 'FAIL'}: ${describeCheck(c)}`);
+  }
   lines.push('', writtenLine('Report', written.report, (written.reused ?? []).includes(written.report)));
+  for (const d of written.deployments ?? []) lines.push(writtenLine('Deployment', d, (written.reused ?? []).includes(d)));
   return lines.join('\n');
 }

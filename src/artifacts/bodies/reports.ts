@@ -96,3 +96,21 @@ export const deploymentEstimateSchema = deploymentBodySchema.extend({
   costUnit: z.enum(['usd', 'units']),
   usage: z.record(z.string(), usageSchema),
 });
+
+/** A deployment over more than two models (`kind: 'multi'`). */
+export const multiDeploymentBodySchema = z
+  .object({
+    kind: z.literal('multi'),
+    router: z.object({ name: z.string(), path: z.string(), hash: z.string() }),
+    models: z.array(z.string()).min(2),
+    reference: z.string(),
+    rule: z.object({ kind: z.enum(['lambda', 'tau']), value: z.number().min(0, 'must be >= 0').finite() }),
+    monitoring: share,
+    expected: z.object({ quality: z.number(), cost: z.number().nonnegative(), shares: z.array(share) }),
+  })
+  .refine((b) => b.models.includes(b.reference), { message: 'the reference model is not one of the models', path: ['reference'] });
+
+/** Either deployment: the two-model one has no `kind`. */
+export function deploymentSchemaOf(body: unknown): z.ZodType {
+  return typeof body === 'object' && body !== null && (body as { kind?: unknown }).kind === 'multi' ? multiDeploymentBodySchema : deploymentBodySchema;
+}

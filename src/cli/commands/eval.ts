@@ -4,11 +4,12 @@ import { datasetLineage, readDataset } from '../../data/read-dataset.js';
 import { writeJsonArtifact } from '../../artifacts/store.js';
 import { WriteSet } from '../../artifacts/atomic-write.js';
 import type { Envelope, LineageRef } from '../../artifacts/envelope.js';
+import type { Hash } from '../../artifacts/hash.js';
 import { msg, option, UserError } from '../../errors.js';
 import type { Target } from '../../metrics/operating-point.js';
 import { deploymentOf } from '../../eval/deployment.js';
 import { evaluate, type EvalReportBody, type LoadedRouter } from '../../eval/evaluate.js';
-import { failureMessage, gateRequested, junitXml, runGate, type GateSpec } from '../../eval/gate.js';
+import { failureMessage, gateRequested, junitXml, runGate, type GateReport, type GateSpec } from '../../eval/gate.js';
 import { perQuery, perQueryCsv } from '../../eval/per-query.js';
 import { renderEval as renderEvalText, renderEvalHtml, renderEvalMarkdown, type Written } from '../../ui/render-eval.js';
 import { qualityCostSvg } from '../../ui/svg-chart.js';
@@ -16,7 +17,8 @@ import { readOptions } from '../input-options.js';
 import { loadAnyRouter, type LoadedMultiRouter, type LoadOptions } from '../../routers/load.js';
 import { evaluateMulti, type MultiEvalReportBody, type MultiEvalTarget } from '../../eval/evaluate-multi.js';
 import { renderEvalMulti } from '../../ui/render-eval-multi.js';
-import { loadDeployment } from '../../routers/open.js';
+import type { MultiDeploymentBody } from '../../routers/multi-deployment.js';
+import { loadAnyDeployment, type LoadedMultiDeployment } from '../../routers/open.js';
 import { checkCommonOptions, checkOutputs, type OutputRequest } from '../../user-paths.js';
 import { inputShape, integerSchema, nameSchema, nonNegativeIntegerSchema, nonNegativeSchema, oneOf, positiveSchema, shareSchema, validateOptions } from '../options.js';
 import { jsonText, NO_PROGRESS, noteLine, readLines, versionOf, warningLine, type ReadRef, type Rendered, type RunDeps } from '../rendered.js';
@@ -39,6 +41,8 @@ export const evalOptionsSchema = z.strictObject({
   targetBudget: nonNegativeSchema.optional(),
   /** Over more than two models: the operating point is the cheapest whose quality is at least this. */
   targetQuality: shareSchema.optional(),
+  /** Over more than two models: gate on the AIQ gain over the zero router. */
+  minAiqGain: z.number({ message: 'expected a number' }).finite().optional(),
   /** Over more than two models: dollars per call of a model whose rows record no cost. */
   unitCost: z.record(z.string(), z.number().nonnegative().finite(), { message: 'expected { model: dollars per call }' }).optional(),
   minCostReduction: positiveSchema.optional(),
@@ -63,8 +67,11 @@ export interface MultiEvalResult {
   report: string;
   envelope: Envelope<MultiEvalReportBody>;
   reused: boolean;
-  /** No gate runs over more than two models yet. */
-  gateFailure?: undefined;
+  /** Deployments written (one per router, when a target chose the operating point), and artifacts found identical. */
+  deployments: string[];
+  reusedPaths: string[];
+  /** A failed gate's message: the CLI prints the report, then exits 1 with it. */
+  gateFailure?: string;
   notes: string[];
   warnings: string[];
   reads: ReadRef[];
@@ -135,25 +142,30 @@ export async function runEval(options: EvalOptions, deps: RunDeps = {}): Promise
   const outputs = outputFormats(o.output ?? []);
   if (o.deployment && o.router?.length) throw new UserError(msg`give ${option('router')} or ${option('deployment')}, not both (a deployment names its router)`);
   if (!o.deployment && !o.router?.length) throw new UserError(msg`name the router to evaluate with ${option('router')}, or a deployment with ${option('deployment')}`);
-  const gate: GateSpec = { maxQualityGap: o.maxQualityGap, minCostReduction: o.minCostReduction, minApgr: o.minApgr, on: o.gateOn };
-  if (gate.on === 'bound' && o.bootstrap === 0) throw new UserError(msg`${option('gateOn')} bound compares bootstrap bounds; it cannot be used with ${option('bootstrap')} 0`);
-  const chosen = targetOf(o, o.deployment !== undefined);
-  checkGateCanFail(gate, chosen.target);
+  if (o.gateOn === 'bound' && o.bootstrap === 0) throw new UserError(msg`${option('gateOn')} bound compares bootstrap bounds; it cannot be used with ${option('bootstrap')} 0`);
   const requests: OutputRequest[] = [...outputs.map((f) => ({ path: f.file, option: 'output' })), ...(o.junit !== undefined ? [{ path: o.junit, option: 'junit' }] : [])];
   checkOutputs(requests, { inputs: [data, ...(o.router ?? []), ...(o.deployment ? [o.deployment] : [])], artifacts: root });
+
+  // The artifacts say whether this is a pair or more models; reading them is cheap, the data comes after.
+  const load: LoadOptions = { ...(deps.env ? { env: deps.env } : {}), onProgress: (what, done, total) => progress.embed(what, done, total) };
+  const anyDeployment = o.deployment ? loadAnyDeployment(o.deployment, root, load) : undefined;
+  const loaded = anyDeployment ? [] : o.router!.map((ref) => loadAnyRouter(ref, root, load));
+  const many = loaded.filter((r) => r.kind === 'multi');
+  if (many.length && many.length < loaded.length) throw new UserError('routers over a pair and routers over more models cannot be compared in one report; evaluate them separately');
+  if (anyDeployment?.kind === 'multi') return evalOverMany(o, [anyDeployment.router], anyDeployment, progress, outputs.length);
+  if (many.length) return evalOverMany(o, many as LoadedMultiRouter[], undefined, progress, outputs.length);
+  if (o.targetQuality !== undefined || o.unitCost !== undefined || o.minAiqGain !== undefined) {
+    const name = o.targetQuality !== undefined ? 'targetQuality' : o.unitCost !== undefined ? 'unitCost' : 'minAiqGain';
+    throw new UserError(msg`${option(name)} applies to routers over more than two models`);
+  }
+  const deployment = anyDeployment?.kind === 'pair' ? anyDeployment : undefined;
+  const gate: GateSpec = { maxQualityGap: o.maxQualityGap, minCostReduction: o.minCostReduction, minApgr: o.minApgr, on: o.gateOn };
+  const chosen = targetOf(o, o.deployment !== undefined);
+  checkGateCanFail(gate, chosen.target);
 
   progress.stage(`evaluating on ${data}`);
   const warnings: string[] = [];
   const notice = deps.notice ?? ((m: string) => warnings.push(m));
-  const load: LoadOptions = { ...(deps.env ? { env: deps.env } : {}), onProgress: (what, done, total) => progress.embed(what, done, total) };
-  const deployment = o.deployment ? loadDeployment(o.deployment, root, load) : undefined;
-  const loaded = deployment ? [] : o.router!.map((ref) => loadAnyRouter(ref, root, load));
-  const many = loaded.filter((r) => r.kind === 'multi');
-  if (many.length && many.length < loaded.length) throw new UserError('routers over a pair and routers over more models cannot be compared in one report; evaluate them separately');
-  if (many.length) return evalOverMany(o, many as LoadedMultiRouter[], progress, outputs.length);
-  if (o.targetQuality !== undefined || o.unitCost !== undefined) {
-    throw new UserError(msg`${option(o.targetQuality !== undefined ? 'targetQuality' : 'unitCost')} applies to routers over more than two models`);
-  }
   const routers = deployment ? [deployment.router] : loaded.map((r) => (r.kind === 'pair' ? r : null)).filter((r) => r !== null);
   const reads: ReadRef[] = [...(deployment ? [{ kind: 'deployment', path: deployment.path }] : []), ...routers.map((r) => ({ kind: 'router', path: r.path }))];
   const target: Target = deployment ? { kind: 'threshold', value: deployment.body.threshold } : chosen.target!;
@@ -202,19 +214,24 @@ export async function runEval(options: EvalOptions, deps: RunDeps = {}): Promise
   };
 }
 
-async function evalOverMany(o: Parsed, routers: LoadedMultiRouter[], progress: NonNullable<RunDeps['progress']>, outputs: number): Promise<MultiEvalResult> {
-  const pairOnly = (['targetShare', 'thresholds', 'minApgr', 'weak', 'strong', 'junit'] as const).find((k) => o[k] !== undefined);
+async function evalOverMany(o: Parsed, routers: LoadedMultiRouter[], deployment: LoadedMultiDeployment | undefined, progress: NonNullable<RunDeps['progress']>, outputs: number): Promise<MultiEvalResult> {
+  const pairOnly = (['targetShare', 'thresholds', 'minApgr', 'weak', 'strong'] as const).find((k) => o[k] !== undefined);
   if (pairOnly) throw new UserError(msg`${option(pairOnly)} applies to a router over a pair; ${routers[0]!.name} routes over ${routers[0]!.body.models.length} models`);
   if (outputs) throw new UserError(msg`${option('output')} files are not written for routers over more than two models yet; use --json for the whole report`);
-  if (o.maxQualityGap !== undefined || o.minCostReduction !== undefined) throw new UserError('the CI gate is not available for routers over more than two models yet');
   const pickers = (['targetGap', 'targetBudget', 'targetQuality'] as const).filter((k) => o[k] !== undefined);
+  if (deployment && pickers.length) throw new UserError(msg`${option(pickers[0]!)} chooses an operating point, but ${option('deployment')} fixes it; use one or the other`);
   if (pickers.length > 1) throw new UserError(msg`${option(pickers[0]!)} and ${option(pickers[1]!)} each choose the operating point; give one`);
-  const target: MultiEvalTarget | null =
-    o.targetBudget !== undefined ? { kind: 'budget-per-1k', value: o.targetBudget }
+  const target: MultiEvalTarget | null = deployment
+    ? { kind: 'rule', rule: deployment.body.rule }
+    : o.targetBudget !== undefined ? { kind: 'budget-per-1k', value: o.targetBudget }
     : o.targetQuality !== undefined ? { kind: 'quality-floor', value: o.targetQuality }
     : o.targetGap !== undefined ? { kind: 'max-quality-gap', value: o.targetGap }
     : null;
-  const reads: ReadRef[] = routers.map((r) => ({ kind: 'router', path: r.path }));
+  const gate: GateSpec = { maxQualityGap: o.maxQualityGap, minCostReduction: o.minCostReduction, minAiqGain: o.minAiqGain, on: o.gateOn };
+  if (target?.kind === 'max-quality-gap' && gate.on === 'point' && gate.maxQualityGap !== undefined && target.value <= gate.maxQualityGap && gate.minCostReduction === undefined && gate.minAiqGain === undefined) {
+    throw new UserError(msg`${option('maxQualityGap')} ${gate.maxQualityGap} would check the operating point chosen for being within that gap, so it always passes; add ${option('minCostReduction')} X or ${option('minAiqGain')} X, gate a deployment on fresh data (${option('deployment')} REF), or compare the bootstrap bound (${option('gateOn')} bound)`);
+  }
+  const reads: ReadRef[] = [...(deployment ? [{ kind: 'deployment', path: deployment.path }] : []), ...routers.map((r) => ({ kind: 'router', path: r.path }))];
   const dataset = readDataset(o.data, readOptions(o));
   if (dataset.source.isArtifact && versionOf(dataset.source.path)) reads.push({ kind: 'dataset', path: dataset.source.path });
   progress.stage(`evaluating ${routers.map((r) => r.name).join(', ')} over ${routers[0]!.body.models.length} models on ${o.data}`);
@@ -227,15 +244,96 @@ async function evalOverMany(o: Parsed, routers: LoadedMultiRouter[], progress: N
     bootstrap: { resamples: o.bootstrap, seed: o.seed, level: 0.95 },
     ...(o.by ? { by: o.by } : {}),
   });
-  const lineage: LineageRef[] = [datasetLineage(dataset, 'test'), ...routers.map((r) => ({ kind: 'router' as const, hash: r.hash, path: r.path, role: 'router' }))];
-  const written = writeJsonArtifact('eval-report', body, lineage, { root: o.artifacts, name: o.name ?? routers[0]!.name });
-  return { kind: 'multi', report: written.path, envelope: written.envelope, reused: written.reused === true, notes: dataset.notes ?? [], warnings, reads };
+  if (deployment) body.deployment = { path: deployment.path, hash: deployment.hash, expected: deployment.body.expected };
+  if (gateRequested(gate)) {
+    body.gate = runGate(
+      gate,
+      body.routers.map((r) => ({
+        name: r.name,
+        operatingPoint: { point: r.operatingPoint, ...(r.ci ? { ci: { level: r.ci.level, qualityGap: r.ci.qualityGap, costReduction: r.ci.costReduction } } : {}) },
+        summary: { aiqGain: r.summary.aiqGain, ...(r.ci ? { ci: { level: r.ci.level, aiqGain: r.ci.aiqGain } } : {}) },
+      })),
+    );
+  }
+  const lineage: LineageRef[] = [
+    datasetLineage(dataset, 'test'),
+    ...routers.map((r) => ({ kind: 'router' as const, hash: r.hash, path: r.path, role: 'router' })),
+    ...(deployment ? [{ kind: 'deployment' as const, hash: deployment.hash, path: deployment.path, role: 'rule' }] : []),
+  ];
+  // All or nothing, as for a pair: a later write that fails removes what this run created.
+  const files = new WriteSet();
+  try {
+    const report = writeJsonArtifact('eval-report', body, lineage, { root: o.artifacts, name: o.name ?? routers[0]!.name });
+    if (!report.reused) files.claim(report.path);
+    const deployments: string[] = [];
+    const reused = report.reused ? [report.path] : [];
+    if (target !== null && target.kind !== 'rule') {
+      body.routers.forEach((r, k) => {
+        const dep = multiDeploymentOf(r, body, target, o.monitoring, { path: report.path, hash: report.envelope.contentHash });
+        const w = writeJsonArtifact('deployment', dep, [
+          { kind: 'eval-report', hash: report.envelope.contentHash, path: report.path, role: 'calibration' },
+          { kind: 'router', hash: routers[k]!.hash, path: routers[k]!.path, role: 'router' },
+        ], { root: o.artifacts, name: r.name });
+        if (w.reused) reused.push(w.path);
+        else files.claim(w.path);
+        deployments.push(w.path);
+      });
+    }
+    stageJunit(files, o, body.gate, routers, report);
+    files.commit();
+    return {
+      kind: 'multi',
+      report: report.path,
+      envelope: report.envelope,
+      reused: report.reused === true,
+      deployments,
+      reusedPaths: reused,
+      ...(body.gate && !body.gate.passed ? { gateFailure: failureMessage(body.gate) } : {}),
+      notes: dataset.notes ?? [],
+      warnings,
+      reads,
+    } as MultiEvalResult;
+  } catch (err) {
+    files.abort();
+    throw err;
+  }
+}
+
+/** The JUnit file, written with or without a gate (then with no test cases), so a CI step that collects it always finds it. */
+function stageJunit(files: WriteSet, o: Parsed, gate: GateReport | null | undefined, routers: { name: string }[], report: { path: string; envelope: { createdAt: string } }): void {
+  if (!o.junit) return;
+  const checks = gate ?? { on: o.gateOn, passed: true, checks: [] };
+  files.stage(o.junit, junitXml(checks, { name: `router eval ${routers.map((r) => r.name).join(', ')}`, timestamp: report.envelope.createdAt, report: report.path }));
+}
+
+/** The deployment of one router at the operating point an explicit target chose. */
+function multiDeploymentOf(r: MultiEvalReportBody['routers'][number], body: MultiEvalReportBody, target: Exclude<MultiEvalTarget, { kind: 'rule' }>, monitoring: number, report: { path: string; hash: Hash }): MultiDeploymentBody {
+  const op = r.operatingPoint;
+  return {
+    kind: 'multi',
+    router: { name: r.name, path: r.path, hash: r.hash as Hash },
+    models: body.models,
+    reference: body.reference,
+    rule: op.rule,
+    monitoring,
+    target: { kind: target.kind, value: target.value },
+    expected: {
+      quality: op.quality,
+      cost: op.cost,
+      qualityGap: op.qualityGap,
+      costReduction: op.costReduction,
+      shares: op.shares,
+      ...(r.ci ? { ci: { level: r.ci.level, quality: r.ci.quality, cost: r.ci.cost, qualityGap: r.ci.qualityGap, costReduction: r.ci.costReduction } } : {}),
+    },
+    costUnit: 'usd',
+    report,
+  };
 }
 
 export function renderEval(r: AnyEvalResult, view: { json?: boolean } = {}): Rendered {
   const before = [...r.notes.map(noteLine), ...r.warnings.map(warningLine), ...readLines(r.reads)];
   if (r.kind === 'multi') {
-    const stdout = view.json ? jsonText({ path: r.report, ...r.envelope }) : renderEvalMulti(r.envelope.body, { report: r.report, reused: r.reused ? [r.report] : [] });
+    const stdout = view.json ? jsonText({ path: r.report, ...r.envelope, deployments: r.deployments }) : renderEvalMulti(r.envelope.body, { report: r.report, reused: r.reusedPaths, deployments: r.deployments });
     return { before, stdout, after: [] };
   }
   const stdout = view.json ? jsonText({ path: r.report, ...r.envelope, deployments: r.written.deployments, outputs: r.written.files }) : renderEvalText(r.envelope.body, r.written);
@@ -288,10 +386,6 @@ function writeAll(
     else text = renderEvalHtml(body, written, qualityCostSvg(body));
     files.stage(f.file, text);
   }
-  if (o.junit) {
-    // Written with or without a gate (then with no test cases), so a CI step that collects it always finds it.
-    const checks = body.gate ?? { on: o.gateOn, passed: true, checks: [] };
-    files.stage(o.junit, junitXml(checks, { name: `router eval ${routers.map((r) => r.name).join(', ')}`, timestamp: report.envelope.createdAt, report: report.path }));
-  }
+  stageJunit(files, o, body.gate, routers, report);
   return { ...written, envelope: report.envelope };
 }

@@ -5,7 +5,8 @@ import { msg, option, UserError } from '../../errors.js';
 import type { Pair } from '../../data/pair.js';
 import { defaultCacheDir, loadAnyRouter, type LoadedMultiRouter } from '../../routers/load.js';
 import { routeOverModels, type MultiDecision } from '../../routers/multi-route.js';
-import { openRouter, type RouteDecision } from '../../routers/open.js';
+import { loadAnyDeployment, openRouter, type RouteDecision } from '../../routers/open.js';
+import type { DecisionRule } from '../../routers/multi-router.js';
 import { renderTable } from '../../ui/table.js';
 import { count, fixed, pct, usd } from '../../ui/format.js';
 import { encodingSchema, nameSchema, shareSchema, validateOptions } from '../options.js';
@@ -38,6 +39,7 @@ export interface MultiRouteResult {
   models: string[];
   reference: string;
   rule: { kind: 'lambda' | 'tau'; value: number };
+  deployment?: string;
   monitoring: number;
   decisions: (MultiDecision & { line?: number })[];
   fromFile: boolean;
@@ -75,9 +77,12 @@ export async function runRoute(options: RouteOptions, deps: RunDeps = {}): Promi
 
   const cacheDir = o.cache ? (o.cacheDir ?? defaultCacheDir(deps.env)) : null;
   progress.stage(`routing ${count(queries.length)} ${queries.length === 1 ? 'query' : 'queries'}`);
+  const load = { embedder: o.embedder, cacheDir, ...(deps.env ? { env: deps.env } : {}), onProgress: (what: string, done: number, total: number) => progress.embed(what, done, total) };
+  const dep = o.deployment !== undefined ? loadAnyDeployment(o.deployment, o.artifacts, load) : null;
+  if (dep?.kind === 'multi') return routeMany(dep.router, queries, { ...o, monitoring: o.monitoring ?? dep.body.monitoring }, { rule: dep.body.rule, path: dep.path });
   const any = o.router !== undefined ? loadAnyRouter(o.router, o.artifacts, { embedder: o.embedder, cacheDir, ...(deps.env ? { env: deps.env } : {}), onProgress: (what, done, total) => progress.embed(what, done, total) }) : null;
   if (any?.kind === 'multi') return routeMany(any, queries, o);
-  const opened = openRouter(o.deployment !== undefined ? { deployment: o.deployment } : { loaded: any! }, {
+  const opened = openRouter(dep?.kind === 'pair' ? { deployment: dep } : { loaded: any! }, {
     artifacts: o.artifacts,
     threshold: o.threshold,
     monitoring: o.monitoring,
@@ -102,21 +107,23 @@ export async function runRoute(options: RouteOptions, deps: RunDeps = {}): Promi
   };
 }
 
-async function routeMany(r: LoadedMultiRouter, queries: { query: string; line?: number }[], o: { threshold?: number; monitoring?: number; file?: string }): Promise<MultiRouteResult> {
-  if (o.threshold !== undefined) throw new UserError(msg`${option('threshold')} applies to a router over a pair; ${r.name} routes over ${r.body.models.length} models by its rule (lambda ${r.body.rule.value})`);
+async function routeMany(r: LoadedMultiRouter, queries: { query: string; line?: number }[], o: { threshold?: number; monitoring?: number; file?: string }, deployment?: { rule: DecisionRule; path: string }): Promise<MultiRouteResult> {
+  const rule = deployment?.rule ?? r.body.rule;
+  if (o.threshold !== undefined) throw new UserError(msg`${option('threshold')} applies to a router over a pair; ${r.name} routes over ${r.body.models.length} models by its rule (${rule.kind} ${rule.value})`);
   const monitoring = o.monitoring ?? 0;
-  const decisions = await routeOverModels(r.router, queries.map((q) => q.query), { monitoring, reference: r.body.reference });
+  const decisions = await routeOverModels(r.router, queries.map((q) => q.query), { rule, monitoring, reference: r.body.reference });
   return {
     kind: 'multi',
     router: r.path,
     routerHash: r.hash,
     models: r.body.models,
     reference: r.body.reference,
-    rule: r.body.rule,
+    rule,
     monitoring,
+    ...(deployment ? { deployment: deployment.path } : {}),
     decisions: decisions.map((d, i) => ({ ...(queries[i]!.line !== undefined ? { line: queries[i]!.line } : {}), ...d })),
     fromFile: o.file !== undefined,
-    reads: [{ kind: 'router', path: r.path }],
+    reads: [...(deployment ? [{ kind: 'deployment', path: deployment.path }] : []), { kind: 'router', path: r.path }],
   };
 }
 
