@@ -29,7 +29,8 @@ export { loadCatalog, type Catalog, type PriceEntry } from './cost/catalog.js';
 // prints for a result. Options are validated once, and bad ones are UserErrors naming the flag.
 export { runTrain, renderTrain, trainOptionsSchema, type MultiTrainResult, type PairTrainResult, type TrainOptions, type TrainResult } from './cli/commands/train.js';
 export { runEval, renderEval, evalOptionsSchema, type AnyEvalResult, type EvalOptions, type EvalResult, type MultiEvalResult } from './cli/commands/eval.js';
-export { runEstimate, renderEstimate, estimateOptionsSchema, type EstimateOptions, type EstimateResult, type EstimateDeps } from './cli/commands/estimate.js';
+export { runEstimate, renderEstimate, estimateOptionsSchema, type EstimateOptions, type EstimateResult, type MultiEstimateResult, type PairEstimateResult, type EstimateDeps } from './cli/commands/estimate.js';
+export { estimateMulti, type MultiEstimateBody, type MultiEstimateRequest } from './cost/estimate-multi.js';
 export { runRoute, renderRoute, routeOptionsSchema, type AnyRouteResult, type MultiRouteResult, type RouteOptions, type RouteResult } from './cli/commands/route.js';
 export { routeOverModels, type MultiDecision } from './routers/multi-route.js';
 // Labelling spends money: runLabel asks deps.confirm first (none, or `yes`: it proceeds), stops

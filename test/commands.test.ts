@@ -43,6 +43,7 @@ test('train, route, eval and estimate as functions: results, the lines they prin
 
   const estimated = await runEstimate({ eval: 'demo', artifacts, volume: { count: 50_000, per: 'day' } });
   assert.deepEqual(estimated.reads, [{ kind: 'eval report', path: evaluated.report }]);
+  assert.ok(estimated.kind === 'pair');
   assert.deepEqual(estimated.envelope.body.inputs.volume, { count: 50_000, per: 'day' });
   const est = renderEstimate(estimated);
   assert.deepEqual(est.before.at(-1), `read eval report demo@1 (${evaluated.report})`);

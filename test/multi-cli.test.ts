@@ -147,3 +147,43 @@ test('over three models: a target writes a deployment that route applies and eva
   const pairGate = await cli(['eval', DEMO, '--router', 'p', '--min-aiq-gain', '0'], dir);
   assert.equal(pairGate.stderr, 'router: --min-aiq-gain applies to routers over more than two models\n');
 });
+
+test('estimate over N models: the operating point\'s spend per model, monitoring on the reference, against always-reference', async () => {
+  const { estimateMulti } = await import('../src/cost/estimate-multi.ts');
+  const e = estimateMulti({
+    models: ['a', 'b', 'c'],
+    reference: 'c',
+    shares: [0.5, 0.3, 0.2],
+    spend: [0.0005, 0.0009, 0.002],
+    referenceCost: 0.01,
+    quality: 0.8,
+    qualityGap: 0.1,
+    monitoring: 0.1,
+    queriesPerMonth: 1000,
+    overheadPerQuery: 0,
+    fixedMonthly: 0,
+    priceRatios: [2],
+    source: { kind: 'eval-report', name: 'r', router: 'r' },
+  });
+  // 1,000 x 0.9 x spend, plus 1,000 x 0.1 x 0.01 on the reference for the monitoring sample.
+  const near = (x: number, y: number) => assert.ok(Math.abs(x - y) < 1e-9, `${x} != ${y}`);
+  near(e.projection.monthly, 0.45 + 0.81 + 1.8 + 1);
+  near(e.projection.alwaysReference, 10);
+  near(e.projection.savings, 10 - 4.06);
+  assert.deepEqual(e.projection.shares.map((x) => +x.toFixed(12)), [0.45, 0.27, 0.28]);
+  near(e.sensitivity.priceRatios[0]!.monthly, 8.12);
+  near(e.sensitivity.modelPriceDoubled[2]!.savings, 20 - (0.45 + 0.81 + 2 * 2.8));
+
+  const dir = tempDir('router-multi-');
+  writeFile(dir, 'ladder.csv', ladderCsv());
+  assert.equal((await cli(['train', 'ladder.csv', '--name', 'l'], dir)).code, 0);
+  assert.equal((await cli(['eval', 'ladder.csv', '--router', 'l', '--target-budget', '5', '--bootstrap', '0'], dir)).code, 0);
+  const shown = await cli(['estimate', '--deployment', 'l', '--volume', '10k/day', '--monitoring', '0.05'], dir);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, /^Monthly \$[\d,.]+ routing 300,000 queries over 3 models, against \$[\d,.]+ always big: saves \$[\d,.]+ \([\d.]+%\)$/m);
+  const json = JSON.parse((await cli(['estimate', '--deployment', 'l', '--volume', '10k/day', '--json'], dir)).stdout).body;
+  const dep = JSON.parse(readFileSync(join(dir, 'artifacts/deployments/l/v1.json'), 'utf8')).body;
+  near(json.projection.monthly, 300_000 * dep.expected.cost);
+  const pairOnly = await cli(['estimate', '--deployment', 'l', '--volume', '10k/day', '--weak-share', '0.5'], dir);
+  assert.equal(pairOnly.stderr, 'router: --weak-share applies to a pair; l is over more than two models, priced by each model\'s cost on its eval data\n');
+});

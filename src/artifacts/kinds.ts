@@ -25,6 +25,12 @@ const estimateBodySchema = z.object({
   sensitivity: z.object({ weakShares: z.array(share), priceRatios: z.array(z.number().positive()) }),
 });
 
+const multiEstimateBodySchema = z.object({
+  kind: z.literal('multi'),
+  inputs: z.object({ models: z.array(z.string()).min(2), reference: z.string(), shares: z.array(share), monitoring: share, queriesPerMonth: z.number().nonnegative() }),
+  projection: z.object({ monthly: z.number(), alwaysReference: z.number() }),
+});
+
 const benchBodySchema = z.object({ machine: z.object({ cpu: z.string(), cores: z.number() }), date: z.string() });
 
 interface KindSpec {
@@ -45,7 +51,7 @@ const KINDS: Record<ArtifactKind, KindSpec> = {
   },
   'eval-report': { body: evalReportSchemaOf },
   deployment: { body: deploymentSchemaOf },
-  estimate: { body: estimateBodySchema },
+  estimate: { body: (b) => ((b as { kind?: unknown } | null)?.kind === 'multi' ? multiEstimateBodySchema : estimateBodySchema) },
   bench: { body: benchBodySchema },
 };
 

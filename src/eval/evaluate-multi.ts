@@ -53,6 +53,8 @@ export interface MultiRouterResult {
     costReduction: number | null;
     /** Each model's share of the queries, in the models' order. */
     shares: number[];
+    /** Each model's part of `cost`: dollars per query spent on it (they sum to `cost`). */
+    spend: number[];
   };
   ci: { level: number; aiq: Interval | null; aiqGain: Interval | null; quality: Interval; cost: Interval; qualityGap: Interval | null; costReduction: Interval | null } | null;
   /** The curve's non-decreasing hull, the points a chart draws (the full sweep can have a point per query). */
@@ -145,6 +147,14 @@ function slicesOf(by: string, table: ModelTable, predictions: MultiPredictions[]
     });
 }
 
+/** Mean dollars per query spent on each model at these choices: where the cost goes, exactly (the queries a model gets are not average ones). */
+function spendOf(outcomes: MultiOutcomes, choices: Int32Array): number[] {
+  const M = outcomes.models;
+  const spend = new Array<number>(M).fill(0);
+  for (let i = 0; i < choices.length; i++) spend[choices[i]!]! += outcomes.c[i * M + choices[i]!]!;
+  return spend.map((x) => x / choices.length);
+}
+
 function pick(matrix: Float64Array, ids: number[], models: number): Float64Array {
   const out = new Float64Array(ids.length * models);
   ids.forEach((r, i) => out.set(matrix.subarray(r * models, (r + 1) * models), i * models));
@@ -197,6 +207,7 @@ export async function evaluateMulti(req: MultiEvalRequest): Promise<MultiEvalOut
         qualityGap: refQ > 0 ? (refQ - at.quality) / refQ : null,
         costReduction: at.cost > 0 ? refC / at.cost : null,
         shares: Array.from(trafficShares(choices, models.length)),
+        spend: spendOf(outcomes, choices),
       },
       ci: null,
       hull: { cost: Array.from(hull.cost), quality: Array.from(hull.quality) },

@@ -22,6 +22,8 @@ export interface MultiDeploymentBody {
     qualityGap: number | null;
     costReduction: number | null;
     shares: number[];
+    /** Dollars per query spent on each model (they sum to `cost`). */
+    spend: number[];
     ci?: { level: number; quality: [number, number]; cost: [number, number]; qualityGap: [number, number] | null; costReduction: [number, number] | null };
   };
   costUnit: 'usd';

@@ -65,6 +65,7 @@ export const multiEvalReportBodySchema = z.object({
           cost: z.number(),
           quality: z.number(),
           shares: z.array(share),
+          spend: z.array(z.number().nonnegative()),
         }),
       }),
     )
@@ -106,7 +107,7 @@ export const multiDeploymentBodySchema = z
     reference: z.string(),
     rule: z.object({ kind: z.enum(['lambda', 'tau']), value: z.number().min(0, 'must be >= 0').finite() }),
     monitoring: share,
-    expected: z.object({ quality: z.number(), cost: z.number().nonnegative(), shares: z.array(share) }),
+    expected: z.object({ quality: z.number(), cost: z.number().nonnegative(), shares: z.array(share), spend: z.array(z.number().nonnegative()) }),
   })
   .refine((b) => b.models.includes(b.reference), { message: 'the reference model is not one of the models', path: ['reference'] });
 

@@ -4,8 +4,12 @@ import { readJsonArtifact, resolveArtifact, writeJsonArtifact } from '../../arti
 import { WriteSet } from '../../artifacts/atomic-write.js';
 import type { Envelope, LineageRef } from '../../artifacts/envelope.js';
 import { loadCatalog } from '../../cost/catalog.js';
-import { estimate as estimateCore, type EstimateBody, type EstimateRequest, type Volume } from '../../cost/estimate.js';
+import { estimate as estimateCore, MissingInput, type EstimateBody, type EstimateRequest, type Volume } from '../../cost/estimate.js';
 import { fromDeployment, fromEvalReport, type OperatingSource } from '../../cost/operating-source.js';
+import { estimateMulti, type MultiEstimateBody, type MultiEstimateRequest } from '../../cost/estimate-multi.js';
+import type { MultiEvalReportBody } from '../../eval/evaluate-multi.js';
+import type { MultiDeploymentBody } from '../../routers/multi-deployment.js';
+import { renderEstimateMultiText } from '../../ui/render-estimate-multi.js';
 import type { MeasuredTokens } from '../../cost/query-tokens.js';
 import { msg, option, UserError } from '../../errors.js';
 import { readTextFile } from '../../text-file.js';
@@ -69,15 +73,87 @@ export interface EstimateDeps extends RunDeps {
   measured?: Map<string, MeasuredTokens>;
 }
 
-export interface EstimateResult {
-  /** The estimate artifact (body included), and whether it was already the latest version. */
+interface EstimateWritten {
+  /** The estimate artifact's path, and whether it was already the latest version. */
   path: string;
-  envelope: Envelope<EstimateBody>;
   reused: boolean;
   /** The document written with `output`, JSON or Markdown. */
   output?: { file: string; format: 'json' | 'markdown' };
   warnings: string[];
   reads: ReadRef[];
+}
+
+/** The estimate of a pair's operating point. */
+export interface PairEstimateResult extends EstimateWritten {
+  kind: 'pair';
+  envelope: Envelope<EstimateBody>;
+}
+
+/** The estimate of an operating point over more than two models. */
+export interface MultiEstimateResult extends EstimateWritten {
+  kind: 'multi';
+  envelope: Envelope<MultiEstimateBody>;
+}
+
+export type EstimateResult = PairEstimateResult | MultiEstimateResult;
+
+// A type guard on an envelope narrows only its true side (Envelope<A | B> is not a union), hence the casts where it is false.
+function isMulti(env: Envelope<EstimateBody | MultiEstimateBody>): env is Envelope<MultiEstimateBody> {
+  return (env.body as { kind?: string }).kind === 'multi';
+}
+
+/** An eval report or deployment over more than two models, as the estimate's input; undefined for a pair's (or none). */
+function multiSource(flags: EstimateFlags, lineage: LineageRef[], reads: ReadRef[]): MultiEstimateRequest | undefined {
+  const ref = flags.eval ?? flags.deployment;
+  if (ref === undefined || (flags.eval !== undefined && flags.deployment !== undefined)) return undefined;
+  const kind = flags.eval !== undefined ? 'eval-report' : 'deployment';
+  const path = resolveArtifact(ref, kind, flags.artifacts);
+  const env = readJsonArtifact(path, kind);
+  const body = env.body as { kind?: string };
+  if (body.kind !== 'multi') return undefined;
+  const pairOnly = (['weakShare', 'weakModel', 'strongModel', 'weakPrice', 'strongPrice', 'weakInputPrice', 'weakOutputPrice', 'strongInputPrice', 'strongOutputPrice', 'tokens', 'inputTokens', 'outputTokens', 'weakOutputTokens', 'strongOutputTokens', 'queries', 'prices', 'gridShares'] as const).find((k) => flags[k] !== undefined);
+  if (pairOnly) throw new UserError(msg`${option(pairOnly)} applies to a pair; ${env.name ?? ref} is over more than two models, priced by each model's cost on its eval data`);
+  if (flags.cascade) throw new UserError(msg`${option('cascade')} applies to a pair`);
+  if (flags.volume === undefined) throw new MissingInput({ kind: 'volume' }, msg`missing ${option('volume')}: the query volume, e.g. ${option('volume')} 50k/day or ${option('volume')} 30M/month`);
+  reads.push({ kind: kind === 'eval-report' ? 'eval report' : 'deployment', path });
+  lineage.push({ kind, hash: env.contentHash, path, role: 'operating-point' });
+  const queriesPerMonth = flags.volume.per === 'day' ? flags.volume.count * flags.days : flags.volume.count;
+  const common = { queriesPerMonth, overheadPerQuery: flags.overhead, fixedMonthly: flags.fixedMonthly, priceRatios: flags.gridRatios ?? [0.5, 1, 2] };
+  if (kind === 'eval-report') {
+    const report = env.body as MultiEvalReportBody;
+    const r = flags.router === undefined ? report.routers[0]! : report.routers.find((x) => x.name === flags.router);
+    if (!r) throw new UserError(`eval report ${env.name ?? ref} has no router "${flags.router}" (it has: ${report.routers.map((x) => x.name).join(', ')})`, { file: path });
+    return {
+      models: report.models,
+      reference: report.reference,
+      shares: r.operatingPoint.shares,
+      spend: r.operatingPoint.spend,
+      referenceCost: report.singles.find((x) => x.model === report.reference)!.cost,
+      quality: r.operatingPoint.quality,
+      qualityGap: r.operatingPoint.qualityGap,
+      monitoring: flags.monitoring ?? 0,
+      hull: r.hull,
+      source: { kind, name: env.name ?? ref, router: r.name },
+      ...common,
+    };
+  }
+  const dep = env.body as MultiDeploymentBody;
+  if (!dep.report) throw new UserError(`deployment ${env.name ?? ref} names no eval report, so the models' costs are unknown`, { file: path });
+  const reportEnv = readJsonArtifact(resolveArtifact(dep.report.path, 'eval-report', flags.artifacts), 'eval-report');
+  const report = reportEnv.body as MultiEvalReportBody;
+  return {
+    models: dep.models,
+    reference: dep.reference,
+    shares: dep.expected.shares,
+    spend: dep.expected.spend,
+    referenceCost: report.singles.find((x) => x.model === dep.reference)!.cost,
+    quality: dep.expected.quality,
+    qualityGap: dep.expected.qualityGap,
+    monitoring: flags.monitoring ?? dep.monitoring,
+    hull: report.routers.find((x) => x.name === dep.router.name)?.hull,
+    source: { kind, name: env.name ?? ref, router: dep.router.name },
+    ...common,
+  };
 }
 
 function readSource(flags: EstimateFlags, lineage: LineageRef[], reads: ReadRef[]): OperatingSource | undefined {
@@ -203,8 +279,8 @@ export async function runEstimate(options: EstimateOptions, deps: EstimateDeps =
   }
   const lineage: LineageRef[] = [];
   const reads: ReadRef[] = [];
-  const req = await request(flags, lineage, reads, deps.measured ?? new Map());
-  const { body, warnings } = estimateCore(req);
+  const many = multiSource(flags, lineage, reads);
+  const { body, warnings } = many ? { body: estimateMulti(many), warnings: [] as string[] } : estimateCore(await request(flags, lineage, reads, deps.measured ?? new Map()));
   // The artifact and the document, both or neither (a full disk at the second removes the first).
   const files = new WriteSet();
   let written: ReturnType<typeof writeJsonArtifact<typeof body>>;
@@ -212,7 +288,11 @@ export async function runEstimate(options: EstimateOptions, deps: EstimateDeps =
     written = writeJsonArtifact('estimate', body, lineage, { root: flags.artifacts, name: flags.name });
     if (!written.reused) files.claim(written.path);
     if (flags.output !== undefined) {
-      const text = asJson ? JSON.stringify({ path: written.path, ...written.envelope }, null, 2) + '\n' : renderEstimateMarkdown(written.envelope, written.path);
+      const text = asJson
+        ? JSON.stringify({ path: written.path, ...written.envelope }, null, 2) + '\n'
+        : isMulti(written.envelope)
+          ? `# Estimate over ${written.envelope.body.inputs.models.length} models\n\n\`\`\`\n${renderEstimateMultiText(written.envelope.body, written.path, false)}\n\`\`\`\n`
+          : renderEstimateMarkdown(written.envelope as Envelope<EstimateBody>, written.path);
       files.stage(flags.output, text);
     }
     files.commit();
@@ -220,19 +300,19 @@ export async function runEstimate(options: EstimateOptions, deps: EstimateDeps =
     files.abort();
     throw e;
   }
-  return {
+  const common = {
     path: written.path,
-    envelope: written.envelope,
     reused: written.reused === true,
     ...(flags.output !== undefined ? { output: { file: flags.output, format: asJson ? ('json' as const) : ('markdown' as const) } } : {}),
     warnings,
     reads,
   };
+  return isMulti(written.envelope) ? { kind: 'multi', envelope: written.envelope, ...common } : { kind: 'pair', envelope: written.envelope as Envelope<EstimateBody>, ...common };
 }
 
 export function renderEstimate(r: EstimateResult, view: { json?: boolean } = {}): Rendered {
   const before = [...r.warnings.map(warningLine), ...readLines(r.reads)];
-  const stdout = view.json ? jsonText({ path: r.path, ...r.envelope }) : renderEstimateText(r.envelope.body, r.path, r.reused);
+  const stdout = view.json ? jsonText({ path: r.path, ...r.envelope }) : r.kind === 'multi' ? renderEstimateMultiText(r.envelope.body, r.path, r.reused) : renderEstimateText(r.envelope.body, r.path, r.reused);
   const after = r.output ? [`${r.output.format === 'json' ? 'JSON' : 'Markdown'} report written to ${r.output.file}`] : [];
   return { before, stdout, after };
 }

@@ -323,6 +323,7 @@ function multiDeploymentOf(r: MultiEvalReportBody['routers'][number], body: Mult
       qualityGap: op.qualityGap,
       costReduction: op.costReduction,
       shares: op.shares,
+      spend: op.spend,
       ...(r.ci ? { ci: { level: r.ci.level, quality: r.ci.quality, cost: r.ci.cost, qualityGap: r.ci.qualityGap, costReduction: r.ci.costReduction } } : {}),
     },
     costUnit: 'usd',
