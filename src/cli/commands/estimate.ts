@@ -119,41 +119,31 @@ function multiSource(flags: EstimateFlags, lineage: LineageRef[], reads: ReadRef
   lineage.push({ kind, hash: env.contentHash, path, role: 'operating-point' });
   const queriesPerMonth = flags.volume.per === 'day' ? flags.volume.count * flags.days : flags.volume.count;
   const common = { queriesPerMonth, overheadPerQuery: flags.overhead, fixedMonthly: flags.fixedMonthly, priceRatios: flags.gridRatios ?? [0.5, 1, 2] };
+  const name = env.name ?? ref;
+  // One operating point, from a report's router or a deployment, and the report's single models for the reference's cost.
+  const at = (report: MultiEvalReportBody, op: Pick<MultiDeploymentBody['expected'], 'shares' | 'spend' | 'quality' | 'qualityGap'>, router: string, monitoring: number): MultiEstimateRequest => ({
+    models: report.models,
+    reference: report.reference,
+    shares: op.shares,
+    spend: op.spend,
+    referenceCost: report.singles.find((x) => x.model === report.reference)!.cost,
+    quality: op.quality,
+    qualityGap: op.qualityGap,
+    monitoring,
+    ...(report.routers.find((x) => x.name === router) ? { hull: report.routers.find((x) => x.name === router)!.hull } : {}),
+    source: { kind, name, router },
+    ...common,
+  });
   if (kind === 'eval-report') {
     const report = env.body as MultiEvalReportBody;
     const r = flags.router === undefined ? report.routers[0]! : report.routers.find((x) => x.name === flags.router);
-    if (!r) throw new UserError(`eval report ${env.name ?? ref} has no router "${flags.router}" (it has: ${report.routers.map((x) => x.name).join(', ')})`, { file: path });
-    return {
-      models: report.models,
-      reference: report.reference,
-      shares: r.operatingPoint.shares,
-      spend: r.operatingPoint.spend,
-      referenceCost: report.singles.find((x) => x.model === report.reference)!.cost,
-      quality: r.operatingPoint.quality,
-      qualityGap: r.operatingPoint.qualityGap,
-      monitoring: flags.monitoring ?? 0,
-      hull: r.hull,
-      source: { kind, name: env.name ?? ref, router: r.name },
-      ...common,
-    };
+    if (!r) throw new UserError(`eval report ${name} has no router "${flags.router}" (it has: ${report.routers.map((x) => x.name).join(', ')})`, { file: path });
+    return at(report, r.operatingPoint, r.name, flags.monitoring ?? 0);
   }
   const dep = env.body as MultiDeploymentBody;
-  if (!dep.report) throw new UserError(`deployment ${env.name ?? ref} names no eval report, so the models' costs are unknown`, { file: path });
-  const reportEnv = readJsonArtifact(resolveArtifact(dep.report.path, 'eval-report', flags.artifacts), 'eval-report');
-  const report = reportEnv.body as MultiEvalReportBody;
-  return {
-    models: dep.models,
-    reference: dep.reference,
-    shares: dep.expected.shares,
-    spend: dep.expected.spend,
-    referenceCost: report.singles.find((x) => x.model === dep.reference)!.cost,
-    quality: dep.expected.quality,
-    qualityGap: dep.expected.qualityGap,
-    monitoring: flags.monitoring ?? dep.monitoring,
-    hull: report.routers.find((x) => x.name === dep.router.name)?.hull,
-    source: { kind, name: env.name ?? ref, router: dep.router.name },
-    ...common,
-  };
+  if (!dep.report) throw new UserError(`deployment ${name} names no eval report, so the models' costs are unknown`, { file: path });
+  const report = readJsonArtifact(resolveArtifact(dep.report.path, 'eval-report', flags.artifacts), 'eval-report').body as MultiEvalReportBody;
+  return at(report, dep.expected, dep.router.name, flags.monitoring ?? dep.monitoring);
 }
 
 function readSource(flags: EstimateFlags, lineage: LineageRef[], reads: ReadRef[]): OperatingSource | undefined {
