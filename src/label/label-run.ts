@@ -179,29 +179,31 @@ function chooseModels(opts: LabelRequest, config: LabelConfig | undefined): Mode
   const judgeId = opts.judge ?? config?.judge;
   const judgeFlagURL = opts.baseURLs.judge !== undefined ? { value: opts.baseURLs.judge, option: 'judgeBaseUrl' } : undefined;
   const judgeRef = (url: ModelRef['baseURL']): ModelRef | undefined => (judgeId !== undefined ? { id: judgeId, role: 'judge', option: 'judge', ...(url ? { baseURL: url } : {}) } : undefined);
-  if (opts.models === undefined) {
-    if (opts.reference !== undefined) throw new UserError(msg`${option('reference')} applies to ${option('models')}: it names the model the others are compared with`);
-    if (opts.modelBaseURLs !== undefined) throw new UserError(msg`${option('baseUrl')} applies to ${option('models')}; with ${option('weak')} and ${option('strong')}, give ${option('weakBaseUrl')} and ${option('strongBaseUrl')}`);
-    const ids = { weak: opts.weak ?? config?.weak, strong: opts.strong ?? config?.strong };
-    for (const role of ['weak', 'strong'] as const) {
-      if (!ids[role]) throw new UserError(msg`name the ${role} model with ${option(role)} provider:model (or "${role}" in the config file, ${option('config')})`);
-    }
-    const answerers = (['weak', 'strong'] as const).map((role): ModelRef => {
-      const url = opts.baseURLs[role];
-      return { id: ids[role]!, role, option: role, ...(url !== undefined ? { baseURL: { value: url, option: `${role}BaseUrl` } } : {}) };
-    });
-    const judge = judgeRef(judgeFlagURL);
-    return { answerers, pair: true, reference: 1, ...(judge ? { judge } : {}) };
+  if (opts.models !== undefined) return chooseListed(opts, opts.models, judgeId, (shared) => judgeRef(judgeFlagURL ?? shared));
+  if (opts.reference !== undefined) throw new UserError(msg`${option('reference')} applies to ${option('models')}: it names the model the others are compared with`);
+  if (opts.modelBaseURLs !== undefined) throw new UserError(msg`${option('baseUrl')} applies to ${option('models')}; with ${option('weak')} and ${option('strong')}, give ${option('weakBaseUrl')} and ${option('strongBaseUrl')}`);
+  const ids = { weak: opts.weak ?? config?.weak, strong: opts.strong ?? config?.strong };
+  for (const role of ['weak', 'strong'] as const) {
+    if (!ids[role]) throw new UserError(msg`name the ${role} model with ${option(role)} provider:model (or "${role}" in the config file, ${option('config')})`);
   }
+  const answerers = (['weak', 'strong'] as const).map((role): ModelRef => {
+    const url = opts.baseURLs[role];
+    return { id: ids[role]!, role, option: role, ...(url !== undefined ? { baseURL: { value: url, option: `${role}BaseUrl` } } : {}) };
+  });
+  const judge = judgeRef(judgeFlagURL);
+  return { answerers, pair: true, reference: 1, ...(judge ? { judge } : {}) };
+}
 
+/** `models` as --models lists them; `judgeRef` gets the judge's base URL when --base-url names it. */
+function chooseListed(opts: LabelRequest, models: string[], judgeId: string | undefined, judgeRef: (shared: ModelRef['baseURL']) => ModelRef | undefined): ModelChoice {
   // The config file's weak and strong are defaults, which --models replaces as a flag would.
   if (opts.weak !== undefined || opts.strong !== undefined) throw new UserError(msg`${option('models')} replaces ${option('weak')} and ${option('strong')}: give one or the other`);
   for (const role of ['weak', 'strong'] as const) {
     if (opts.baseURLs[role] !== undefined) throw new UserError(msg`${option(`${role}BaseUrl`)} applies to ${option(role)}; with ${option('models')}, give ${option('baseUrl')} MODEL=URL`);
   }
-  if (opts.models.length < 2) throw new UserError(msg`${option('models')}: name at least two models (provider:model, comma-separated), got ${opts.models.length}`);
+  if (models.length < 2) throw new UserError(msg`${option('models')}: name at least two models (provider:model, comma-separated), got ${models.length}`);
   const ids: string[] = [];
-  for (const m of opts.models) {
+  for (const m of models) {
     const { id } = parseModelId(m, 'models');
     if (ids.includes(id)) throw new UserError(msg`${option('models')}: ${id} is named twice`);
     ids.push(id);
@@ -229,7 +231,7 @@ function chooseModels(opts: LabelRequest, config: LabelConfig | undefined): Mode
     return { id, role: pair ? (i === 0 ? 'weak' : 'strong') : 'answer', option: 'models', ...(url !== undefined ? { baseURL: { value: url, option: 'baseUrl' } } : {}) };
   });
   const shared = judgeKey !== undefined ? urls.get(judgeKey) : undefined;
-  const judge = judgeRef(judgeFlagURL ?? (shared !== undefined ? { value: shared, option: 'baseUrl' } : undefined));
+  const judge = judgeRef(shared !== undefined ? { value: shared, option: 'baseUrl' } : undefined);
   return { answerers, pair, reference: pair ? 1 : reference, ...(judge ? { judge } : {}) };
 }
 
