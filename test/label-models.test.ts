@@ -66,8 +66,8 @@ function setup(csv: string): string {
   return dir;
 }
 
-async function withServer<T>(fn: (s: FakeLlmServer) => Promise<T>): Promise<T> {
-  const server = await startFakeLlmServer({ reply });
+async function withServer<T>(fn: (s: FakeLlmServer) => Promise<T>, answer = reply): Promise<T> {
+  const server = await startFakeLlmServer({ reply: answer });
   try {
     return await fn(server);
   } finally {
@@ -323,4 +323,27 @@ test('--models mistakes: one line each, exit 2, before any call', async () => {
     assert.equal(server.requests.length, 0, 'nothing was spent');
     assert.deepEqual(filesUnder(dir), ['cfg.json', 'prices.json', 'q.csv'], 'nothing was written');
   });
+});
+
+test('a judge reply that cannot be read leaves the row out, naming the model whose answer it was about', async () => {
+  const dir = setup(queries(4));
+  // The judge garbles whatever shows fake-mid's answer to query 2: its grade, or both orders against the reference.
+  const garbled = (req: FakeRequest) => {
+    const prompt = [req.system ?? '', ...req.messages.map((m) => m.content)].join('\n');
+    return req.model === 'fake-judge' && prompt.includes('number 2 ') && prompt.includes('(fake-mid)') ? 'Hard to say. [[4]] or [[B]], perhaps [[9]].' : reply(req);
+  };
+  await withServer(async (server) => {
+    const env = envFor(server);
+    for (const [mode, reason] of [
+      ['grade', 'unparseable grade for the answer of openai:fake-mid'],
+      ['pairwise', 'unparseable verdict in openai:fake-mid against anthropic:fake-strong, both orders'],
+    ] as const) {
+      const r = await router(['label', 'q.csv', '--models', THREE, '--judge', JUDGE, '--mode', mode, '--prices', 'prices.json', '--yes', '--name', mode], dir, env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /Labelled 3 of 4 queries/);
+      const { body, rows } = readArtifact(dir, mode);
+      assert.deepEqual(rows.map((x) => x.id), ['q1', 'q3', 'q4']);
+      assert.deepEqual(body.provenance.leftOut, [{ id: 'q2', status: 'unlabelled', reason }]);
+    }
+  }, garbled);
 });
