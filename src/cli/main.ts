@@ -12,7 +12,7 @@ import type { LabelOptions } from './commands/label.js';
 import { toolVersion } from '../version.js';
 import { flagOf } from './flags.js';
 import { addInputOptions, encodingOption } from './input-options.js';
-import { foldCount, integer, modelCosts, nonNegative, nonNegativeInteger, openShare, positive, positiveInteger, positiveList, positiveOrAuto, repeatable, share, shareList, thresholds, volume } from './parse.js';
+import { foldCount, integer, list, modelCosts, modelURLs, nonNegative, nonNegativeInteger, openShare, positive, positiveInteger, positiveList, positiveOrAuto, repeatable, share, shareList, thresholds, volume } from './parse.js';
 
 // Declares every command and is the only place that turns outcomes into exit codes:
 // 0 success, 1 a failed quality gate, 2 a usage or input error, 70 a bug, 130 a label run
@@ -229,14 +229,17 @@ export function buildProgram(io: Io = processIo(), commands: Commands = cliComma
   common(
     program
       .command('label')
-      .description('answer a query CSV with a weak and a strong model, judge which is better, and write a labelled dataset')
+      .description('answer a query CSV with a weak and a strong model (or any number, --models), judge or grade the answers, and write a labelled dataset')
       .argument('<queries>', 'CSV of queries: a query column, an optional id column; other columns are kept as metadata')
       .option('--weak <provider:model>', 'the cheap model, e.g. openai:gpt-4o-mini (providers: openai, anthropic)')
       .option('--strong <provider:model>', 'the expensive model, e.g. anthropic:claude-opus-4-1')
+      .option('--models <provider:model,...>', 'instead of --weak/--strong: every model that answers, comma-separated (two: the pair form, weak first)', list)
+      .option('--reference <provider:model>', 'pairwise over --models: the model each other is compared with (default: the last listed); its quality is 0.5, the tie point')
       .option('--judge <provider:model>', 'the judge model, e.g. openai:gpt-4o (not used by --mode reference)')
       .option('--weak-base-url <url>', 'base URL of the weak model\'s server (any OpenAI-compatible server: vLLM, Ollama, LM Studio, llama.cpp)')
       .option('--strong-base-url <url>', 'base URL of the strong model\'s server')
       .option('--judge-base-url <url>', 'base URL of the judge\'s server')
+      .option('--base-url <model=url>', 'with --models: base URL of one model\'s server (or the judge\'s), e.g. openai:llama3.1:8b=http://localhost:11434/v1 (repeatable)', modelURLs)
       .option('--config <file>', 'JSON file: models, base URLs, keys and rate limits per provider or model')
       .addOption(new Option('--mode <mode>', 'pairwise: the judge compares both answers, asked in both orders; grade: the judge grades each answer 1-10; reference: compare with known answers, no judge').choices(['pairwise', 'grade', 'reference']).default('pairwise'))
       .option('--reference-col <name>', 'reference mode: the column holding the known answer')
@@ -269,6 +272,7 @@ export function buildProgram(io: Io = processIo(), commands: Commands = cliComma
         'router label queries.csv --weak openai:gpt-4o-mini --strong openai:gpt-4o --judge openai:gpt-4o --max-cost 5 -j 16',
         'router label queries.csv --weak openai:llama3.1:8b --weak-base-url http://localhost:11434/v1 --strong openai:gpt-4o --judge openai:gpt-4o --yes',
         'router label gsm8k.csv --mode reference --reference-col answer --match number --weak openai:gpt-4o-mini --strong openai:gpt-4o --yes',
+        'router label queries.csv --models openai:gpt-4o-mini,openai:gpt-4o,anthropic:claude-opus-4-1 --mode grade --judge openai:gpt-4o --dry-run',
         'router label queries.csv --config label.json --retry-errors --yes',
       ])),
   ).action(async (queries: string, opts) => {

@@ -144,3 +144,14 @@ export function modelCosts(value: string, previous: Record<string, number> = {})
   }
   return out;
 }
+
+/**
+ * `MODEL=URL`, repeatable: a base URL by model id. Model ids may hold `=` and URLs may too (in a
+ * query), so the split is at the `=` that starts the URL's scheme.
+ */
+export function modelURLs(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = value.search(/=https?:\/\//i);
+  const model = at > 0 ? value.slice(0, at).trim() : '';
+  if (!model) throw new InvalidArgumentError(`expected MODEL=URL (e.g. openai:llama3.1:8b=http://localhost:11434/v1), got "${value}".`);
+  return { ...previous, [model]: value.slice(at + 1).trim() };
+}

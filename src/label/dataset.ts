@@ -3,7 +3,7 @@ import type { LineageRef } from '../artifacts/envelope.js';
 import type { PriceEntry } from '../cost/catalog.js';
 import type { DatasetBody } from '../artifacts/bodies/dataset.js';
 import type { DatasetRow, ModelInfo } from '../data/dataset.js';
-import type { ModelSpec } from '../providers/resolve.js';
+import type { ModelSpec, ResolvedModel } from '../providers/resolve.js';
 import type { QueryRow } from '../data/read-queries.js';
 import type { LabelPlan, RowResult } from './row.js';
 
@@ -16,6 +16,8 @@ export type Provenance = {
   mode: LabelPlan['mode'];
   models: Record<string, { id: string; endpoint: string }>;
   judge: string | null;
+  /** Pairwise over more than two models: the model each other was compared with (its quality is 0.5 on every row). */
+  reference?: string;
   /** Hash of the prompt templates the run used (see src/label/templates.ts). */
   templateHash: Hash | null;
   input: { path: string; hash: Hash; rows: number };
@@ -48,6 +50,13 @@ export interface BuiltDataset {
   lineage: LineageRef[];
 }
 
+/** Each model with the endpoint it is called at, for the journal's header and the dataset's provenance: by role in the pair form, by id over more models. */
+export function describeModels(plan: LabelPlan): Record<string, { id: string; endpoint: string }> {
+  const of = (m: ResolvedModel) => ({ id: m.spec.id, endpoint: m.spec.endpoint });
+  const answering = plan.pair ? [['weak', of(plan.pair.weak)], ['strong', of(plan.pair.strong)]] : plan.candidates.map((c) => [c.model.spec.id, of(c.model)]);
+  return Object.fromEntries([...answering, ...(plan.judge ? [['judge', of(plan.judge)]] : [])]);
+}
+
 function modelInfo(spec: ModelSpec, price: PriceEntry | undefined): ModelInfo {
   return { id: spec.id, ...(price ? { price: { inputPerMTok: price.inputPerMTok, outputPerMTok: price.outputPerMTok } } : {}) };
 }
@@ -63,20 +72,21 @@ export function buildLabelledDataset(b: BuildInput): BuiltDataset {
     else if (r.status === 'labelled') rows.push(r.row);
     else leftOut.push({ id: q.id, status: r.status, reason: r.status === 'failed' ? r.error : r.reason });
   }
-  const weak = plan.weak.spec;
-  const strong = plan.strong.spec;
+  const specs = plan.candidates.map((c) => c.model.spec);
+  const reference = plan.pair ? undefined : plan.mode === 'pairwise' ? specs[plan.reference]!.id : undefined;
   const how = plan.mode === 'pairwise'
-    ? `pairwise verdicts of ${plan.judge!.spec.id} (both orders)`
+    ? reference
+      ? `pairwise verdicts of ${plan.judge!.spec.id} against ${reference} (both orders; ${reference} has quality 0.5, the tie point)`
+      : `pairwise verdicts of ${plan.judge!.spec.id} (both orders)`
     : plan.mode === 'grade'
       ? `1-10 grades of ${plan.judge!.spec.id}`
       : `${plan.match} match against the reference answers`;
   const provenance: Provenance = {
     tool: 'router label',
     mode: plan.mode,
-    models: Object.fromEntries(
-      (['weak', 'strong', 'judge'] as const).flatMap((role) => (plan[role] ? [[role, { id: plan[role].spec.id, endpoint: plan[role].spec.endpoint }]] : [])),
-    ),
+    models: describeModels(plan),
     judge: plan.judge?.spec.id ?? null,
+    ...(reference ? { reference } : {}),
     templateHash: b.templateHash,
     input: { path: b.input.path, hash: b.input.hash, rows: b.rows.length },
     ...(plan.match ? { match: plan.match } : {}),
@@ -91,9 +101,12 @@ export function buildLabelledDataset(b: BuildInput): BuiltDataset {
   if (b.templateFile) lineage.push({ kind: 'file', hash: b.templateFile.hash, path: b.templateFile.path, role: 'judge-template' });
   return {
     body: {
-      description: `${weak.id} (weak) and ${strong.id} (strong) answers to ${b.input.path}, labelled by ${how}`,
-      models: [modelInfo(weak, b.priceOf(weak.id)), modelInfo(strong, b.priceOf(strong.id))],
-      defaultPair: { weak: weak.id, strong: strong.id },
+      description: plan.pair
+        ? `${plan.pair.weak.spec.id} (weak) and ${plan.pair.strong.spec.id} (strong) answers to ${b.input.path}, labelled by ${how}`
+        : `answers of ${specs.map((m) => m.id).join(', ')} to ${b.input.path}, labelled by ${how}`,
+      models: specs.map((m) => modelInfo(m, b.priceOf(m.id))),
+      // Over more models there is no pair: train and eval route over all of them.
+      ...(plan.pair ? { defaultPair: { weak: plan.pair.weak.spec.id, strong: plan.pair.strong.spec.id } } : {}),
       rowCount: rows.length,
       provenance,
     },

@@ -3,7 +3,7 @@ import type { ResolvedModel } from '../providers/resolve.js';
 import { requestTokens, type TokenCounter } from '../providers/tokens.js';
 import type { ChatRequest, Completion } from '../providers/types.js';
 import type { QueryRow } from '../data/read-queries.js';
-import { answerRequest, confidenceParams, judgeRequestsFor, type LabelPlan } from './row.js';
+import { answerRequest, confidenceParams, judgeRequestsFor, purposeKind, type LabelPlan } from './row.js';
 import { confidenceRequest } from './templates.js';
 
 // What a run will cost before it runs: the calls it makes, their input tokens (counted with a
@@ -23,7 +23,8 @@ export interface AssumedOutput {
 
 export const DEFAULT_ASSUMED: AssumedOutput = { answer: 300, judge: 250, confidence: 16 };
 
-export type Purpose = 'weak' | 'strong' | 'judge' | 'confidence';
+/** Over more than two models: `answer` and `model-confidence`, one row per model; the pair form's calls are weak, strong and (the weak model's) confidence. */
+export type Purpose = 'weak' | 'strong' | 'answer' | 'judge' | 'confidence' | 'model-confidence';
 
 export interface RoleEstimate {
   purpose: Purpose;
@@ -70,29 +71,29 @@ interface CallEstimate {
   maxOutputTokens: number;
   /** Known exactly (so it can be looked up in the cache). */
   request?: ChatRequest;
+  /** The candidate whose answer this call is: free when that answer is stored. */
+  answerOf?: number;
 }
 
-function rowCalls(q: QueryRow, plan: LabelPlan, count: TokenCounter, assumed: AssumedOutput, answers: { weak?: string; strong?: string }): CallEstimate[] {
+/** `answers[i]`: candidate i's stored answer, when there is one. */
+function rowCalls(q: QueryRow, plan: LabelPlan, count: TokenCounter, assumed: AssumedOutput, answers: (string | undefined)[]): CallEstimate[] {
   const calls: CallEstimate[] = [];
-  const out: Record<'weak' | 'strong', { tokens: number; max: number }> = { weak: { tokens: 0, max: 0 }, strong: { tokens: 0, max: 0 } };
-  for (const purpose of ['weak', 'strong'] as const) {
-    const model = plan[purpose];
-    const request = answerRequest(model, q.query, plan.answer);
+  const out = plan.candidates.map((c, i) => {
+    const request = answerRequest(c.model, q.query, plan.answer);
     const input = requestTokens(count, request);
-    const known = answers[purpose];
-    out[purpose] = known !== undefined ? { tokens: count(known), max: count(known) } : { tokens: Math.min(assumed.answer, request.maxTokens), max: request.maxTokens };
-    calls.push({ purpose, model, inputTokens: input, outputTokens: out[purpose].tokens, maxInputTokens: input, maxOutputTokens: request.maxTokens, request });
-  }
-  const exact = answers.weak !== undefined && answers.strong !== undefined;
+    const known = answers[i];
+    const o = known !== undefined ? { tokens: count(known), max: count(known) } : { tokens: Math.min(assumed.answer, request.maxTokens), max: request.maxTokens };
+    calls.push({ purpose: purposeKind(c.purpose) as Purpose, model: c.model, inputTokens: input, outputTokens: o.tokens, maxInputTokens: input, maxOutputTokens: request.maxTokens, request, answerOf: i });
+    return o;
+  });
+  const exact = plan.candidates.every((_, i) => answers[i] !== undefined);
   if (plan.mode !== 'reference') {
     const judge = plan.judge!;
     // Unknown answers are left empty and their assumed length is added below.
-    const requests = judgeRequestsFor(plan, q.query, answers.weak ?? '', answers.strong ?? '');
-    requests.forEach((request, i) => {
+    for (const { request, shown } of judgeRequestsFor(plan, q.query, plan.candidates.map((_, i) => answers[i] ?? ''))) {
       const base = requestTokens(count, request);
-      const shown = plan.mode === 'pairwise' ? ['weak', 'strong'] as const : ([i === 0 ? 'weak' : 'strong'] as const);
-      const extra = exact ? 0 : shown.reduce((s, m) => s + out[m].tokens, 0);
-      const extraMax = exact ? 0 : shown.reduce((s, m) => s + out[m].max, 0);
+      const extra = exact ? 0 : shown.reduce((s, m) => s + out[m]!.tokens, 0);
+      const extraMax = exact ? 0 : shown.reduce((s, m) => s + out[m]!.max, 0);
       calls.push({
         purpose: 'judge',
         model: judge,
@@ -102,21 +103,23 @@ function rowCalls(q: QueryRow, plan: LabelPlan, count: TokenCounter, assumed: As
         maxOutputTokens: request.maxTokens,
         ...(exact ? { request } : {}),
       });
-    });
+    }
   }
-  if (plan.confidence) {
-    const request = confidenceRequest(plan.templates.confidence, q.query, answers.weak ?? '', confidenceParams(plan));
+  plan.candidates.forEach((c, i) => {
+    if (!c.confidencePurpose) return;
+    const known = answers[i] !== undefined;
+    const request = confidenceRequest(plan.templates.confidence, q.query, answers[i] ?? '', confidenceParams(plan, c.model));
     const base = requestTokens(count, request);
     calls.push({
-      purpose: 'confidence',
-      model: plan.weak,
-      inputTokens: base + (answers.weak !== undefined ? 0 : out.weak.tokens),
+      purpose: purposeKind(c.confidencePurpose) as Purpose,
+      model: c.model,
+      inputTokens: base + (known ? 0 : out[i]!.tokens),
       outputTokens: Math.min(assumed.confidence, request.maxTokens),
-      maxInputTokens: base + (answers.weak !== undefined ? 0 : out.weak.max),
+      maxInputTokens: base + (known ? 0 : out[i]!.max),
       maxOutputTokens: request.maxTokens,
-      ...(answers.weak !== undefined ? { request } : {}),
+      ...(known ? { request } : {}),
     });
-  }
+  });
   return calls;
 }
 
@@ -127,7 +130,7 @@ function dollars(tokensIn: number, tokensOut: number, price: PriceEntry): number
 /** Expected dollars of one row when nothing is stored: what the budget reserves while the row runs. */
 export function rowCostEstimate(q: QueryRow, plan: LabelPlan, deps: Omit<EstimateDeps, 'peek'>, assumed: AssumedOutput = DEFAULT_ASSUMED): number {
   let usd = 0;
-  for (const c of rowCalls(q, plan, deps.count, assumed, {})) {
+  for (const c of rowCalls(q, plan, deps.count, assumed, [])) {
     const price = deps.priceOf(c.model.spec.id);
     if (price) usd += dollars(c.inputTokens, c.outputTokens, price);
   }
@@ -138,12 +141,9 @@ export async function estimateRun(rows: QueryRow[], plan: LabelPlan, deps: Estim
   const roles = new Map<string, RoleEstimate>();
   const unpriced = new Set<string>();
   for (const q of rows) {
-    const answers: { weak?: string; strong?: string } = {};
+    const answers: (string | undefined)[] = [];
     if (deps.peek) {
-      for (const purpose of ['weak', 'strong'] as const) {
-        const hit = await deps.peek(plan[purpose], answerRequest(plan[purpose], q.query, plan.answer));
-        if (hit) answers[purpose] = hit.text;
-      }
+      for (const c of plan.candidates) answers.push((await deps.peek(c.model, answerRequest(c.model, q.query, plan.answer)))?.text);
     }
     const calls = rowCalls(q, plan, deps.count, assumed, answers);
     for (const c of calls) {
@@ -155,8 +155,8 @@ export async function estimateRun(rows: QueryRow[], plan: LabelPlan, deps: Estim
         roles.set(key, role);
       }
       role.calls++;
-      const free = c.purpose === 'weak' || c.purpose === 'strong'
-        ? answers[c.purpose] !== undefined
+      const free = c.answerOf !== undefined
+        ? answers[c.answerOf] !== undefined
         : c.request !== undefined && deps.peek !== undefined && (await deps.peek(c.model, c.request)) !== undefined;
       if (free) {
         role.stored++;

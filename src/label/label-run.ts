@@ -4,6 +4,7 @@ import { canonicalJson, sha256, type Hash } from '../artifacts/hash.js';
 import { checkName, readText, writeDatasetArtifact } from '../artifacts/store.js';
 import { readTextFile, type Encoding } from '../text-file.js';
 import type { Envelope } from '../artifacts/envelope.js';
+import type { DatasetRow } from '../data/dataset.js';
 import { findPrice, loadCatalog, type PriceEntry } from '../cost/catalog.js';
 import { toolVersion } from '../version.js';
 import { describeCallError } from '../providers/api-error.js';
@@ -15,7 +16,7 @@ import { resolveModel, type ResolvedModel, type Role } from '../providers/resolv
 import { DEFAULT_RETRY } from '../providers/retry.js';
 import { loadTokenCounter, requestTokens, type TokenCounter } from '../providers/tokens.js';
 import type { Completion } from '../providers/types.js';
-import { buildLabelledDataset, type BuiltDataset } from './dataset.js';
+import { buildLabelledDataset, describeModels, type BuiltDataset } from './dataset.js';
 import { estimateRun, rowCostEstimate, type AssumedOutput, type RunEstimate } from './estimate.js';
 import { JournalWriter, readJournal, type JournalHeader, type JournalState } from './journal.js';
 import type { AppendIo } from '../providers/append-log.js';
@@ -24,7 +25,7 @@ import { lockRun } from './run-lock.js';
 import { checkFolder } from '../user-paths.js';
 import { readQueries, type QueryFile, type QueryRow } from '../data/read-queries.js';
 import { checkReference, type MatchKind } from './reference.js';
-import type { LabelPlan, Mode, RowResult } from './row.js';
+import { modelCandidates, modelOfPurpose, pairCandidates, purposeKind, type LabelPlan, type Mode, type RowResult } from './row.js';
 import { runRows, type StopReason } from './run.js';
 import { loadTemplates, templateHash, type Templates } from './templates.js';
 
@@ -37,8 +38,14 @@ export interface LabelRequest {
   queries: string;
   weak?: string;
   strong?: string;
+  /** Instead of weak and strong: the models that answer, in order (two: the pair form, weak first). */
+  models?: string[];
+  /** Pairwise over `models`: the model each other is compared with (default: the last). */
+  reference?: string;
   judge?: string;
   baseURLs: Partial<Record<Role, string>>;
+  /** With `models`: base URLs by model id (the judge's too). */
+  modelBaseURLs?: Record<string, string>;
   config?: string;
   mode: Mode;
   match: MatchKind;
@@ -111,9 +118,12 @@ export interface LabelSummary {
   unlabelled: number;
   failed: number;
   notRun: number;
-  strongBetter: number;
-  weakBetter: number;
-  ties: number;
+  /** The pair form: rows each of its models was better on, and equal on. */
+  strongBetter?: number;
+  weakBetter?: number;
+  ties?: number;
+  /** Over more than two models: rows each model alone had the best quality on, and rows where several tied for it. */
+  best?: { alone: Record<string, number>; tied: number };
   stopped?: StopReason;
   /** Dollars this invocation spent, and the run in total (all invocations). */
   spentUsd: number;
@@ -149,12 +159,80 @@ interface Prepared {
   spentBefore: number;
 }
 
-function modelIds(opts: LabelRequest, config: LabelConfig | undefined): Record<Role, string | undefined> {
-  const ids = { weak: opts.weak ?? config?.weak, strong: opts.strong ?? config?.strong, judge: opts.judge ?? config?.judge };
+/** A model to resolve: its id, the option it came from (for messages), and a base URL with the option that gave it. */
+interface ModelRef {
+  id: string;
+  role: Role;
+  option: string;
+  baseURL?: { value: string; option: string };
+}
+
+interface ModelChoice {
+  answerers: ModelRef[];
+  pair: boolean;
+  /** Index in answerers of the pairwise reference. */
+  reference: number;
+  judge?: ModelRef;
+}
+
+function chooseModels(opts: LabelRequest, config: LabelConfig | undefined): ModelChoice {
+  const judgeId = opts.judge ?? config?.judge;
+  const judgeFlagURL = opts.baseURLs.judge !== undefined ? { value: opts.baseURLs.judge, option: 'judgeBaseUrl' } : undefined;
+  const judgeRef = (url: ModelRef['baseURL']): ModelRef | undefined => (judgeId !== undefined ? { id: judgeId, role: 'judge', option: 'judge', ...(url ? { baseURL: url } : {}) } : undefined);
+  if (opts.models !== undefined) return chooseListed(opts, opts.models, judgeId, (shared) => judgeRef(judgeFlagURL ?? shared));
+  if (opts.reference !== undefined) throw new UserError(msg`${option('reference')} applies to ${option('models')}: it names the model the others are compared with`);
+  if (opts.modelBaseURLs !== undefined) throw new UserError(msg`${option('baseUrl')} applies to ${option('models')}; with ${option('weak')} and ${option('strong')}, give ${option('weakBaseUrl')} and ${option('strongBaseUrl')}`);
+  const ids = { weak: opts.weak ?? config?.weak, strong: opts.strong ?? config?.strong };
   for (const role of ['weak', 'strong'] as const) {
     if (!ids[role]) throw new UserError(msg`name the ${role} model with ${option(role)} provider:model (or "${role}" in the config file, ${option('config')})`);
   }
-  return ids;
+  const answerers = (['weak', 'strong'] as const).map((role): ModelRef => {
+    const url = opts.baseURLs[role];
+    return { id: ids[role]!, role, option: role, ...(url !== undefined ? { baseURL: { value: url, option: `${role}BaseUrl` } } : {}) };
+  });
+  const judge = judgeRef(judgeFlagURL);
+  return { answerers, pair: true, reference: 1, ...(judge ? { judge } : {}) };
+}
+
+/** `models` as --models lists them; `judgeRef` gets the judge's base URL when --base-url names it. */
+function chooseListed(opts: LabelRequest, models: string[], judgeId: string | undefined, judgeRef: (shared: ModelRef['baseURL']) => ModelRef | undefined): ModelChoice {
+  // The config file's weak and strong are defaults, which --models replaces as a flag would.
+  if (opts.weak !== undefined || opts.strong !== undefined) throw new UserError(msg`${option('models')} replaces ${option('weak')} and ${option('strong')}: give one or the other`);
+  for (const role of ['weak', 'strong'] as const) {
+    if (opts.baseURLs[role] !== undefined) throw new UserError(msg`${option(`${role}BaseUrl`)} applies to ${option(role)}; with ${option('models')}, give ${option('baseUrl')} MODEL=URL`);
+  }
+  if (models.length < 2) throw new UserError(msg`${option('models')}: name at least two models (provider:model, comma-separated), got ${models.length}`);
+  const ids: string[] = [];
+  for (const m of models) {
+    const { id } = parseModelId(m, 'models');
+    if (ids.includes(id)) throw new UserError(msg`${option('models')}: ${id} is named twice`);
+    ids.push(id);
+  }
+  let reference = ids.length - 1;
+  if (opts.reference !== undefined) {
+    if (opts.mode !== 'pairwise') {
+      throw new UserError(msg`${option('reference')} applies to ${option('mode')} pairwise; ${opts.mode} mode ${opts.mode === 'grade' ? 'grades each answer on its own' : 'checks each answer against the known answer'}`);
+    }
+    const { id } = parseModelId(opts.reference, 'reference');
+    reference = ids.indexOf(id);
+    if (reference < 0) throw new UserError(msg`${option('reference')}: ${id} is not one of ${option('models')} (${ids.join(', ')})`);
+  }
+  const urls = new Map<string, string>();
+  const judgeKey = judgeId !== undefined && opts.mode !== 'reference' && opts.modelBaseURLs !== undefined ? parseModelId(judgeId, 'judge').id : undefined;
+  for (const [key, url] of Object.entries(opts.modelBaseURLs ?? {})) {
+    const { id } = parseModelId(key, 'baseUrl');
+    if (!ids.includes(id) && id !== judgeKey) throw new UserError(msg`${option('baseUrl')}: ${id} is neither one of ${option('models')} nor the judge`);
+    urls.set(id, url);
+  }
+  // Two models are the pair form, weak first: the same run (and journal) as --weak A --strong B.
+  const pair = ids.length === 2;
+  const answerers = ids.map((id, i): ModelRef => {
+    const url = urls.get(id);
+    return { id, role: pair ? (i === 0 ? 'weak' : 'strong') : 'answer', option: 'models', ...(url !== undefined ? { baseURL: { value: url, option: 'baseUrl' } } : {}) };
+  });
+  const shared = judgeKey !== undefined ? urls.get(judgeKey) : undefined;
+  const judge = judgeRef(shared !== undefined ? { value: shared, option: 'baseUrl' } : undefined);
+  return { answerers, pair, reference: pair ? 1 : reference, ...(judge ? { judge } : {}) };
 }
 
 function templatesUsed(plan: Pick<LabelPlan, 'mode' | 'confidence'>): (keyof Templates)[] {
@@ -172,8 +250,9 @@ export function runIdOf(plan: LabelPlan, input: Hash, tHash: Hash | null, refere
     referenceCol: plan.mode === 'reference' ? referenceCol : undefined,
     confidence: plan.confidence,
     templates: tHash,
-    weak: model(plan.weak),
-    strong: model(plan.strong),
+    ...(plan.pair
+      ? { weak: model(plan.pair.weak), strong: model(plan.pair.strong) }
+      : { models: plan.candidates.map((c) => model(c.model)), reference: plan.mode === 'pairwise' ? plan.candidates[plan.reference]!.model.spec.id : undefined }),
     judge: model(plan.judge),
     answer: plan.answer,
     judgeParams: plan.judge ? plan.judgeParams : undefined,
@@ -190,27 +269,42 @@ function prepare(opts: LabelRequest, hooks: LabelHooks): Prepared {
     if (opts.cache !== false) checkFolder(opts.cache, 'cache', 'write');
   }
   const config = opts.config ? readLabelConfig(opts.config) : undefined;
-  const ids = modelIds(opts, config);
-  if (opts.mode !== 'reference' && !ids.judge) throw new UserError(msg`${option('mode')} ${opts.mode} needs a judge: name it with ${option('judge')} provider:model`);
+  const choice = chooseModels(opts, config);
+  const judgeId = choice.judge?.id;
+  if (opts.mode !== 'reference' && !judgeId) throw new UserError(msg`${option('mode')} ${opts.mode} needs a judge: name it with ${option('judge')} provider:model`);
   if (opts.mode === 'reference' && !opts.referenceCol) throw new UserError(msg`${option('mode')} reference needs the column of known answers: name it with ${option('referenceCol')}`);
-  if (opts.mode === 'reference' && ids.judge) hooks.warn(`--mode reference grades against the answers in "${opts.referenceCol}"; the judge ${ids.judge} is not used`);
-  const roles: Role[] = opts.mode === 'reference' ? ['weak', 'strong'] : ['weak', 'strong', 'judge'];
-  for (const role of roles) parseModelId(ids[role]!, role);
+  if (opts.mode === 'reference' && judgeId) hooks.warn(`--mode reference grades against the answers in "${opts.referenceCol}"; the judge ${judgeId} is not used`);
+  const refs: ModelRef[] = [...choice.answerers, ...(opts.mode === 'reference' ? [] : [choice.judge!])];
+  for (const r of refs) parseModelId(r.id, r.option);
   // Every call would be refused with a 400 otherwise: Anthropic takes 0-1, OpenAI 0-2.
   if (opts.temperature !== undefined) {
-    const top = (['weak', 'strong'] as const).some((r) => parseModelId(ids[r]!, r).provider === 'anthropic') ? 1 : 2;
+    const top = choice.answerers.some((r) => parseModelId(r.id, r.option).provider === 'anthropic') ? 1 : 2;
     if (opts.temperature > top) throw new UserError(msg`${option('temperature')}: at most ${top}${top === 1 ? ' for an Anthropic model' : ''}, got ${opts.temperature}`);
   }
-  if (parseModelId(ids.weak!, 'weak').id === parseModelId(ids.strong!, 'strong').id) throw new UserError(msg`${option('weak')} and ${option('strong')} name the same model`);
+  if (choice.pair && opts.models === undefined) {
+    const [weak, strong] = choice.answerers as [ModelRef, ModelRef];
+    if (parseModelId(weak.id, 'weak').id === parseModelId(strong.id, 'strong').id) throw new UserError(msg`${option('weak')} and ${option('strong')} name the same model`);
+  }
 
   const queries = readQueries(opts.queries, { queryCol: opts.queryCol, idCol: opts.idCol, encoding: opts.encoding, referenceCol: opts.mode === 'reference' ? opts.referenceCol : undefined });
   if (opts.mode === 'reference') {
     for (const q of queries.rows) checkReference(opts.match, q.reference!, { file: queries.path, line: q.line, column: opts.referenceCol! });
   }
 
-  const resolved = Object.fromEntries(
-    roles.map((role) => [role, resolveModel({ id: ids[role]!, role, baseURL: opts.baseURLs[role], config, env: hooks.env, defaults: { rpm: opts.rpm, tpm: opts.tpm }, requireKey: !opts.dryRun })]),
-  ) as Partial<Record<Role, ResolvedModel>>;
+  const resolved = refs.map((r) =>
+    resolveModel({
+      id: r.id,
+      role: r.role,
+      option: r.option,
+      ...(r.baseURL ? { baseURL: r.baseURL.value, baseURLOption: r.baseURL.option } : {}),
+      config,
+      env: hooks.env,
+      defaults: { rpm: opts.rpm, tpm: opts.tpm },
+      requireKey: !opts.dryRun,
+    }),
+  );
+  const answering = resolved.slice(0, choice.answerers.length);
+  const judge = opts.mode === 'reference' ? undefined : resolved.at(-1);
 
   // Read through readText first, so a folder or a bad path is named as such, not as "no such
   // file" or "malformed JSON".
@@ -219,7 +313,7 @@ function prepare(opts: LabelRequest, hooks: LabelHooks): Prepared {
   if (opts.prices) readText(opts.prices);
   const catalog = loadCatalog(opts.prices);
   const priceOf = (id: string) => findPrice(catalog, id);
-  const unpriced = [...new Set(roles.map((r) => resolved[r]!.spec.id).filter((id) => !priceOf(id)))];
+  const unpriced = [...new Set(resolved.map((m) => m.spec.id).filter((id) => !priceOf(id)))];
   if (unpriced.length && opts.maxCost !== undefined) {
     throw new UserError(msg`${option('maxCost')} needs a price for every model; none for ${unpriced.join(', ')}: add them with ${option('prices')} FILE`);
   }
@@ -227,9 +321,11 @@ function prepare(opts: LabelRequest, hooks: LabelHooks): Prepared {
 
   const plan: LabelPlan = {
     mode: opts.mode,
-    weak: resolved.weak!,
-    strong: resolved.strong!,
-    ...(resolved.judge ? { judge: resolved.judge } : {}),
+    ...(choice.pair
+      ? { candidates: pairCandidates(answering[0]!, answering[1]!, opts.confidence), pair: { weak: answering[0]!, strong: answering[1]! } }
+      : { candidates: modelCandidates(answering, opts.confidence) }),
+    reference: choice.reference,
+    ...(judge ? { judge } : {}),
     confidence: opts.confidence,
     ...(opts.mode === 'reference' ? { match: opts.match } : {}),
     templates,
@@ -251,7 +347,7 @@ function prepare(opts: LabelRequest, hooks: LabelHooks): Prepared {
     description: {
       input: { path: queries.path, hash: queries.hash },
       mode: plan.mode,
-      models: Object.fromEntries(roles.map((r) => [r, { id: resolved[r]!.spec.id, endpoint: resolved[r]!.spec.endpoint }])),
+      models: describeModels(plan),
       templateHash: tHash,
     },
   };
@@ -276,13 +372,13 @@ function loadProgress(p: Prepared, opts: LabelRequest): void {
   p.spentBefore = state?.unsettled.maxUsd ?? 0;
   for (const c of state?.calls ?? []) {
     p.memo.set(c.key, c.completion);
-    const model = c.purpose.startsWith('judge') ? p.plan.judge : c.purpose === 'strong' ? p.plan.strong : p.plan.weak;
+    const model = modelOfPurpose(p.plan, c.purpose);
     p.spentBefore += (model && completionCost(c.completion, p.priceOf(model.spec.id))) || 0;
   }
 }
 
 function needsTokens(opts: LabelRequest, plan: LabelPlan, confirming: boolean): boolean {
-  const limited = [plan.weak, plan.strong, plan.judge].some((m) => m && (m.spec.limits.endpoint.tpm !== undefined || m.spec.limits.model.tpm !== undefined));
+  const limited = [...plan.candidates.map((c) => c.model), plan.judge].some((m) => m && (m.spec.limits.endpoint.tpm !== undefined || m.spec.limits.model.tpm !== undefined));
   return opts.dryRun || confirming || opts.maxCost !== undefined || limited;
 }
 
@@ -319,10 +415,11 @@ async function labelPrepared(opts: LabelRequest, hooks: LabelHooks, p: Prepared,
   };
   const usage = new Map<string, RoleUsage>();
   const role = (purpose: string, model: string) => {
-    const k = `${purpose.replace(/-\d$/, '')} ${model}`;
+    const kind = purposeKind(purpose);
+    const k = `${kind} ${model}`;
     let u = usage.get(k);
     if (!u) {
-      u = { purpose: purpose.replace(/-\d$/, ''), model, apiCalls: 0, storedCalls: 0, inputTokens: 0, outputTokens: 0, spentUsd: 0, errors: 0 };
+      u = { purpose: kind, model, apiCalls: 0, storedCalls: 0, inputTokens: 0, outputTokens: 0, spentUsd: 0, errors: 0 };
       usage.set(k, u);
     }
     return u;
@@ -493,10 +590,29 @@ async function labelPrepared(opts: LabelRequest, hooks: LabelHooks, p: Prepared,
     throw new UserError(`cannot write the dataset (${fsMessage(err as Error)}); every row is kept in ${p.journalPath}: fix the cause and run the same command again`, { file: join(opts.artifacts, 'datasets', opts.name) });
   }
 
-  const weak = plan.weak.spec.id;
-  const strong = plan.strong.spec.id;
+  const ids = plan.candidates.map((c) => c.model.spec.id);
   const meanQuality: Record<string, number> = {};
-  for (const m of [weak, strong]) meanQuality[m] = built.rows.reduce((s, r) => s + r.models[m]!.quality, 0) / built.rows.length;
+  for (const m of ids) meanQuality[m] = built.rows.reduce((s, r) => s + r.models[m]!.quality, 0) / built.rows.length;
+  const quality = (r: DatasetRow, m: string) => r.models[m]!.quality;
+  let compared: Pick<LabelSummary, 'strongBetter' | 'weakBetter' | 'ties' | 'best'>;
+  if (plan.pair) {
+    const weak = plan.pair.weak.spec.id;
+    const strong = plan.pair.strong.spec.id;
+    compared = {
+      strongBetter: built.rows.filter((r) => quality(r, strong) > quality(r, weak)).length,
+      weakBetter: built.rows.filter((r) => quality(r, weak) > quality(r, strong)).length,
+      ties: built.rows.filter((r) => quality(r, weak) === quality(r, strong)).length,
+    };
+  } else {
+    const best = { alone: Object.fromEntries(ids.map((m) => [m, 0])), tied: 0 };
+    for (const r of built.rows) {
+      const top = Math.max(...ids.map((m) => quality(r, m)));
+      const at = ids.filter((m) => quality(r, m) === top);
+      if (at.length === 1) best.alone[at[0]!]!++;
+      else best.tied++;
+    }
+    compared = { best };
+  }
   return {
     kind: 'written',
     path: written.path,
@@ -508,9 +624,7 @@ async function labelPrepared(opts: LabelRequest, hooks: LabelHooks, p: Prepared,
       unlabelled: c.unlabelled,
       failed: c.failed,
       notRun: c.notRun,
-      strongBetter: built.rows.filter((r) => r.models[strong]!.quality > r.models[weak]!.quality).length,
-      weakBetter: built.rows.filter((r) => r.models[weak]!.quality > r.models[strong]!.quality).length,
-      ties: built.rows.filter((r) => r.models[weak]!.quality === r.models[strong]!.quality).length,
+      ...compared,
       ...(stopped ? { stopped } : {}),
       spentUsd: caller.stats.spentUsd,
       runSpentUsd: p.spentBefore + caller.stats.spentUsd,

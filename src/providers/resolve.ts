@@ -14,7 +14,8 @@ import type { ChatClient } from './types.js';
 // Any other base URL (a flag, the config) gets no key: a typo in a URL must not hand the key to
 // a stranger.
 
-export type Role = 'weak' | 'strong' | 'judge';
+/** `answer`: one of the models of `router label --models`, over more than two. */
+export type Role = 'weak' | 'strong' | 'judge' | 'answer';
 
 export interface RateLimits {
   rpm?: number;
@@ -49,6 +50,10 @@ export interface ResolveInput {
   role: Role;
   /** `--weak-base-url` and the like. */
   baseURL?: string;
+  /** The option the id came from, for messages (default: the role). */
+  option?: string;
+  /** The option `baseURL` came from (default: the role's, `weakBaseUrl`). */
+  baseURLOption?: string;
   config?: LabelConfig;
   env: NodeJS.ProcessEnv;
   /** `--rpm`/`--tpm`: per endpoint unless the config says otherwise. */
@@ -135,14 +140,15 @@ export function resolveConnection(input: ConnectionInput): Connection {
 }
 
 export function resolveModel(input: ResolveInput): ResolvedModel {
-  const { id, provider, model } = parseModelId(input.id, input.role);
+  const from = input.option ?? input.role;
+  const { id, provider, model } = parseModelId(input.id, from);
   const perModel = input.config?.models?.[id];
   const perProvider = input.config?.providers?.[provider];
   const { url, baseURL: base, endpoint, official, key } = resolveConnection({
     id,
     provider,
-    option: input.role,
-    ...(input.baseURL ? { baseURL: { value: input.baseURL, option: `${input.role}BaseUrl` } } : {}),
+    option: from,
+    ...(input.baseURL ? { baseURL: { value: input.baseURL, option: input.baseURLOption ?? `${input.role}BaseUrl` } } : {}),
     config: input.config,
     env: input.env,
     ...(input.requireKey !== undefined ? { requireKey: input.requireKey } : {}),

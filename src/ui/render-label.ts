@@ -6,7 +6,7 @@ import { renderTable } from './table.js';
 
 // Tables of `router label`: the estimate (dry run and confirmation) and the summary of a run.
 
-const PURPOSE: Record<string, string> = { weak: 'weak answer', strong: 'strong answer', judge: 'judge', confidence: 'weak confidence' };
+const PURPOSE: Record<string, string> = { weak: 'weak answer', strong: 'strong answer', answer: 'answer', judge: 'judge', confidence: 'weak confidence', 'model-confidence': 'confidence' };
 
 function money(x: number | undefined): string {
   return x === undefined ? 'no price' : usd(x);
@@ -30,7 +30,8 @@ export function renderLabelEstimate(e: RunEstimate, info: { rows: number; alread
   return lines.join('\n');
 }
 
-export function renderLabelSummary(s: LabelSummary, path: string, hash: string, weak: string, strong: string, reused = false): string {
+/** `pair`: the dataset's pair (the pair form); without one, the models of `s.meanQuality`. */
+export function renderLabelSummary(s: LabelSummary, path: string, hash: string, pair: { weak: string; strong: string } | undefined, reused = false): string {
   const lines = [
     `Labelled ${count(s.labelled)} of ${count(s.rows)} queries: ${displayPath(path)} (${hash.slice(0, 19)}…)` +
       (reused ? '; the same rows as this version, so no new version was written' : ''),
@@ -43,10 +44,20 @@ export function renderLabelSummary(s: LabelSummary, path: string, hash: string, 
     ),
   );
   const n = s.labelled;
-  lines.push(
-    `Strong better on ${count(s.strongBetter)} (${pct(s.strongBetter / n)}), weak better on ${count(s.weakBetter)}, equal on ${count(s.ties)}. ` +
-      `Mean quality: ${weak} ${fixed(s.meanQuality[weak])}, ${strong} ${fixed(s.meanQuality[strong])}.`,
-  );
+  if (pair) {
+    const { weak, strong } = pair;
+    lines.push(
+      `Strong better on ${count(s.strongBetter ?? 0)} (${pct((s.strongBetter ?? 0) / n)}), weak better on ${count(s.weakBetter ?? 0)}, equal on ${count(s.ties ?? 0)}. ` +
+        `Mean quality: ${weak} ${fixed(s.meanQuality[weak])}, ${strong} ${fixed(s.meanQuality[strong])}.`,
+    );
+  } else {
+    const models = Object.keys(s.meanQuality);
+    const best = s.best;
+    lines.push(
+      `Mean quality: ${models.map((m) => `${m} ${fixed(s.meanQuality[m])}`).join(', ')}.` +
+        (best ? ` Best alone on: ${models.map((m) => `${m} ${count(best.alone[m] ?? 0)}`).join(', ')}; several tied for best on ${count(best.tied)}.` : ''),
+    );
+  }
   lines.push(`Spent ${usd(s.spentUsd)} in this run (${usd(s.runSpentUsd)} in all runs of this journal); ${count(s.calls.api)} calls made, ${count(s.calls.cache + s.calls.journal)} answered from cache or journal, ${count(s.calls.retries)} retries.`);
   if (s.unlabelled) lines.push(`${count(s.unlabelled)} rows left out: the judge's verdict could not be read (see the dataset's provenance.leftOut).`);
   if (s.failed) lines.push(`${count(s.failed)} rows failed and are left out; run the same command with --retry-errors to try them again.`);

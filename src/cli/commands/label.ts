@@ -16,10 +16,16 @@ export const labelOptionsSchema = z.strictObject({
   /** The models, `provider:model` (else the config file's). */
   weak: nameSchema.optional(),
   strong: nameSchema.optional(),
+  /** Instead of weak and strong: every model that answers, `provider:model` (two: the pair form, weak first). */
+  models: z.array(nameSchema, { message: 'expected a list of provider:model ids' }).optional(),
+  /** Pairwise over `models`: the model each other is compared with (default: the last). */
+  reference: nameSchema.optional(),
   judge: nameSchema.optional(),
   weakBaseUrl: nameSchema.optional(),
   strongBaseUrl: nameSchema.optional(),
   judgeBaseUrl: nameSchema.optional(),
+  /** With `models`: base URLs by model id, e.g. { "openai:llama3.1:8b": "http://localhost:11434/v1" }. */
+  baseUrl: z.record(z.string(), nameSchema, { message: 'expected base URLs by model id, e.g. { "openai:llama3.1:8b": "http://localhost:11434/v1" }' }).optional(),
   config: nameSchema.optional(),
   mode: oneOf(['pairwise', 'grade', 'reference']).default('pairwise'),
   referenceCol: nameSchema.optional(),
@@ -76,8 +82,11 @@ function requestOf(o: Parsed): LabelRequest {
     queries: o.queries,
     weak: o.weak,
     strong: o.strong,
+    models: o.models,
+    reference: o.reference,
     judge: o.judge,
     baseURLs: { weak: o.weakBaseUrl, strong: o.strongBaseUrl, judge: o.judgeBaseUrl },
+    modelBaseURLs: o.baseUrl,
     config: o.config,
     mode: o.mode,
     match: o.match,
@@ -155,12 +164,12 @@ export function renderLabel(result: LabelResult, view: { json?: boolean } = {}):
     };
   }
   const { envelope, summary } = result;
-  const pair = envelope.body.defaultPair!;
+  const pair = envelope.body.defaultPair;
   return {
     before,
     stdout: view.json
       ? jsonText({ path: result.path, kind: envelope.kind, name: envelope.name, version: envelope.version, contentHash: envelope.contentHash, lineage: envelope.lineage, body: envelope.body, summary })
-      : renderLabelSummary(summary, result.path, envelope.contentHash, pair.weak, pair.strong, result.reused),
+      : renderLabelSummary(summary, result.path, envelope.contentHash, pair, result.reused),
     after: [],
   };
 }
