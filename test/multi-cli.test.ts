@@ -187,3 +187,18 @@ test('estimate over N models: the operating point\'s spend per model, monitoring
   const pairOnly = await cli(['estimate', '--deployment', 'l', '--volume', '10k/day', '--weak-share', '0.5'], dir);
   assert.equal(pairOnly.stderr, 'router: --weak-share applies to a pair; l is over more than two models, priced by each model\'s cost on its eval data\n');
 });
+
+test('over three models: -o writes the chart, the per-query CSV, Markdown, HTML and JSON, all or nothing', async () => {
+  const dir = tempDir('router-multi-');
+  writeFile(dir, 'ladder.csv', ladderCsv());
+  assert.equal((await cli(['train', 'ladder.csv', '--name', 'l'], dir)).code, 0);
+  const r = await cli(['eval', 'ladder.csv', '--router', 'l', '--bootstrap', '0', '-o', 'r.svg', '-o', 'r.csv', '-o', 'r.md', '-o', 'r.html', '-o', 'r.json'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  const svg = readFileSync(join(dir, 'r.svg'), 'utf8');
+  for (const m of ['tiny', 'mid', 'big', 'zero router (mix of two…', 'oracle']) assert.ok(svg.includes(`>${m}<`), `the chart labels ${m}`);
+  const csv = readFileSync(join(dir, 'r.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv[0], 'id,query,l:model,l:quality,l:cost');
+  assert.equal(csv.length - 1, JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')).body.rows);
+  assert.match(readFileSync(join(dir, 'r.md'), 'utf8'), /^# Routing over 3 models\n\n!\[quality against cost\]\(r\.svg\)/);
+  assert.match(readFileSync(join(dir, 'r.html'), 'utf8'), /<svg [^>]*>[\s\S]*<pre>Routing over 3 models/);
+});

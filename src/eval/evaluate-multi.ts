@@ -92,6 +92,8 @@ export interface MultiEvalReportBody {
 export interface MultiEvalOutcome {
   body: MultiEvalReportBody;
   warnings: string[];
+  /** Per test row: its id and query, and each router's chosen model index there; for the per-query CSV. */
+  detail: { ids: string[]; queries: string[]; choices: Int32Array[]; outcomes: MultiOutcomes };
 }
 
 function sameModels(routers: LoadedMultiRouter[]): string[] {
@@ -176,6 +178,7 @@ export async function evaluateMulti(req: MultiEvalRequest): Promise<MultiEvalOut
   const queries = table.rows.map((r) => r.query);
 
   const predictions: MultiPredictions[] = [];
+  const allChoices: Int32Array[] = [];
   const rules: DecisionRule[] = [];
   const results: MultiRouterResult[] = [];
   for (const r of req.routers) {
@@ -185,6 +188,7 @@ export async function evaluateMulti(req: MultiEvalRequest): Promise<MultiEvalOut
     const target = req.target?.kind === 'max-quality-gap' && req.target.reference === undefined ? { ...req.target, reference: ref } : req.target;
     const op = operatingRule(target, r.body.rule, curve, points);
     const choices = choicesAt(p, op.rule.kind, op.rule.value);
+    allChoices.push(choices);
     const at = realizedAt(outcomes, choices);
     const refQ = points.quality[ref]!;
     const refC = points.cost[ref]!;
@@ -246,5 +250,5 @@ export async function evaluateMulti(req: MultiEvalRequest): Promise<MultiEvalOut
     routers: results,
     ...(req.by ? { slices: { by: req.by, values: slicesOf(req.by, table, predictions, rules, req.routers) } } : {}),
   };
-  return { body, warnings };
+  return { body, warnings, detail: { ids: table.rows.map((r) => r.id), queries, choices: allChoices, outcomes } };
 }

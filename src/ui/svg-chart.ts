@@ -1,5 +1,6 @@
 import type { EvalReportBody } from '../eval/evaluate.js';
-import type { StoredPoint } from '../metrics/curve.js';
+import type { MultiEvalReportBody } from '../eval/evaluate-multi.js';
+import { monotoneHull } from '../metrics/hull.js';
 
 // Quality against cost as a standalone SVG: every router's curve, the cascade, random routing (the
 // straight line from always-weak to always-strong), the oracle, the two fixed baselines and each
@@ -33,22 +34,40 @@ function tickLabel(v: number, step: number): string {
   return v.toFixed(digits);
 }
 
+interface XY {
+  cost: number;
+  quality: number;
+}
+
 interface Series {
   name: string;
   color: string;
   dash?: string;
-  points: StoredPoint[];
-  operating?: StoredPoint;
+  points: XY[];
+  operating?: XY;
 }
 
-export function qualityCostSvg(body: EvalReportBody): string {
-  const b = body.baselines;
-  const scale = body.costUnit === 'usd' ? 1000 : 1;
-  const xLabel = body.costUnit === 'usd' ? 'cost, $ per 1,000 queries' : 'cost, strong calls per query';
-  const series: Series[] = body.routers.map((r, i) => ({ name: r.name, color: COLORS[i % COLORS.length]!, points: r.curve, operating: r.operatingPoint.point }));
-  if (body.cascade) series.push({ name: 'cascade (confidence)', color: '#555555', dash: '7 4', points: body.cascade.curve, operating: body.cascade.operatingPoint.point });
+/** What a chart shows: the router curves, one dashed baseline line, marked points, labelled. */
+interface ChartSpec {
+  title: string;
+  subtitle: string;
+  /** Dollars per query are drawn per 1,000 queries. */
+  costUnit: 'usd' | 'units';
+  series: Series[];
+  /** Random routing for a pair, the zero router over N models. */
+  baseline: { name: string; points: XY[] };
+  oracle: XY;
+  /** Single models: open squares, filled for the last (the strong, or the reference), each labelled when `label`. */
+  models: (XY & { name: string; filled?: boolean; label?: boolean })[];
+  /** Legend text of the square markers, when they are not each labelled. */
+  modelLegend?: { open: string; filled: string };
+}
 
-  const all = [...series.flatMap((s) => s.points), b.alwaysWeak, b.alwaysStrong, b.oracle.point];
+function chart(spec: ChartSpec): string {
+  const scale = spec.costUnit === 'usd' ? 1000 : 1;
+  const xLabel = spec.costUnit === 'usd' ? 'cost, $ per 1,000 queries' : 'cost, strong calls per query';
+  const series = spec.series;
+  const all = [...series.flatMap((s) => s.points), ...spec.baseline.points, ...spec.models, spec.oracle];
   const xs = all.map((p) => p.cost * scale);
   const ys = all.map((p) => p.quality);
   let [x0, x1] = [Math.min(0, ...xs), Math.max(...xs)];
@@ -62,13 +81,13 @@ export function qualityCostSvg(body: EvalReportBody): string {
   const ph = H - M.top - M.bottom;
   const px = (x: number) => M.left + ((x - x0) / (x1 - x0)) * pw;
   const py = (y: number) => M.top + ph - ((y - y0) / (y1 - y0)) * ph;
-  const at = (p: StoredPoint) => `${px(p.cost * scale).toFixed(1)},${py(p.quality).toFixed(1)}`;
+  const at = (p: XY) => `${px(p.cost * scale).toFixed(1)},${py(p.quality).toFixed(1)}`;
 
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
-    `<text x="${M.left}" y="24" font-size="15" font-weight="bold">${esc(`Quality against cost: ${body.pair.weak} -> ${body.pair.strong}`)}</text>`,
-    `<text x="${M.left}" y="38" font-size="11" fill="#555">${esc(`${body.dataset.rows} test rows of ${body.dataset.path}`)}</text>`,
+    `<text x="${M.left}" y="24" font-size="15" font-weight="bold">${esc(spec.title)}</text>`,
+    `<text x="${M.left}" y="38" font-size="11" fill="#555">${esc(spec.subtitle)}</text>`,
   ];
   const xt = niceTicks(x0, x1);
   const yt = niceTicks(y0, y1);
@@ -88,13 +107,12 @@ export function qualityCostSvg(body: EvalReportBody): string {
     `<text transform="translate(18 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle" fill="#222">quality (mean of the chosen model)</text>`,
   );
 
-  // Random routing: the chord from always-weak to always-strong.
-  out.push(`<polyline points="${at(b.alwaysWeak)} ${at(b.alwaysStrong)}" fill="none" stroke="#999" stroke-width="1.5" stroke-dasharray="2 4"/>`);
+  out.push(`<polyline points="${spec.baseline.points.map(at).join(' ')}" fill="none" stroke="#999" stroke-width="1.5" stroke-dasharray="2 4"/>`);
   for (const s of series) {
     out.push(`<polyline points="${s.points.map(at).join(' ')}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} stroke-linejoin="round"/>`);
     if (s.operating) out.push(`<circle cx="${px(s.operating.cost * scale).toFixed(1)}" cy="${py(s.operating.quality).toFixed(1)}" r="5.5" fill="${s.color}" stroke="#fff" stroke-width="1.5"/>`);
   }
-  const o = b.oracle.point;
+  const o = spec.oracle;
   const star = (cx: number, cy: number, r: number) =>
     Array.from({ length: 10 }, (_, k) => {
       const a = (Math.PI / 5) * k - Math.PI / 2;
@@ -102,8 +120,13 @@ export function qualityCostSvg(body: EvalReportBody): string {
       return `${(cx + rr * Math.cos(a)).toFixed(1)},${(cy + rr * Math.sin(a)).toFixed(1)}`;
     }).join(' ');
   out.push(`<polygon points="${star(px(o.cost * scale), py(o.quality), 8)}" fill="#000"/>`);
-  out.push(`<rect x="${(px(b.alwaysWeak.cost * scale) - 5).toFixed(1)}" y="${(py(b.alwaysWeak.quality) - 5).toFixed(1)}" width="10" height="10" fill="#fff" stroke="#000" stroke-width="1.5"/>`);
-  out.push(`<rect x="${(px(b.alwaysStrong.cost * scale) - 5).toFixed(1)}" y="${(py(b.alwaysStrong.quality) - 5).toFixed(1)}" width="10" height="10" fill="#000"/>`);
+  for (const m of spec.models) {
+    const [cx, cy] = [px(m.cost * scale), py(m.quality)];
+    out.push(`<rect x="${(cx - 5).toFixed(1)}" y="${(cy - 5).toFixed(1)}" width="10" height="10" fill="${m.filled ? '#000' : '#fff'}" stroke="#000" stroke-width="1.5"/>`);
+    // Labels near the right edge go to the point's left, clear of the legend.
+    const left = cx > M.left + pw * 0.75;
+    if (m.label) out.push(`<text x="${(left ? cx - 8 : cx + 8).toFixed(1)}" y="${(cy - 7).toFixed(1)}" font-size="10" fill="#333"${left ? ' text-anchor="end"' : ''}>${esc(m.name.length > 22 ? `${m.name.slice(0, 21)}…` : m.name)}</text>`);
+  }
 
   // Legend, right of the plot.
   const lx = M.left + pw + 18;
@@ -115,11 +138,50 @@ export function qualityCostSvg(body: EvalReportBody): string {
     ly += 22;
   };
   for (const s of series) entry(`<line x1="LX" y1="LY" x2="${lx + 22}" y2="LY" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`, s.name);
-  entry(`<line x1="LX" y1="LY" x2="${lx + 22}" y2="LY" stroke="#999" stroke-width="1.5" stroke-dasharray="2 4"/>`, 'random routing');
+  entry(`<line x1="LX" y1="LY" x2="${lx + 22}" y2="LY" stroke="#999" stroke-width="1.5" stroke-dasharray="2 4"/>`, spec.baseline.name);
   entry(`<circle cx="${lx + 11}" cy="LY" r="5.5" fill="#666"/>`, 'operating point');
   entry(`<polygon points="${star(lx + 11, ly, 8)}" fill="#000"/>`, 'oracle');
-  entry(`<rect x="${lx + 6}" y="${ly - 5}" width="10" height="10" fill="#fff" stroke="#000" stroke-width="1.5"/>`, 'always weak');
-  entry(`<rect x="${lx + 6}" y="${ly - 5}" width="10" height="10" fill="#000"/>`, 'always strong');
+  if (spec.modelLegend) {
+    entry(`<rect x="${lx + 6}" y="${ly - 5}" width="10" height="10" fill="#fff" stroke="#000" stroke-width="1.5"/>`, spec.modelLegend.open);
+    entry(`<rect x="${lx + 6}" y="${ly - 5}" width="10" height="10" fill="#000"/>`, spec.modelLegend.filled);
+  }
   out.push('</svg>', '');
   return out.join('\n');
+}
+
+export function qualityCostSvg(body: EvalReportBody): string {
+  const b = body.baselines;
+  const series: Series[] = body.routers.map((r, i) => ({ name: r.name, color: COLORS[i % COLORS.length]!, points: r.curve, operating: r.operatingPoint.point }));
+  if (body.cascade) series.push({ name: 'cascade (confidence)', color: '#555555', dash: '7 4', points: body.cascade.curve, operating: body.cascade.operatingPoint.point });
+  return chart({
+    title: `Quality against cost: ${body.pair.weak} -> ${body.pair.strong}`,
+    subtitle: `${body.dataset.rows} test rows of ${body.dataset.path}`,
+    costUnit: body.costUnit,
+    series,
+    // Random routing: the chord from always-weak to always-strong.
+    baseline: { name: 'random routing', points: [b.alwaysWeak, b.alwaysStrong] },
+    oracle: b.oracle.point,
+    models: [{ ...b.alwaysWeak, name: body.pair.weak }, { ...b.alwaysStrong, name: body.pair.strong, filled: true }],
+    modelLegend: { open: 'always weak', filled: 'always strong' },
+  });
+}
+
+/** Over N models: every single model (labelled), the zero router's hull, each router's hull and operating point, the oracle. */
+export function multiQualityCostSvg(body: MultiEvalReportBody): string {
+  const zero = monotoneHull(Float64Array.from(body.singles, (x) => x.cost), Float64Array.from(body.singles, (x) => x.quality));
+  return chart({
+    title: `Quality against cost over ${body.models.length} models`,
+    subtitle: `${body.rows} test rows; reference ${body.reference}`,
+    costUnit: 'usd',
+    series: body.routers.map((r, i) => ({
+      name: r.name,
+      color: COLORS[i % COLORS.length]!,
+      points: r.hull.cost.map((c, k) => ({ cost: c, quality: r.hull.quality[k]! })),
+      operating: r.operatingPoint,
+    })),
+    baseline: { name: 'zero router (mix of two models)', points: Array.from(zero.cost, (c, k) => ({ cost: c, quality: zero.quality[k]! })) },
+    oracle: body.oracle,
+    models: body.singles.map((x) => ({ ...x, name: x.model, filled: x.model === body.reference, label: true })),
+    modelLegend: { open: 'single model', filled: `${body.reference} (reference)` },
+  });
 }

@@ -12,7 +12,7 @@ import { evaluate, type EvalReportBody, type LoadedRouter } from '../../eval/eva
 import { failureMessage, gateRequested, junitXml, runGate, type GateReport, type GateSpec } from '../../eval/gate.js';
 import { perQuery, perQueryCsv } from '../../eval/per-query.js';
 import { renderEval as renderEvalText, renderEvalHtml, renderEvalMarkdown, type Written } from '../../ui/render-eval.js';
-import { qualityCostSvg } from '../../ui/svg-chart.js';
+import { multiQualityCostSvg, qualityCostSvg } from '../../ui/svg-chart.js';
 import { readOptions } from '../input-options.js';
 import { loadAnyRouter, type LoadedMultiRouter, type LoadOptions } from '../../routers/load.js';
 import { evaluateMulti, type MultiEvalReportBody, type MultiEvalTarget } from '../../eval/evaluate-multi.js';
@@ -152,8 +152,8 @@ export async function runEval(options: EvalOptions, deps: RunDeps = {}): Promise
   const loaded = anyDeployment ? [] : o.router!.map((ref) => loadAnyRouter(ref, root, load));
   const many = loaded.filter((r) => r.kind === 'multi');
   if (many.length && many.length < loaded.length) throw new UserError('routers over a pair and routers over more models cannot be compared in one report; evaluate them separately');
-  if (anyDeployment?.kind === 'multi') return evalOverMany(o, [anyDeployment.router], anyDeployment, progress, outputs.length);
-  if (many.length) return evalOverMany(o, many as LoadedMultiRouter[], undefined, progress, outputs.length);
+  if (anyDeployment?.kind === 'multi') return evalOverMany(o, [anyDeployment.router], anyDeployment, progress, outputs);
+  if (many.length) return evalOverMany(o, many as LoadedMultiRouter[], undefined, progress, outputs);
   if (o.targetQuality !== undefined || o.unitCost !== undefined || o.minAiqGain !== undefined) {
     const name = o.targetQuality !== undefined ? 'targetQuality' : o.unitCost !== undefined ? 'unitCost' : 'minAiqGain';
     throw new UserError(msg`${option(name)} applies to routers over more than two models`);
@@ -214,10 +214,9 @@ export async function runEval(options: EvalOptions, deps: RunDeps = {}): Promise
   };
 }
 
-async function evalOverMany(o: Parsed, routers: LoadedMultiRouter[], deployment: LoadedMultiDeployment | undefined, progress: NonNullable<RunDeps['progress']>, outputs: number): Promise<MultiEvalResult> {
+async function evalOverMany(o: Parsed, routers: LoadedMultiRouter[], deployment: LoadedMultiDeployment | undefined, progress: NonNullable<RunDeps['progress']>, outputs: { file: string; format: Format }[]): Promise<MultiEvalResult> {
   const pairOnly = (['targetShare', 'thresholds', 'minApgr', 'weak', 'strong'] as const).find((k) => o[k] !== undefined);
   if (pairOnly) throw new UserError(msg`${option(pairOnly)} applies to a router over a pair; ${routers[0]!.name} routes over ${routers[0]!.body.models.length} models`);
-  if (outputs) throw new UserError(msg`${option('output')} files are not written for routers over more than two models yet; use --json for the whole report`);
   const pickers = (['targetGap', 'targetBudget', 'targetQuality'] as const).filter((k) => o[k] !== undefined);
   if (deployment && pickers.length) throw new UserError(msg`${option(pickers[0]!)} chooses an operating point, but ${option('deployment')} fixes it; use one or the other`);
   if (pickers.length > 1) throw new UserError(msg`${option(pickers[0]!)} and ${option(pickers[1]!)} each choose the operating point; give one`);
@@ -235,7 +234,7 @@ async function evalOverMany(o: Parsed, routers: LoadedMultiRouter[], deployment:
   const dataset = readDataset(o.data, readOptions(o));
   if (dataset.source.isArtifact && versionOf(dataset.source.path)) reads.push({ kind: 'dataset', path: dataset.source.path });
   progress.stage(`evaluating ${routers.map((r) => r.name).join(', ')} over ${routers[0]!.body.models.length} models on ${o.data}`);
-  const { body, warnings } = await evaluateMulti({
+  const { body, warnings, detail } = await evaluateMulti({
     dataset,
     routers,
     split: o.split,
@@ -280,6 +279,23 @@ async function evalOverMany(o: Parsed, routers: LoadedMultiRouter[], deployment:
       });
     }
     stageJunit(files, o, body.gate, routers, report);
+    const svg = outputs.find((f) => f.format === 'svg')?.file;
+    for (const f of outputs) {
+      const text = renderEvalMulti(body, { report: report.path, reused, deployments });
+      const chart = () => multiQualityCostSvg(body);
+      files.stage(
+        f.file,
+        f.format === 'json'
+          ? JSON.stringify({ path: report.path, ...report.envelope, deployments }, null, 2) + '\n'
+          : f.format === 'csv'
+            ? multiPerQueryCsv(body, detail)
+            : f.format === 'svg'
+              ? chart()
+              : f.format === 'md'
+                ? `# Routing over ${body.models.length} models\n\n${svg ? `![quality against cost](${relative(dirname(f.file), svg)})\n\n` : ''}\`\`\`\n${plainText(text)}\n\`\`\`\n`
+                : `<!doctype html>\n<html><head><meta charset="utf-8"><title>router eval: ${escapeHtml(routers.map((x) => x.name).join(', '))}</title></head><body>\n${chart()}\n<pre>${escapeHtml(plainText(text))}</pre>\n</body></html>\n`,
+      );
+    }
     files.commit();
     return {
       kind: 'multi',
@@ -297,6 +313,25 @@ async function evalOverMany(o: Parsed, routers: LoadedMultiRouter[], deployment:
     files.abort();
     throw err;
   }
+}
+
+// Files carry no terminal colour, whatever stdout takes.
+function plainText(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\x1b\[[0-9;]*m/g, '');
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** One row per test query: each router's chosen model, and that model's quality and cost there. */
+function multiPerQueryCsv(body: MultiEvalReportBody, d: { ids: string[]; queries: string[]; choices: Int32Array[]; outcomes: { models: number; q: Float64Array; c: Float64Array } }): string {
+  const cell = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const head = ['id', 'query', ...body.routers.flatMap((r) => [`${r.name}:model`, `${r.name}:quality`, `${r.name}:cost`])];
+  const M = d.outcomes.models;
+  const rows = d.ids.map((id, i) => [id, d.queries[i]!, ...d.choices.flatMap((ch) => [body.models[ch[i]!]!, String(d.outcomes.q[i * M + ch[i]!]), String(d.outcomes.c[i * M + ch[i]!])])].map(cell).join(','));
+  return [head.map(cell).join(','), ...rows].join('\n') + '\n';
 }
 
 /** The JUnit file, written with or without a gate (then with no test cases), so a CI step that collects it always finds it. */
