@@ -202,3 +202,24 @@ test('over three models: -o writes the chart, the per-query CSV, Markdown, HTML 
   assert.match(readFileSync(join(dir, 'r.md'), 'utf8'), /^# Routing over 3 models\n\n!\[quality against cost\]\(r\.svg\)/);
   assert.match(readFileSync(join(dir, 'r.html'), 'utf8'), /<svg [^>]*>[\s\S]*<pre>Routing over 3 models/);
 });
+
+test('over three models: --rule tau sweeps the quality bar instead, and its deployment routes by it', async () => {
+  const dir = tempDir('router-multi-');
+  writeFile(dir, 'ladder.csv', ladderCsv());
+  assert.equal((await cli(['train', 'ladder.csv', '--name', 'l'], dir)).code, 0);
+  const r = await cli(['eval', 'ladder.csv', '--router', 'l', '--rule', 'tau', '--target-quality', '0.8', '--bootstrap', '0', '--json'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  const op = JSON.parse(r.stdout).body.routers[0].operatingPoint;
+  assert.equal(op.rule.kind, 'tau');
+  assert.ok(op.quality >= 0.8 - 1e-12 && op.rule.value >= 0 && op.rule.value <= 1, JSON.stringify(op));
+  const routed = JSON.parse((await cli(['route', '--deployment', 'l', '--json', 'hello there, thanks for the quick reply', 'solve the integral of x squared'], dir)).stdout);
+  assert.deepEqual(routed.rule, op.rule);
+  // The rule itself: the cheapest model (the routers' model order is by cost here) predicted at least tau, else the best predicted.
+  for (const d of routed.decisions) {
+    const reaching = d.predicted.filter((p: { quality: number }) => p.quality >= op.rule.value);
+    const expected = reaching.length ? reaching.reduce((a: { cost: number }, b: { cost: number }) => (b.cost < a.cost ? b : a)) : d.predicted.reduce((a: { quality: number }, b: { quality: number }) => (b.quality > a.quality ? b : a));
+    assert.equal(d.model, expected.model);
+  }
+  const both = await cli(['eval', 'ladder.csv', '--deployment', 'l', '--rule', 'lambda'], dir);
+  assert.equal(both.stderr, 'router: --rule chooses the rule, but --deployment fixes it; use one or the other\n');
+});

@@ -339,6 +339,7 @@ export function buildProgram(io: Io = processIo(), commands: Commands = cliComma
         .option('--max-quality-gap <share>', 'gate: quality gap at the operating point at most this; alone, also the operating point\'s gap (then add --min-cost-reduction, --deployment or --gate-on bound, or it could never fail)', share)
         .option('--target-share <share>', 'operating point: the largest strong-call share at most this', share)
         .option('--target-quality <q>', 'over more than two models: operating point, the cheapest of quality at least this', share)
+        .addOption(new Option('--rule <rule>', 'over more than two models: lambda (quality minus lambda x cost, the default) or tau (the cheapest model predicted at least tau)').choices(['lambda', 'tau']))
         .option('--min-aiq-gain <x>', 'gate, over more than two models: AIQ minus the zero router\'s at least this (e.g. 0)', (v: string) => { const x = Number(v); if (v.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError('expected a number.'); return x; })
         .option('--unit-cost <model=usd>', 'over more than two models: dollars per call of a model whose rows record no cost (repeatable)', modelCosts)
         .option('--target-budget <usd>', 'operating point: the best quality costing at most this many dollars per 1,000 queries', nonNegative)

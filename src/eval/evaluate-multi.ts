@@ -6,7 +6,8 @@ import type { MultiOutcomes, MultiPredictions } from '../metrics/multi/inputs.js
 import { pickMultiPoint, type MultiTarget } from '../metrics/multi/operating-point.js';
 import { bestSingle, modelPoints, oraclePoint, type ModelPoints } from '../metrics/multi/single-models.js';
 import { defaultRange, routerHull, summarizeMulti, type MultiSummary } from '../metrics/multi/summary.js';
-import { finiteLambda, lambdaSweep, type LambdaCurve } from '../metrics/multi/sweep.js';
+import { finiteRuleValue, lambdaSweep, tauSweep, type MultiCurve } from '../metrics/multi/sweep.js';
+import type { RuleKind } from '../metrics/multi/choice.js';
 import type { LoadedMultiRouter } from '../routers/load.js';
 import type { DecisionRule } from '../routers/multi-router.js';
 import { outcomeMatrix, predictionMatrix } from '../routers/multi-train.js';
@@ -33,6 +34,8 @@ export interface MultiEvalRequest {
   unitCosts?: Record<string, number>;
   bootstrap: { resamples: number; seed: number; level: number };
   by?: string;
+  /** Which rule's sweep to read and pick the operating point on (default lambda). */
+  rule?: RuleKind;
 }
 
 export interface MultiRouterResult {
@@ -106,15 +109,15 @@ function sameModels(routers: LoadedMultiRouter[]): string[] {
   return first.body.models;
 }
 
-function operatingRule(target: MultiEvalTarget | null, own: DecisionRule, curve: LambdaCurve, points: ModelPoints): { rule: DecisionRule; target: number | null; criterion: MultiEvalTarget['kind'] } {
+function operatingRule(target: MultiEvalTarget | null, own: DecisionRule, curve: MultiCurve, points: ModelPoints): { rule: DecisionRule; target: number | null; criterion: MultiEvalTarget['kind'] } {
   if (target === null) return { rule: own, target: null, criterion: 'rule' };
   if (target.kind === 'rule') return { rule: target.rule, target: null, criterion: 'rule' };
   const point = pickMultiPoint(curve, target, points);
-  return { rule: { kind: 'lambda', value: finiteLambda(curve, point.index) }, target: target.value, criterion: target.kind };
+  return { rule: { kind: curve.rule, value: finiteRuleValue(curve, point.index) }, target: target.value, criterion: target.kind };
 }
 
-function summaryOf(predictions: MultiPredictions, outcomes: MultiOutcomes, points: ModelPoints): { curve: LambdaCurve; summary: MultiSummary } {
-  const curve = lambdaSweep(predictions, outcomes);
+function summaryOf(predictions: MultiPredictions, outcomes: MultiOutcomes, points: ModelPoints, rule: RuleKind): { curve: MultiCurve; summary: MultiSummary } {
+  const curve = rule === 'tau' ? tauSweep(predictions, outcomes) : lambdaSweep(predictions, outcomes);
   return { curve, summary: summarizeMulti(curve, points) };
 }
 
@@ -141,7 +144,7 @@ function slicesOf(by: string, table: ModelTable, predictions: MultiPredictions[]
         routers: routers.map((r, k) => {
           const p = predictions[k]!;
           const sub: MultiPredictions = { models: p.models, qHat: pick(p.qHat, ids, p.models), cHat: pick(p.cHat, ids, p.models) };
-          const { summary } = summaryOf(sub, outcomes, points);
+          const { summary } = summaryOf(sub, outcomes, points, rules[k]!.kind);
           const at = realizedAt(outcomes, choicesAt(sub, rules[k]!.kind, rules[k]!.value));
           return { name: r.name, aiq: summary.aiq, aiqGain: summary.aiqGain, quality: at.quality, cost: at.cost };
         }),
@@ -184,7 +187,9 @@ export async function evaluateMulti(req: MultiEvalRequest): Promise<MultiEvalOut
   for (const r of req.routers) {
     const predicted = await r.router.predict(queries);
     const p = predictionMatrix(predicted.quality, predicted.cost);
-    const { curve, summary } = summaryOf(p, outcomes, points);
+    // The sweep of the rule asked for (a deployment's own, or `rule`), so its figures and operating point agree.
+    const kind: RuleKind = req.target?.kind === 'rule' ? req.target.rule.kind : (req.rule ?? 'lambda');
+    const { curve, summary } = summaryOf(p, outcomes, points, kind);
     const target = req.target?.kind === 'max-quality-gap' && req.target.reference === undefined ? { ...req.target, reference: ref } : req.target;
     const op = operatingRule(target, r.body.rule, curve, points);
     const choices = choicesAt(p, op.rule.kind, op.rule.value);

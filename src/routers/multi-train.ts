@@ -4,7 +4,7 @@ import type { Dataset, DatasetRow } from '../data/dataset.js';
 import { modelTable, type ModelChoice, type ModelTable } from '../data/model-table.js';
 import { splitRows, type SplitSpec } from '../data/split.js';
 import { Featurizer, type FeatureContext } from '../embed/features.js';
-import { finiteLambda, lambdaSweep } from '../metrics/multi/sweep.js';
+import { finiteRuleValue, lambdaSweep } from '../metrics/multi/sweep.js';
 import { modelPoints } from '../metrics/multi/single-models.js';
 import { pickMultiPoint } from '../metrics/multi/operating-point.js';
 import { choicesAt, realizedAt, trafficShares } from '../metrics/multi/choice.js';
@@ -205,7 +205,7 @@ export async function trainMultiOnRows(req: MultiTrainRequest, train: DatasetRow
       index = bestPoint(curve.quality, curve.cost);
       ruleChosenBy = { kind: 'best-quality', on: 'validation' };
     }
-    rule = { kind: 'lambda', value: finiteLambda(curve, index) };
+    rule = { kind: 'lambda', value: finiteRuleValue(curve, index) };
   }
 
   req.onStage?.(`fitting ${req.router} for ${models.length} models on ${n.toLocaleString('en-US')} training queries`);

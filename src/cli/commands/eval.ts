@@ -41,6 +41,8 @@ export const evalOptionsSchema = z.strictObject({
   targetBudget: nonNegativeSchema.optional(),
   /** Over more than two models: the operating point is the cheapest whose quality is at least this. */
   targetQuality: shareSchema.optional(),
+  /** Over more than two models: the rule whose sweep gives the curve and the operating point. */
+  rule: oneOf(['lambda', 'tau']).optional(),
   /** Over more than two models: gate on the AIQ gain over the zero router. */
   minAiqGain: z.number({ message: 'expected a number' }).finite().optional(),
   /** Over more than two models: dollars per call of a model whose rows record no cost. */
@@ -154,8 +156,8 @@ export async function runEval(options: EvalOptions, deps: RunDeps = {}): Promise
   if (many.length && many.length < loaded.length) throw new UserError('routers over a pair and routers over more models cannot be compared in one report; evaluate them separately');
   if (anyDeployment?.kind === 'multi') return evalOverMany(o, [anyDeployment.router], anyDeployment, progress, outputs);
   if (many.length) return evalOverMany(o, many as LoadedMultiRouter[], undefined, progress, outputs);
-  if (o.targetQuality !== undefined || o.unitCost !== undefined || o.minAiqGain !== undefined) {
-    const name = o.targetQuality !== undefined ? 'targetQuality' : o.unitCost !== undefined ? 'unitCost' : 'minAiqGain';
+  if (o.targetQuality !== undefined || o.unitCost !== undefined || o.minAiqGain !== undefined || o.rule !== undefined) {
+    const name = o.targetQuality !== undefined ? 'targetQuality' : o.unitCost !== undefined ? 'unitCost' : o.minAiqGain !== undefined ? 'minAiqGain' : 'rule';
     throw new UserError(msg`${option(name)} applies to routers over more than two models`);
   }
   const deployment = anyDeployment?.kind === 'pair' ? anyDeployment : undefined;
@@ -218,6 +220,7 @@ async function evalOverMany(o: Parsed, routers: LoadedMultiRouter[], deployment:
   const pairOnly = (['targetShare', 'thresholds', 'minApgr', 'weak', 'strong'] as const).find((k) => o[k] !== undefined);
   if (pairOnly) throw new UserError(msg`${option(pairOnly)} applies to a router over a pair; ${routers[0]!.name} routes over ${routers[0]!.body.models.length} models`);
   const pickers = (['targetGap', 'targetBudget', 'targetQuality'] as const).filter((k) => o[k] !== undefined);
+  if (deployment && o.rule !== undefined) throw new UserError(msg`${option('rule')} chooses the rule, but ${option('deployment')} fixes it; use one or the other`);
   if (deployment && pickers.length) throw new UserError(msg`${option(pickers[0]!)} chooses an operating point, but ${option('deployment')} fixes it; use one or the other`);
   if (pickers.length > 1) throw new UserError(msg`${option(pickers[0]!)} and ${option(pickers[1]!)} each choose the operating point; give one`);
   const target: MultiEvalTarget | null = deployment
@@ -242,6 +245,7 @@ async function evalOverMany(o: Parsed, routers: LoadedMultiRouter[], deployment:
     ...(o.unitCost ? { unitCosts: o.unitCost } : {}),
     bootstrap: { resamples: o.bootstrap, seed: o.seed, level: 0.95 },
     ...(o.by ? { by: o.by } : {}),
+    ...(o.rule ? { rule: o.rule } : {}),
   });
   if (deployment) body.deployment = { path: deployment.path, hash: deployment.hash, expected: deployment.body.expected };
   if (gateRequested(gate)) {

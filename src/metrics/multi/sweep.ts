@@ -251,11 +251,16 @@ export function sharesAt(predictions: MultiPredictions, curve: MultiCurve, k: nu
   return trafficShares(choicesAt(predictions, curve.rule, ruleValueAt(curve, k)), predictions.models);
 }
 
-/** The lambda of curve point k, finite: JSON holds no Infinity, and any lambda above the first breakpoint routes as +Infinity does. */
-export function finiteLambda(curve: LambdaCurve, k: number): number {
+/**
+ * The rule value of curve point k as a deployment stores it: finite, since JSON holds no Infinity.
+ * lambda = +Infinity routes as any lambda above the first breakpoint does; tau = +Infinity (no
+ * model reaches it, so each query goes to its best predicted model) as tau = 1 does, since
+ * predicted qualities are probabilities below 1.
+ */
+export function finiteRuleValue(curve: MultiCurve, k: number): number {
   const v = ruleValueAt(curve, k);
   if (Number.isFinite(v)) return v;
+  if (curve.rule === 'tau') return 1;
   const first = curve.lambda.length > 1 ? curve.lambda[1]! : 0;
   return first > 0 ? first * 2 : 1;
 }
-
