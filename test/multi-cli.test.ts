@@ -223,3 +223,15 @@ test('over three models: --rule tau sweeps the quality bar instead, and its depl
   const both = await cli(['eval', 'ladder.csv', '--deployment', 'l', '--rule', 'lambda'], dir);
   assert.equal(both.stderr, 'router: --rule chooses the rule, but --deployment fixes it; use one or the other\n');
 });
+
+test('over three models: knn and mf train and route through the same commands', async () => {
+  const dir = tempDir('router-multi-');
+  writeFile(dir, 'ladder.csv', ladderCsv());
+  for (const type of ['knn', 'mf']) {
+    const t = await cli(['train', 'ladder.csv', '--name', type, '--router', type, ...(type === 'mf' ? ['--epochs', '20'] : [])], dir);
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(t.stdout, new RegExp(`^Trained ${type} router on tfidf .* over 3 models`, 'm'));
+    const routed = JSON.parse((await cli(['route', '--router', type, '--json', 'solve the integral of x squared times sine x over zero to pi'], dir)).stdout);
+    assert.equal(routed.decisions[0].model, 'big', `${type} sends the integral to the only model that solves it`);
+  }
+});
