@@ -235,3 +235,12 @@ test('over three models: knn and mf train and route through the same commands', 
     assert.equal(routed.decisions[0].model, 'big', `${type} sends the integral to the only model that solves it`);
   }
 });
+
+test('cost of a query: a least-squares line in its length per model, never below zero; flat where lengths do not vary', async () => {
+  const { fitCostLine, predictCosts } = await import('../src/routers/cost-model.ts');
+  assert.deepEqual(fitCostLine([1, 2, 3], [2, 4, 6]), { intercept: 0, perChar: 2 });
+  // x = 0, 2, 4 and y = 1, 1, 4: slope 3/4, intercept 2 - 3/4 x 2 = 0.5.
+  assert.deepEqual(fitCostLine([0, 2, 4], [1, 1, 4]), { intercept: 0.5, perChar: 0.75 });
+  assert.deepEqual(fitCostLine([5, 5], [1, 3]), { intercept: 2, perChar: 0 });
+  assert.deepEqual(Array.from(predictCosts({ intercept: -1, perChar: 0.5 }, [0, 4])), [0, 1]);
+});

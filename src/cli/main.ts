@@ -293,6 +293,7 @@ export function buildProgram(io: Io = processIo(), commands: Commands = cliComma
         .option('--strong <model>', 'strong model of the pair')
         .option('--reference <model>', 'over more than two models (data with more and no --weak/--strong): the model quality gaps are measured against (default: the best mean quality)')
         .option('--unit-cost <model=usd>', 'over more than two models: dollars per call of a model whose rows record no cost, e.g. llama=0.0004 (repeatable)', modelCosts)
+        .addOption(new Option('--cost-model <how>', 'over more than two models: predict each model\'s cost of a query by a line in its length, or as the model\'s mean (default length)').choices(['length', 'mean']))
         .option('--holdout <share>', 'share of queries held out for the report and for eval', openShare, 0.2)
         .option('--no-holdout', 'train on every row (evaluate on other data)')
         .option('--seed <n>', 'seed of the splits and of training', integer, 1)

@@ -71,7 +71,7 @@ export function loadAnyRouter(ref: string, root: string, options: LoadOptions = 
     try {
       const featurizer = Featurizer.load(body.embedder, featureContext(options), options.embedder);
       const head = multiRouterType(body.router).load(body.model, body.models);
-      const router = new MultiPipeline(body.router, body.models, featurizer, head, Float64Array.from(body.costs, (c) => c.perQuery), body.rule);
+      const router = new MultiPipeline(body.router, body.models, featurizer, head, body.costs.map((c) => ({ intercept: c.intercept, perChar: c.perChar })), body.rule);
       return { kind: 'multi', ...common, body, router };
     } catch (err) {
       if (err instanceof UserError && !err.where.file) throw new UserError(err.text, { ...err.where, file: path });

@@ -22,10 +22,14 @@ export async function routeOverModels(router: MultiPipeline, queries: string[], 
   const { models, quality, cost } = await router.predict(queries);
   const M = models.length;
   const q = new Float64Array(M);
+  const c = new Float64Array(M);
   return queries.map((query, i) => {
-    for (let m = 0; m < M; m++) q[m] = quality[m]![i]!;
+    for (let m = 0; m < M; m++) {
+      q[m] = quality[m]![i]!;
+      c[m] = cost[m]![i]!;
+    }
     const monitored = isMonitored(query, monitoring);
-    const chosen = monitored ? models.indexOf(options.reference) : rule.kind === 'lambda' ? chooseByLambda(q, cost, rule.value) : chooseByTau(q, cost, rule.value);
-    return { query, model: models[chosen]!, monitored, predicted: models.map((model, m) => ({ model, quality: q[m]!, cost: cost[m]! })) };
+    const chosen = monitored ? models.indexOf(options.reference) : rule.kind === 'lambda' ? chooseByLambda(q, c, rule.value) : chooseByTau(q, c, rule.value);
+    return { query, model: models[chosen]!, monitored, predicted: models.map((model, m) => ({ model, quality: q[m]!, cost: c[m]! })) };
   });
 }

@@ -136,8 +136,11 @@ export interface MultiRouterBody {
   target: 'quality';
   models: string[];
   reference: string;
-  /** Each model's predicted cost per query (its mean on the training rows), in the models' order, and where it came from. */
-  costs: { model: string; perQuery: number; basis: string }[];
+  /**
+   * Each model's mean cost per query on the training rows, where it came from, and the line in the
+   * query's length that predicts it (cost-model.ts; perChar 0 for the `mean` cost model).
+   */
+  costs: { model: string; perQuery: number; basis: string; intercept: number; perChar: number }[];
   /** The default rule; eval and a deployment may choose another. */
   rule: DecisionRule;
   embedder: FeaturizerState;

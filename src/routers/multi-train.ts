@@ -12,6 +12,7 @@ import { summarizeMulti } from '../metrics/multi/summary.js';
 import type { MultiOutcomes, MultiPredictions } from '../metrics/multi/inputs.js';
 import { multiRouterType } from './multi-registry.js';
 import { MultiPipeline } from './multi-pipeline.js';
+import { fitCostLine, predictCosts, queryLengths, type CostLine, type CostModelKind } from './cost-model.js';
 import { meanLogLoss, tuneEachMulti, type DecisionRule, type MultiData, type MultiMetrics, type MultiRouterBody, type MultiTried } from './multi-router.js';
 import { selectFeatures, tuningFolds, type Tuning } from './train.js';
 import type { OptionRecord } from './router.js';
@@ -26,8 +27,9 @@ import type { OptionRecord } from './router.js';
 //   4. choose the default rule on those out-of-fold predictions: the lambda of the cheapest point
 //      whose quality is within `targetGap` of the reference model's;
 //   5. refit the chosen candidate on every training row; report on the held-out rows.
-// Predicted cost is each model's mean cost on the training rows: what the scikit-learn reference
-// does, and honest where a model's cost hardly varies by query.
+// Predicted cost (cost-model.ts): by default a line in the query's length per model, fitted on the
+// training rows (`costModel: 'length'`), or each model's mean cost (`'mean'`, as the scikit-learn
+// reference does).
 
 export interface MultiTrainRequest {
   dataset: Dataset;
@@ -42,6 +44,8 @@ export interface MultiTrainRequest {
   /** The default rule keeps the validation quality within this share of the reference model's. */
   targetGap: number;
   options: OptionRecord;
+  /** How each model's cost of a query is predicted (default: a line in the query's length). */
+  costModel?: CostModelKind;
   features: FeatureContext;
   onStage?: (message: string) => void;
 }
@@ -53,8 +57,8 @@ export interface MultiTrained {
   table: ModelTable;
 }
 
-/** Row-major n x M predictions for the metrics, from per-model columns and per-model costs. */
-export function predictionMatrix(quality: Float64Array[], cost: ArrayLike<number>): MultiPredictions {
+/** Row-major n x M predictions for the metrics, from per-model columns. */
+export function predictionMatrix(quality: Float64Array[], cost: Float64Array[]): MultiPredictions {
   const models = quality.length;
   const n = quality[0]?.length ?? 0;
   const qHat = new Float64Array(n * models);
@@ -64,7 +68,7 @@ export function predictionMatrix(quality: Float64Array[], cost: ArrayLike<number
     const c = cost[m]!;
     for (let i = 0; i < n; i++) {
       qHat[i * models + m] = q[i]!;
-      cHat[i * models + m] = c;
+      cHat[i * models + m] = c[i]!;
     }
   }
   return { models, qHat, cHat };
@@ -123,7 +127,7 @@ function meanRefit(refits: (Partial<OptionRecord> | undefined)[]): OptionRecord 
 }
 
 /** Held-out (or out-of-fold) metrics of predictions at a rule, against the single models on the same rows. */
-export function multiMetrics(predicted: Float64Array[], cost: ArrayLike<number>, outcomes: MultiOutcomes, actual: Float64Array[], rule: DecisionRule): MultiMetrics {
+export function multiMetrics(predicted: Float64Array[], cost: Float64Array[], outcomes: MultiOutcomes, actual: Float64Array[], rule: DecisionRule): MultiMetrics {
   const predictions = predictionMatrix(predicted, cost);
   const curve = lambdaSweep(predictions, outcomes);
   const points = modelPoints(outcomes);
@@ -153,7 +157,10 @@ export async function trainMultiOnRows(req: MultiTrainRequest, train: DatasetRow
   const reference = models.indexOf(req.choice.reference);
   const queries = table.rows.map((r) => r.query);
   const n = queries.length;
-  const cost = Float64Array.from(table.cost, meanOf);
+  const lengths = queryLengths(queries);
+  const costModel = req.costModel ?? 'length';
+  const lines: CostLine[] = table.cost.map((c) => (costModel === 'length' ? fitCostLine(lengths, c) : { intercept: meanOf(c), perChar: 0 }));
+  const costAt = (ids: number[]) => lines.map((l) => predictCosts(l, Float64Array.from(ids, (i) => lengths[i]!)));
   const folds = tuningFolds(queries, req.tuning, req.seed);
 
   req.onStage?.(`embedding ${n.toLocaleString('en-US')} training queries with ${spec}`);
@@ -191,7 +198,7 @@ export async function trainMultiOnRows(req: MultiTrainRequest, train: DatasetRow
   let rule: DecisionRule = { kind: 'lambda', value: 0 };
   let ruleChosenBy: NonNullable<MultiRouterBody['training']['tuning']>['ruleChosenBy'] = { kind: 'fixed' };
   if (canTune) {
-    const predictions = predictionMatrix(oof[best.c]!.map(pick), cost);
+    const predictions = predictionMatrix(oof[best.c]!.map(pick), costAt(validated));
     const outcomes = outcomeMatrix(table, validated);
     const curve = lambdaSweep(predictions, outcomes);
     const points = modelPoints(outcomes);
@@ -213,7 +220,7 @@ export async function trainMultiOnRows(req: MultiTrainRequest, train: DatasetRow
   const fitted = await type.train({ train: all, validation: null, seed: req.seed, blocks }, finalOptions);
   // Predict with the head as it will be stored, so eval and route reproduce these numbers exactly.
   const head = type.load(JSON.parse(JSON.stringify(fitted.state())), models);
-  const router = new MultiPipeline(req.router, models, featurizer, head, cost, rule);
+  const router = new MultiPipeline(req.router, models, featurizer, head, lines, rule);
   const seconds = (performance.now() - started) / 1000;
 
   let validation: MultiMetrics | null = null;
@@ -221,8 +228,9 @@ export async function trainMultiOnRows(req: MultiTrainRequest, train: DatasetRow
   if (test.length > 0) {
     req.onStage?.(`predicting ${test.length.toLocaleString('en-US')} held-out queries`);
     const testTable = modelTable(req.dataset, req.choice, test, req.unitCosts);
-    testPredictions = (await router.predict(testTable.rows.map((r) => r.query))).quality;
-    validation = multiMetrics(testPredictions, cost, outcomeMatrix(testTable), testTable.quality, rule);
+    const predicted = await router.predict(testTable.rows.map((r) => r.query));
+    testPredictions = predicted.quality;
+    validation = multiMetrics(testPredictions, predicted.cost, outcomeMatrix(testTable), testTable.quality, rule);
   }
 
   const body: MultiRouterBody = {
@@ -230,7 +238,7 @@ export async function trainMultiOnRows(req: MultiTrainRequest, train: DatasetRow
     target: 'quality',
     models,
     reference: req.choice.reference,
-    costs: models.map((m, j) => ({ model: m, perQuery: cost[j]!, basis: table.costBasis[m]! })),
+    costs: models.map((m, j) => ({ model: m, perQuery: meanOf(table.cost[j]!), basis: table.costBasis[m]!, intercept: lines[j]!.intercept, perChar: lines[j]!.perChar })),
     rule,
     embedder: featurizer.state(),
     model: fitted.state(),

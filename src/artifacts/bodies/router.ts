@@ -29,7 +29,7 @@ export const multiRouterBodySchema = z
     target: z.literal('quality'),
     models: z.array(z.string()).min(2, 'a router needs at least two models'),
     reference: z.string(),
-    costs: z.array(z.object({ model: z.string(), perQuery: z.number().nonnegative().finite(), basis: z.string() })),
+    costs: z.array(z.object({ model: z.string(), perQuery: z.number().nonnegative().finite(), basis: z.string(), intercept: z.number().finite(), perChar: z.number().finite() })),
     rule: decisionRuleSchema,
     embedder: z.record(z.string(), z.unknown()),
     model: z.unknown(),

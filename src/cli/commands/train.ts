@@ -33,6 +33,8 @@ export const trainOptionsSchema = z.strictObject({
   reference: nameSchema.optional(),
   /** Over more than two models: dollars per call of a model whose rows carry no cost. */
   unitCost: z.record(z.string(), z.number().nonnegative().finite(), { message: 'expected { model: dollars per call }' }).optional(),
+  /** Over more than two models: each model's cost of a query predicted by a line in its length, or as the model's mean. */
+  costModel: oneOf(['length', 'mean']).optional(),
   /** Share of queries held out, or false to train on every row. */
   holdout: z.custom<number | false>((v) => v === false || (typeof v === 'number' && v > 0 && v < 1), { message: 'expected a share strictly between 0 and 1, or false' }).default(0.2),
   seed: integerSchema.default(1),
@@ -111,9 +113,8 @@ export async function runTrain(options: TrainOptions, deps: RunDeps = {}): Promi
   const reads: ReadRef[] = dataset.source.isArtifact && versionOf(dataset.source.path) ? [{ kind: 'dataset', path: dataset.source.path }] : [];
   const cacheDir0 = o.cache ? join(o.cacheDir ?? defaultCacheDir(env), 'embeddings') : null;
   if (routesOverMany(o, dataset.models.length, dataset.defaultPair !== undefined)) return trainOverMany(o, dataset, name, reads, cacheDir0, progress, env);
-  if (o.reference !== undefined || o.unitCost !== undefined) {
-    throw new UserError(msg`${option(o.reference !== undefined ? 'reference' : 'unitCost')} applies to routing over more than two models; this router is for a pair`);
-  }
+  const manyOnly = (['reference', 'unitCost', 'costModel'] as const).find((k) => o[k] !== undefined);
+  if (manyOnly) throw new UserError(msg`${option(manyOnly)} applies to routing over more than two models; this router is for a pair`);
   const pair = choosePair(dataset, { weak: o.weak, strong: o.strong });
   const notes = [...(dataset.notes ?? []), leftOutNote(dataset.rows, pair)].filter((n): n is string => Boolean(n));
   const cacheDir = cacheDir0;
@@ -166,6 +167,7 @@ async function trainOverMany(o: Parsed, dataset: ReturnType<typeof readDataset>,
     tuning: o.folds !== undefined ? { method: 'folds', folds: o.folds } : { method: 'split', share: o.validation },
     targetGap: o.targetGap,
     options: { c: o.c, hidden: o.hidden, epochs: o.epochs, k: o.k, dim: o.dim, routes: o.routes, objective: o.objective },
+    ...(o.costModel ? { costModel: o.costModel } : {}),
     features: { cacheDir, env, onProgress: (what, done, total) => progress.embed(what, done, total) },
     onStage: (s) => progress.stage(s),
   });
