@@ -8,16 +8,27 @@ import { mulberry32 } from '../src/random.ts';
 import type { LineageRef } from '../src/artifacts/envelope.ts';
 
 export const DEFAULT_MMLU = resolve(import.meta.dirname, '..', '..', 'shared', 'data', 'routellm-mmlu');
+export const DEFAULT_ROUTERBENCH = resolve(import.meta.dirname, '..', '..', 'shared', 'data', 'routerbench');
 
-/** The MMLU folder from `--data DIR`, $ROUTER_BENCH_DATA or ../shared; stops with one line when absent. */
-export function mmluPath(argv = process.argv.slice(2)): string {
+/** A data folder from `--data DIR`, else `fallback`; stops with one line when absent. */
+function dataPath(argv: string[], fallback: string, hint: string): string {
   const i = argv.indexOf('--data');
-  const path = i >= 0 ? argv[i + 1]! : (process.env.ROUTER_BENCH_DATA ?? DEFAULT_MMLU);
+  const path = i >= 0 ? argv[i + 1]! : fallback;
   if (!existsSync(path)) {
-    process.stderr.write(`bench: no benchmark data at ${path}; pass --data DIR or set ROUTER_BENCH_DATA\n`);
+    process.stderr.write(`bench: no benchmark data at ${path}; pass --data DIR${hint}\n`);
     process.exit(2);
   }
   return path;
+}
+
+/** The MMLU folder from `--data DIR`, $ROUTER_BENCH_DATA or ../shared; stops with one line when absent. */
+export function mmluPath(argv = process.argv.slice(2)): string {
+  return dataPath(argv, process.env.ROUTER_BENCH_DATA ?? DEFAULT_MMLU, ' or set ROUTER_BENCH_DATA');
+}
+
+/** RouterBench's folder of CSVs (11 models, recorded costs) from `--data DIR` or ../shared; stops with one line when absent. */
+export function routerbenchPath(argv = process.argv.slice(2)): string {
+  return dataPath(argv, DEFAULT_ROUTERBENCH, '');
 }
 
 export function median(xs: number[]): number {

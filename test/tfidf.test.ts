@@ -223,11 +223,24 @@ test('matches a plain reference implementation on random multilingual corpora', 
     ref.idf.forEach((v, i) => near(model.state().idf[i], v, 1e-14));
     const got = rows(x);
     const again = rows(Tfidf.fromState(model.state()).transform(texts));
+    // The fitted model transforms through its trie; one text per call, as a router scores one query.
+    const single = texts.map((t) => rows(model.transform([t]))[0]);
     for (let r = 0; r < texts.length; r++) {
       for (let c = 0; c < ref.vocabulary.length; c++) {
         near(got[r]?.[c], ref.x[r]?.[c], 1e-14, `${JSON.stringify(o)} x[${r}][${c}]`);
         near(again[r]?.[c], ref.x[r]?.[c], 1e-14);
+        near(single[r]?.[c], ref.x[r]?.[c], 1e-14);
       }
     }
   }
+});
+
+test('transform grows its occurrence buffer past the text length (many n-grams per short token)', () => {
+  // 400 two-letter tokens with n-grams up to 20: ~8,000 occurrences from 1,200 characters.
+  const words = ['ab', 'cd', 'ef'];
+  const text = Array.from({ length: 400 }, (_, i) => words[(i * 7) % 3]! + (i % 5 === 0 ? ', ' : ' ')).join('');
+  const o: TfidfOptions = { ngramMax: 20, minDf: 1, maxFeatures: null, sublinearTf: true };
+  const { model, x } = Tfidf.fitTransform([text, 'ab cd'], o);
+  assert.deepEqual(rows(model.transform([text])), [rows(x)[0]]);
+  assert.deepEqual(rows(model.transform([text, 'ab cd', text])), [rows(x)[0], rows(x)[1], rows(x)[0]]);
 });

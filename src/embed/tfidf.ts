@@ -564,7 +564,12 @@ export class Tfidf {
     }
     const { tokens, trie, columnOfNode } = this.getMatcher();
     const ngramMax = this.opts.ngramMax;
-    const ids = new IntBuffer();
+    // Sized by the input (it grows as needed): a fixed 64k-entry buffer was a 256 KB zeroed
+    // allocation per call, most of a single query's time and, outside the heap, a full GC every
+    // ~200 single-query calls.
+    let chars = 0;
+    for (let d = 0; d < texts.length && chars < 1 << 16; d++) chars += texts[d]!.length;
+    const ids = new IntBuffer(Math.min(1 << 16, Math.max(256, chars)));
     const docPtr = new Int32Array(texts.length + 1);
     const scratch = { ids: new Int32Array(256) };
     for (let d = 0; d < texts.length; d++) {
