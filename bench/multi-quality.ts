@@ -5,7 +5,8 @@
 // trains exactly as `router train` does over many models (a 20% tuning split, seed 1, options
 // chosen by validation log-loss, the default lambda within 5% of the reference model, refit on
 // the four fifths) and predicts the held-out fifth. The out-of-fold predictions of all 3,150 rows
-// are pooled into one curve (each row's predicted costs are its fold's training means), as the
+// are pooled into one curve (each row's predicted costs from its fold's cost model: by default a
+// line in the query's length per model, fitted on the fold's training rows), as the
 // scikit-learn reference of the data's README pools them, and read off its hull: AIQ over the
 // cheapest-to-dearest single model range, its gain over the zero router, the quality at $1 per
 // 1,000 queries, the cost to reach 0.835 (95% of gpt-4's accuracy) and 95% / 99% / 100% of the
@@ -36,6 +37,7 @@ import { loadAnyRouter } from '../src/routers/load.ts';
 import { routeOverModels } from '../src/routers/multi-route.ts';
 import { meanLogLoss, type MultiHead } from '../src/routers/multi-router.ts';
 import { outcomeMatrix, trainMultiOnRows, type MultiTrainRequest } from '../src/routers/multi-train.ts';
+import type { CostModelKind } from '../src/routers/cost-model.ts';
 import { foldsOf, median, quantile, routerbenchPath, saveResult } from './lib.ts';
 
 const argv = process.argv.slice(2);
@@ -108,6 +110,9 @@ function figures(summary: MultiSummary, hull: ReturnType<typeof routerHull>) {
 }
 
 /** What `router train` passes over many models with its defaults (no holdout here: the folds hold out). */
+// `--cost-model mean` predicts each model's training mean cost, as the scikit-learn reference does.
+const COST_MODEL = arg('cost-model', 'length') as CostModelKind;
+
 function trainRequest(router: string, embedder: string, cacheDir: string | null, onStage?: (s: string) => void): MultiTrainRequest {
   return {
     dataset,
@@ -119,6 +124,7 @@ function trainRequest(router: string, embedder: string, cacheDir: string | null,
     tuning: { method: 'split', share: 0.2 },
     targetGap: 0.05,
     options: {},
+    costModel: COST_MODEL,
     features: { cacheDir, env: process.env },
     ...(onStage ? { onStage } : {}),
   };
@@ -150,11 +156,11 @@ for (const { router, embedder } of runConfigs) {
     const wall = (performance.now() - started) / 1000;
     const predicted = trained.testPredictions!;
     if (predicted[0]!.length !== testIds.length) throw new Error(`fold ${k + 1}: ${predicted[0]!.length} predictions for ${testIds.length} rows`);
-    const cost = trained.router.cost;
+    const cost = (await trained.router.predict(testIds.map((i) => rows[i]!.query))).cost;
     testIds.forEach((row, j) => {
       for (let m = 0; m < M; m++) {
         qHat[row * M + m] = predicted[m]![j]!;
-        cHat[row * M + m] = cost[m]!;
+        cHat[row * M + m] = cost[m]![j]!;
       }
     });
     // The fold's own default rule on its own rows: where `router train` would put it.
@@ -239,10 +245,14 @@ if (!flag('no-latency')) {
   const rule = router.rule;
   const prompts = rows.map((r) => r.query);
   const qBuf = new Float64Array(M);
+  const cBuf = new Float64Array(M);
   const choose = async (query: string): Promise<number> => {
     const p = await router.predict([query]);
-    for (let m = 0; m < M; m++) qBuf[m] = p.quality[m]![0]!;
-    return chooseByLambda(qBuf, p.cost, rule.value);
+    for (let m = 0; m < M; m++) {
+      qBuf[m] = p.quality[m]![0]!;
+      cBuf[m] = p.cost[m]![0]!;
+    }
+    return chooseByLambda(qBuf, cBuf, rule.value);
   };
   const CALLS = 5000;
   const WARM = 500;
@@ -265,7 +275,8 @@ if (!flag('no-latency')) {
   const featurize = await timeEach((q) => router.featurizer.transform([q]));
   const heads = await timeEach((q) => head.predict(featurized.get(q)!, [q]));
   const qs = new Float64Array(M).map((_, m) => 0.5 + m / 100);
-  const chooseOnly = await timeEach(() => chooseByLambda(qs, router.cost, rule.value));
+  const cs = new Float64Array(M).map((_, m) => 0.001 * (m + 1));
+  const chooseOnly = await timeEach(() => chooseByLambda(qs, cs, rule.value));
   const chars = median(prompts.map((p) => p.length));
   latency = { calls: CALLS, warmUp: WARM, medianPromptChars: chars, full, library, featurize, heads, chooseOnly, goalUs: 200 };
   const us = (x: { medianUs: number; p90Us: number; p99Us: number; meanUs: number }) => `median ${x.medianUs.toFixed(1)} µs, p90 ${x.p90Us.toFixed(1)} µs, p99 ${x.p99Us.toFixed(1)} µs, mean ${x.meanUs.toFixed(1)} µs`;
