@@ -84,6 +84,7 @@ test('over three models: every mistake is one line naming the option, before any
     assert.equal(r.stderr, `router: ${message}\n`);
   };
   await fails(['train', 'ladder.csv', '--reference', 'huge'], 'ladder.csv: --reference "huge" is not one of the models routed over (tiny, mid, big)');
+  await fails(['train', 'ladder.csv', '--models', 'big'], '--models: a router needs at least two models, got 1');
   await fails(['train', 'ladder.csv', '--router', 'semantic'], 'the semantic router routes between two models only; over several models: logistic, knn, mlp, mf');
   await fails(['train', 'ladder.csv', '--weak', 'tiny', '--strong', 'big', '--reference', 'big'], '--reference applies to routing over more than two models; this router is for a pair');
   // Without per-model columns a text column is not told from a mistyped model column: --meta says it.

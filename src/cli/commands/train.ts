@@ -112,6 +112,7 @@ export async function runTrain(options: TrainOptions, deps: RunDeps = {}): Promi
   const dataset = readDataset(o.data, readOptions(o));
   const reads: ReadRef[] = dataset.source.isArtifact && versionOf(dataset.source.path) ? [{ kind: 'dataset', path: dataset.source.path }] : [];
   const cacheDir0 = o.cache ? join(o.cacheDir ?? defaultCacheDir(env), 'embeddings') : null;
+  if (o.models !== undefined && o.models.length < 2) throw new UserError(msg`${option('models')}: a router needs at least two models, got ${o.models.length}`);
   if (routesOverMany(o, dataset.models.length, dataset.defaultPair !== undefined)) return trainOverMany(o, dataset, name, reads, cacheDir0, progress, env);
   const manyOnly = (['reference', 'unitCost', 'costModel'] as const).find((k) => o[k] !== undefined);
   if (manyOnly) throw new UserError(msg`${option(manyOnly)} applies to routing over more than two models; this router is for a pair`);
