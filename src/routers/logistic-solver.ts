@@ -17,7 +17,7 @@
 // (Byrd, Lu, Nocedal, Zhu), unconstrained: m = 10, ftol 1e-3, gtol 0.9, xtol 0.1, first step 1/||g||,
 // up to 50 trial steps, and a stop when f stalls (relative decrease <= 64 eps, sklearn's ftol).
 
-import type { Csr } from '../embed/sparse.js';
+import { selectRows, type Csr } from '../embed/sparse.js';
 
 export interface LogisticFit {
   weights: Float64Array;
@@ -670,4 +670,32 @@ function dcstep(iv: Interval, stp: number, fp: number, dp: number, stpmin: numbe
     iv.gx = dp;
   }
   return stpf;
+}
+
+/**
+ * Fits labels in [0,1] (a pairwise outcome, a grade): the solver's loss takes 0/1 labels, so a row
+ * with label g becomes a positive of weight g and a negative of weight 1 - g, the same log-loss
+ * exactly. Rows already 0 or 1 are fitted as they are.
+ */
+export function fitSoftLabels(x: Csr, labels: ArrayLike<number>, options: Partial<LogisticOptions>): LogisticFit {
+  let hard = true;
+  for (let i = 0; i < labels.length && hard; i++) if (labels[i] !== 0 && labels[i] !== 1) hard = false;
+  if (hard) return fitLogistic(x, labels, options);
+  const rows: number[] = [];
+  const y: number[] = [];
+  const w: number[] = [];
+  for (let i = 0; i < labels.length; i++) {
+    const g = labels[i]!;
+    if (g > 0) {
+      rows.push(i);
+      y.push(1);
+      w.push(g);
+    }
+    if (g < 1) {
+      rows.push(i);
+      y.push(0);
+      w.push(1 - g);
+    }
+  }
+  return fitLogistic(selectRows(x, rows), y, { ...options, sampleWeight: w });
 }

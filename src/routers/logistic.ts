@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { packFloats, unpackFloats } from '../artifacts/arrays.js';
 import { csrFromDenseMatrix, type Csr } from '../embed/sparse.js';
 import type { Features } from '../embed/features.js';
-import { decision, fitLogistic, sigmoid } from './logistic-solver.js';
+import { decision, fitLogistic, fitSoftLabels, sigmoid } from './logistic-solver.js';
 import { invalidState, objectiveSchema, optionsOf, type Objective } from './options.js';
-import { selectRows } from '../embed/sparse.js';
 import type { Head, RouterType } from './router.js';
 
 // L2-regularised logistic regression with balanced class weights (scikit-learn's
@@ -30,7 +29,8 @@ const stateSchema = z.object({
   bias: z.number(),
 });
 
-function asCsr(x: Features): Csr {
+/** The logistic routers' input: CSR, whatever the embedder gave. */
+export function asCsr(x: Features): Csr {
   return x.kind === 'sparse' ? x.x : csrFromDenseMatrix(x.x);
 }
 
@@ -64,28 +64,8 @@ export const logisticRouter: RouterType<LogisticOptions, LogisticCandidate> = {
   },
   train({ train }, { c, objective }): Head {
     const x = asCsr(train.x);
-    let fit;
-    if (objective === 'pairwise') {
-      // Soft labels: each row is a positive of weight g and a negative of weight 1 - g.
-      const rows: number[] = [];
-      const y: number[] = [];
-      const w: number[] = [];
-      train.gain.forEach((g, i) => {
-        if (g > 0) {
-          rows.push(i);
-          y.push(1);
-          w.push(g);
-        }
-        if (g < 1) {
-          rows.push(i);
-          y.push(0);
-          w.push(1 - g);
-        }
-      });
-      fit = fitLogistic(selectRows(x, rows), y, { c, classWeight: 'balanced', sampleWeight: w });
-    } else {
-      fit = fitLogistic(x, train.labels, { c, classWeight: 'balanced' });
-    }
+    // pairwise: the pair's outcome as a soft label (tie 0.5).
+    const fit = objective === 'pairwise' ? fitSoftLabels(x, train.gain, { c, classWeight: 'balanced' }) : fitLogistic(x, train.labels, { c, classWeight: 'balanced' });
     // Stored as float32; score with the stored numbers so training, eval and route agree exactly.
     return new LogisticHead(Float32Array.from(fit.weights), fit.bias, c);
   },

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { packFloats, unpackFloats } from '../artifacts/arrays.js';
 import type { Features } from '../embed/features.js';
-import { csrFromDenseMatrix, selectRows, type Csr } from '../embed/sparse.js';
-import { decision, fitLogistic, sigmoid } from './logistic-solver.js';
+import { decision, fitSoftLabels, sigmoid } from './logistic-solver.js';
+import { asCsr } from './logistic.js';
 import type { MultiHead, MultiRouterType } from './multi-router.js';
 import { invalidState, optionsOf } from './options.js';
 
@@ -24,39 +24,6 @@ const stateSchema = z.object({
   models: z.array(z.object({ weights: floatsSchema, bias: z.number() })).min(1),
 });
 
-function asCsr(x: Features): Csr {
-  return x.kind === 'sparse' ? x.x : csrFromDenseMatrix(x.x);
-}
-
-/**
- * Fits P(quality) on labels in [0,1]. The solver takes 0/1 labels, so a graded row (0.7) becomes a
- * positive of weight 0.7 and a negative of weight 0.3: the same log-loss, exactly.
- */
-function fitSoft(x: Csr, y: Float64Array, c: number): { weights: Float32Array; bias: number } {
-  let hard = true;
-  for (const v of y) if (v !== 0 && v !== 1) hard = false;
-  let fit;
-  if (hard) fit = fitLogistic(x, y, { c, classWeight: null });
-  else {
-    const rows: number[] = [];
-    const labels: number[] = [];
-    const weights: number[] = [];
-    y.forEach((g, i) => {
-      if (g > 0) {
-        rows.push(i);
-        labels.push(1);
-        weights.push(g);
-      }
-      if (g < 1) {
-        rows.push(i);
-        labels.push(0);
-        weights.push(1 - g);
-      }
-    });
-    fit = fitLogistic(selectRows(x, rows), labels, { c, classWeight: null, sampleWeight: weights });
-  }
-  return { weights: Float32Array.from(fit.weights), bias: fit.bias };
-}
 
 class MultiLogisticHead implements MultiHead {
   constructor(
@@ -87,7 +54,10 @@ export const multiLogisticRouter: MultiRouterType<MultiLogisticOptions, MultiLog
   train({ train }, { c }) {
     const x = asCsr(train.x);
     // Stored as float32; predict with the stored numbers so training, eval and route agree exactly.
-    const fits = train.quality.map((y) => fitSoft(x, y, c));
+    const fits = train.quality.map((y) => {
+      const fit = fitSoftLabels(x, y, { c, classWeight: null });
+      return { weights: Float32Array.from(fit.weights), bias: fit.bias };
+    });
     return new MultiLogisticHead(fits, c);
   },
   load(raw, models) {

@@ -14,7 +14,7 @@ import { multiRouterType } from './multi-registry.js';
 import { MultiPipeline } from './multi-pipeline.js';
 import { fitCostLine, predictCosts, queryLengths, type CostLine, type CostModelKind } from './cost-model.js';
 import { meanLogLoss, tuneEachMulti, type DecisionRule, type MultiData, type MultiMetrics, type MultiRouterBody, type MultiTried } from './multi-router.js';
-import { selectFeatures, tuningFolds, type Tuning } from './train.js';
+import { meanRefit, selectFeatures, tuningFolds, type Tuning } from './train.js';
 import type { OptionRecord } from './router.js';
 
 // The training engine for routers over N models, the counterpart of train.ts:
@@ -114,16 +114,6 @@ function subset(data: MultiData, ids: number[]): MultiData {
     quality: data.quality.map((q) => Float64Array.from(ids, (i) => q[i]!)),
     queries: ids.map((i) => data.queries[i]!),
   };
-}
-
-function meanRefit(refits: (Partial<OptionRecord> | undefined)[]): OptionRecord {
-  const out: OptionRecord = {};
-  const keys = new Set(refits.flatMap((r) => Object.keys(r ?? {})));
-  for (const k of keys) {
-    const values = refits.map((r) => r?.[k]).filter((v): v is number => typeof v === 'number');
-    if (values.length) out[k] = Math.max(1, Math.round(values.reduce((a, b) => a + b, 0) / values.length));
-  }
-  return out;
 }
 
 /** Held-out (or out-of-fold) metrics of predictions at a rule, against the single models on the same rows. */

@@ -138,7 +138,8 @@ function tableOf(t: PairTable, ids: number[]): Pick<PairTable, 'qWeak' | 'qStron
   return { qWeak: pick(t.qWeak), qStrong: pick(t.qStrong), cWeak: pick(t.cWeak), cStrong: pick(t.cStrong) };
 }
 
-function meanRefit(refits: (Partial<OptionRecord> | undefined)[]): OptionRecord {
+/** The options every fold's refit asks for, averaged (early-stopped epoch counts), for the final fit. */
+export function meanRefit(refits: (Partial<OptionRecord> | undefined)[]): OptionRecord {
   const out: OptionRecord = {};
   const keys = new Set(refits.flatMap((r) => Object.keys(r ?? {})));
   for (const k of keys) {
