@@ -16,6 +16,7 @@ import type { Interval } from './bootstrap.js';
 import type { GateReport } from './gate.js';
 import type { MultiDeploymentBody } from '../routers/multi-deployment.js';
 import { chooseRows } from './evaluate.js';
+import { sliceValues } from './slices.js';
 
 // Evaluating routers over N models on labelled rows (issue 13, point 5): the exact lambda sweep of
 // each router, beside every single model as a point, the zero router (their hull: a random mix of
@@ -121,16 +122,13 @@ function summaryOf(predictions: MultiPredictions, outcomes: MultiOutcomes, point
   return { curve, summary: summarizeMulti(curve, points) };
 }
 
-function slicesOf(by: string, table: ModelTable, predictions: MultiPredictions[], rules: DecisionRule[], routers: LoadedMultiRouter[]): MultiSlice[] {
+function slicesOf(keys: string[], table: ModelTable, predictions: MultiPredictions[], rules: DecisionRule[], routers: LoadedMultiRouter[]): MultiSlice[] {
   const groups = new Map<string, number[]>();
-  table.rows.forEach((r, i) => {
-    const v = r.meta?.[by];
-    const key = v === undefined || v === null ? '(none)' : String(v);
+  keys.forEach((key, i) => {
     const g = groups.get(key);
     if (g) g.push(i);
     else groups.set(key, [i]);
   });
-  if (groups.size > 50) throw new UserError(`metadata column "${by}" has ${groups.size} distinct values on the test rows; slicing needs a categorical column (at most 50 values)`);
   return [...groups.entries()]
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .map(([value, ids]) => {
@@ -175,6 +173,8 @@ export async function evaluateMulti(req: MultiEvalRequest): Promise<MultiEvalOut
   const file = req.dataset.source.path;
   if (table.rows.length < 2) throw new UserError(`only ${table.rows.length} test row with outcomes for every model; need at least 2`, { file });
   if (table.leftOut) warnings.push(`${table.leftOut.toLocaleString('en-US')} test rows left out: no outcome for every model`);
+  // Checked before any prediction: the same values, limits and messages as a pair's slices.
+  const sliceKeys = req.by ? sliceValues(table.rows, req.by) : null;
   const outcomes = outcomeMatrix(table);
   const points = modelPoints(outcomes);
   const ref = models.indexOf(reference);
@@ -253,7 +253,7 @@ export async function evaluateMulti(req: MultiEvalRequest): Promise<MultiEvalOut
     zeroRouter: { aiq: zero.aiq, ci: zeroCi },
     range,
     routers: results,
-    ...(req.by ? { slices: { by: req.by, values: slicesOf(req.by, table, predictions, rules, req.routers) } } : {}),
+    ...(req.by && sliceKeys ? { slices: { by: req.by, values: slicesOf(sliceKeys, table, predictions, rules, req.routers) } } : {}),
   };
   return { body, warnings, detail: { ids: table.rows.map((r) => r.id), queries, choices: allChoices, outcomes } };
 }
