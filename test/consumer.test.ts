@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DEMO, filesUnder, ROOT, runCli, tempDir } from './helpers.ts';
+import { dirname, join } from 'node:path';
+import { DEMO, ROOT, runCli, tempDir } from './helpers.ts';
 
 // The package as a user gets it: `npm pack`, unpacked into a project outside the repository,
 // imported by name, type-checked with `tsc --strict` and run. Dependencies are linked from the
@@ -81,9 +81,17 @@ test('a project outside the repository installs the packed package, type-checks 
   const installed = join(modules, 'llm-routerkit');
   mkdirSync(installed, { recursive: true });
   assert.equal(spawnSync('tar', ['-xzf', join(work, tarball), '-C', installed, '--strip-components', '1']).status, 0);
+  // The default install: every package but the optional peers (tfjs, onnxruntime, the sentence
+  // encoder), which a user adds only for the options that need them.
+  const peers = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).peerDependencies ?? {});
   for (const dep of readdirSync(join(ROOT, 'node_modules'))) {
     if (dep === '.bin' || dep.startsWith('.')) continue;
-    symlinkSync(join(ROOT, 'node_modules', dep), join(modules, dep));
+    if (dep.startsWith('@')) {
+      mkdirSync(join(modules, dep), { recursive: true });
+      for (const sub of readdirSync(join(ROOT, 'node_modules', dep))) {
+        if (!peers.includes(`${dep}/${sub}`)) symlinkSync(join(ROOT, 'node_modules', dep, sub), join(modules, dep, sub));
+      }
+    } else if (!peers.includes(dep)) symlinkSync(join(ROOT, 'node_modules', dep), join(modules, dep));
   }
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noUncheckedIndexedAccess: true, skipLibCheck: true, types: ['node'], outDir: 'out' }, include: ['index.ts'] }));
@@ -95,15 +103,24 @@ test('a project outside the repository installs the packed package, type-checks 
   // 10 s of the test's 13 s, for the same assurance.)
   const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
   const shipped = new Set([...Object.keys(manifest.dependencies ?? {}), 'node']);
-  const declarations = filesUnder(join(installed, 'dist')).filter((f) => f.endsWith('.d.ts'));
-  assert.ok(declarations.includes('index.d.ts'), 'the package ships its declarations');
-  for (const file of declarations) {
+  // The declarations a user's project loads: index.d.ts and what it imports, transitively.
+  const seen = new Set<string>();
+  const pending = ['index.d.ts'];
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
     const text = readFileSync(join(installed, 'dist', file), 'utf8');
-    for (const [, spec] of text.matchAll(/(?:from |import\()'([^'.][^']*)'/g)) {
+    for (const [, spec] of text.matchAll(/(?:from |import\()'([^']+)'/g)) {
+      if (spec!.startsWith('.')) {
+        pending.push(join(dirname(file), spec!.replace(/\.js$/, '.d.ts')));
+        continue;
+      }
       const name = spec!.startsWith('node:') ? 'node' : spec!.startsWith('@') ? spec!.split('/').slice(0, 2).join('/') : spec!.split('/')[0]!;
       assert.ok(shipped.has(name), `dist/${file} imports ${spec}, which is not a dependency`);
     }
   }
+  assert.ok(seen.size > 20, `declarations reached from index.d.ts: ${seen.size}`);
 
   const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: project, encoding: 'utf8' });
   assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
@@ -124,6 +141,11 @@ test('a project outside the repository installs the packed package, type-checks 
   assert.match(result.table, /│ Where is my order\? │ sim-/);
   assert.equal(result.estimatePath, 'artifacts/estimates/estimate/v1.json');
   assert.equal(result.badOption, 'options.threshold: expected a share in [0,1], e.g. 0.2 or 20%');
+
+  // An option that needs an optional peer says which, and how to add it, in one line.
+  const mlp = spawnSync(process.execPath, [join(installed, 'bin', 'router.js'), 'train', DEMO, '--name', 'mlp', '--router', 'mlp'], { cwd: project, encoding: 'utf8' });
+  assert.equal(mlp.status, 2, mlp.stderr);
+  assert.equal(mlp.stderr.trim().split('\n').at(-1), 'router: training an mlp or mf router needs @tensorflow/tfjs, which is not installed; add it with: npm install @tensorflow/tfjs');
 
   // The same numbers as the CLI's eval of that router.
   const cli = runCli(['eval', DEMO, '--router', 'demo', '--bootstrap', '0', '--json'], project);

