@@ -47,8 +47,8 @@ test('a non-boolean in a correctness column', async () => {
 test('a folder: the error names the file inside it', async () => {
   const dir = tempDir();
   writeFile(dir, 'ok.csv', good);
-  writeFile(dir, 'z_bad.csv', 'prompt,weak,strong\nq9,True,Nope\n');
-  await expectRejected(['train', '.'], dir, 'z_bad.csv:2: column "strong": expected True or False, got "Nope"');
+  writeFile(dir, 'z_bad.csv', 'prompt,weak,strong\nq9,True,True\nq10,True,Nope\nq11,False,True\n');
+  await expectRejected(['train', '.'], dir, 'z_bad.csv:3: column "strong": expected True or False, got "Nope"');
 });
 
 test('a truncated JSONL line', async () => {

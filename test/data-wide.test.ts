@@ -122,11 +122,23 @@ test('RouterBench layout: sample_id, prompt, eval_name kept as metadata, 1.0/0.0
   assert.deepEqual([...t.cStrong], [0.0083, 0.00504]);
 });
 
-test('a text column is metadata only in the wide layout: elsewhere it is still reported as a bad model column', () => {
+test('a text column is metadata only in the wide layout: elsewhere it is reported as taken for a model, with the options that say otherwise', () => {
   const dir = tempDir();
+  const taken = (column: string) =>
+    `read as a model's quality, since every column but the query and id is one unless named otherwise; if it is not a model, keep it as metadata with options.meta ${column}, or name the models with options.models (or the id column with options.idCol). As a model: `;
   rejects(
     () => readDataset(writeFile(dir, 'plain.csv', 'prompt,task,a,b\nq,arc,True,False\n')),
-    `${join(dir, 'plain.csv')}:2: column "task": expected True or False, got "arc"`,
+    `${join(dir, 'plain.csv')}:2: column "task": ${taken('task')}expected True or False, got "arc"`,
+  );
+  // MT-Bench's question_id beside 1-10 grades: the odd one out on the scale.
+  rejects(
+    () => readDataset(writeFile(dir, 'mt.csv', 'prompt,question_id,a,b\nq1,81,8,3\nq2,82,9,10\n'), { gradeScale: [1, 10] }),
+    `${join(dir, 'mt.csv')}:2: column "question_id": ${taken('question_id')}grade 81 is outside the scale 1:10`,
+  );
+  // A model with a few bad cells among good ones keeps the plain error.
+  rejects(
+    () => readDataset(writeFile(dir, 'cell.csv', 'prompt,a,b\nq1,True,False\nq2,maybe,True\nq3,False,False\n')),
+    `${join(dir, 'cell.csv')}:3: column "a": expected True or False, got "maybe"`,
   );
   // A model with per-model columns is a model even when its cells are text, so the bad cell is named.
   rejects(

@@ -410,6 +410,57 @@ function readCsv(table: CsvTable, options: ReadOptions, sourceFile: string | und
   const idCol = idColumn(table, options);
   const { modelCols, metaCols, perModel } = csvColumns(table, options, qCol, idCol);
   const kind = detectFormat(table, options, modelCols);
+  const layout = { qCol, idCol, modelCols, metaCols, perModel, kind };
+  try {
+    return readCsvRows(table, options, sourceFile, layout);
+  } catch (err) {
+    throw options.models?.length ? err : asExtraColumn(err, table, options, layout);
+  }
+}
+
+/** How many of a column's cells do not read as a quality of `kind` (grades in [0,1] unless a scale is given). */
+function unreadableShare(table: CsvTable, column: string, kind: DatasetFormat, options: ReadOptions): number {
+  const [lo, hi] = options.gradeScale ?? [0, 1];
+  const bad = table.records.filter((rec) => {
+    const v = rec.values[column]!;
+    if (kind === 'correctness') return !TRUE.has(v.trim().toLowerCase()) && !FALSE.has(v.trim().toLowerCase());
+    const x = Number(v);
+    return v.trim() === '' || !Number.isFinite(x) || x < lo || x > hi;
+  }).length;
+  return bad / table.records.length;
+}
+
+/**
+ * A column taken for a model only because no one said otherwise, that does not read as one where
+ * the other models do (an extra column such as GSM8K's `reference` or MT-Bench's `question_id`):
+ * the error says it was taken for a model and how to say otherwise. A model with a few bad cells
+ * keeps the plain error.
+ */
+function asExtraColumn(err: unknown, table: CsvTable, options: ReadOptions, layout: CsvLayout): unknown {
+  const column = err instanceof UserError ? err.where.column : undefined;
+  if (!(err instanceof UserError) || column === undefined || !layout.modelCols.includes(column)) return err;
+  // A column with per-model columns (`a|total_cost`) is a model for sure.
+  if (layout.perModel.some((p) => p.model === column)) return err;
+  const share = (c: string) => unreadableShare(table, c, layout.kind, options);
+  const oddOneOut = share(column) > 0.5 && layout.modelCols.some((c) => c !== column && share(c) === 0);
+  if (!oddOneOut) return err;
+  return new UserError(
+    msg`read as a model's quality, since every column but the query and id is one unless named otherwise; if it is not a model, keep it as metadata with ${option('meta')} ${column}, or name the models with ${option('models')} (or the id column with ${option('idCol')}). As a model: ${err.text}`,
+    err.where,
+  );
+}
+
+interface CsvLayout {
+  qCol: string;
+  idCol: string | undefined;
+  modelCols: string[];
+  metaCols: string[];
+  perModel: PerModelColumn[];
+  kind: DatasetFormat;
+}
+
+function readCsvRows(table: CsvTable, options: ReadOptions, sourceFile: string | undefined, { qCol, idCol, modelCols, metaCols, perModel, kind }: CsvLayout): Omit<FileRows, 'hash'> {
+  const file = table.file;
   const scale = kind === 'grades' ? gradeScale(table, modelCols, options) : undefined;
   const stem = sourceFile ?? basename(file, extname(file));
 
