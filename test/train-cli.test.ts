@@ -119,6 +119,9 @@ test('every router type trains and routes from the CLI', async () => {
   }
   const semantic = json(join(dir, 'artifacts/routers/semantic/v1.json'));
   assert.deepEqual(semantic.lineage.map((l: any) => l.role), ['train', 'routes']);
+  // The target line says what the objective fitted.
+  const pairwise = await cli(['train', 'd.jsonl', '--name', 'pw', '--objective', 'pairwise', '-C', '1'], dir);
+  assert.match(pairwise.stdout.split('\n')[0]!, /, target: the pair's outcome \(strong better 1, tie 0\.5, weak better 0\)$/);
 });
 
 test('the demo dataset: the held-out APGR of the trained router is what eval measures on the stored artifact', async () => {

@@ -13,13 +13,18 @@ function optionText(o: Record<string, unknown>): string {
     .join(', ');
 }
 
+/** What the router was fitted to: the objective's words (calibration and metrics use strong-wins either way). */
+function targetText(options: Record<string, unknown>): string {
+  return options.objective === 'pairwise' ? "the pair's outcome (strong better 1, tie 0.5, weak better 0)" : 'strong model better';
+}
+
 export function renderTraining(body: RouterBody & { embedderDescription?: string; seconds?: number }, path: string, hash: string, pairChosenBy?: string, reused = false): string {
   const t = body.training;
   const v = t.validation;
   const tuning = t.tuning;
   const features = body.embedderDescription ?? body.embedder.spec;
   const lines = [
-    `${colors.bold('Trained')} ${body.router} router on ${features} for ${body.pair.weak} (weak) -> ${body.pair.strong} (strong), target: strong model better`,
+    `${colors.bold('Trained')} ${body.router} router on ${features} for ${body.pair.weak} (weak) -> ${body.pair.strong} (strong), target: ${targetText(t.options)}`,
     ...(pairChosenBy ? [`  pair chosen by ${pairChosenBy}; name it with --weak and --strong`] : []),
     `  ${count(t.rows)} training rows, ${pct(t.positives / t.rows)} where the strong model is better; trained in ${(body.seconds ?? t.seconds ?? 0).toFixed(2)} s`,
   ];
