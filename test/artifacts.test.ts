@@ -81,6 +81,23 @@ test('the content hash does not depend on key order', () => {
   assert.equal(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: 2 } }), '{"a":{"c":2,"d":[1,{"y":2,"z":1}]},"b":1}');
 });
 
+test('hashes are of RFC 8785 canonical JSON: the RFC\'s own examples', () => {
+  // Section 3.2.2 (numbers and strings), parsed from its JSON text as a reader would.
+  const input = readFileSync(join(import.meta.dirname, 'fixtures', 'rfc8785-input.json'), 'utf8');
+  const expected = readFileSync(join(import.meta.dirname, 'fixtures', 'rfc8785-output.json'), 'utf8').trimEnd();
+  assert.equal(canonicalJson(JSON.parse(input)), expected);
+  // Section 3.2.3: keys sorted by UTF-16 code units (JSON.parse would list "1" first again, so read the text).
+  const keys = { '\u20ac': 0, '\r': 0, '\ufb33': 0, '1': 0, '\ud83d\ude00': 0, '\u0080': 0, '\u00f6': 0 };
+  const order = [...canonicalJson(keys).matchAll(/"([^"]*)":/g)].map((m) => JSON.parse(`"${m[1]}"`).codePointAt(0).toString(16));
+  assert.deepEqual(order, ['d', '31', '80', 'f6', '20ac', '1f600', 'fb33']);
+});
+
+test('artifacts hashed before RFC 8785 still verify: the bundled demo dataset', () => {
+  const demo = readDataset(join(import.meta.dirname, '..', 'datasets', 'demo-support.jsonl'));
+  assert.equal(demo.source.hash, 'sha256:51ffa7a9dc2075f705c71598594132475aac399d19e1499ac15dfe0f70ac7df3');
+  assert.equal(demo.source.isArtifact, true);
+});
+
 test('a dataset artifact is JSONL: envelope first, then rows; its hash covers the rows', () => {
   const root = tempDir();
   const rows = [

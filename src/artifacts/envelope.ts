@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { toolVersion } from '../version.js';
-import { canonicalJson, sha256, type Hash } from './hash.js';
+import { canonicalJson, jsonValue, sha256, type Hash } from './hash.js';
 
 /** Every kind of file the tool writes, with the newest schema version this build reads and writes. */
 export const SCHEMA_VERSIONS = {
@@ -78,7 +78,8 @@ export function makeEnvelope<B>(
     schemaVersion: SCHEMA_VERSIONS[kind],
     toolVersion: toolVersion(),
     createdAt: (options.now ?? new Date()).toISOString(),
-    contentHash: contentHash(body, options.trailing),
+    // Hashed as it will read back from the file, which is what a reader checks.
+    contentHash: contentHash(jsonValue(body), options.trailing),
     lineage,
     body,
   };

@@ -1,4 +1,10 @@
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+// canonicalize 2 is CommonJS (`module.exports = fn`) with a declaration that says `export default`,
+// which TypeScript's NodeNext reads as `exports.default`; required, it is the function the types say.
+// (Version 5 is ESM but needs Node 22.)
+const canonicalize = createRequire(import.meta.url)('canonicalize') as (value: unknown) => string | undefined;
 
 export type Hash = `sha256:${string}`;
 
@@ -8,16 +14,18 @@ export function sha256(data: string | Uint8Array): Hash {
 }
 
 /**
- * JSON with object keys sorted at every depth, so a content hash survives a parse/serialise
- * round trip (JS reorders integer-like keys, and other tools may reorder all of them).
+ * The JSON Canonicalization Scheme (RFC 8785), by its co-author's implementation, so that any
+ * language's JCS library reproduces our content hashes from an artifact's text. (Before it, our own
+ * sorted-keys JSON.stringify; its output was byte-identical on every artifact kind, so old hashes
+ * still verify.) For values as JSON.parse returns them: NaN and Infinity throw; `jsonValue` first
+ * for a value built in memory.
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v)) {
-      const sorted: Record<string, unknown> = {};
-      for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
-      return sorted;
-    }
-    return v;
-  });
+  return canonicalize(value) ?? 'null';
+}
+
+/** A value as it reads back from its JSON text (NaN -> null, typed arrays -> objects, undefined dropped). */
+export function jsonValue(value: unknown): unknown {
+  const text = JSON.stringify(value);
+  return text === undefined ? null : JSON.parse(text);
 }
