@@ -13,7 +13,7 @@ import { isMonitored } from '../src/routers/monitoring.ts';
 import { UserError } from '../src/errors.ts';
 import { DEMO, tempDir } from './helpers.ts';
 import { cli } from './cli.ts';
-import { startFakeLlmServer, type FakeLlmServer } from './fake-llm-server.ts';
+import { startFakeLlmServer, spawnCli, type FakeLlmServer } from './fake-llm-server.ts';
 
 // `router serve` driven by the openai SDK as a client, against fake upstreams on 127.0.0.1:
 // routing and headers, pass-through, streaming, the monitoring share, fallback, the token,
@@ -293,4 +293,64 @@ test('the request log rotates by size, keeping N files, each line whole', () => 
   const ids = lines.map((l) => Number(JSON.parse(l).requestId));
   assert.deepEqual(ids, Array.from({ length: ids.length }, (_, i) => 40 - ids.length + i), 'the newest lines, in order');
   for (const f of readdirSync(dir)) assert.ok(readFileSync(join(dir, f)).length <= 1000);
+});
+
+test('router serve refuses, before listening, a model with no provider, a bad mapping and a public bind without a token (exit 2, one line)', async () => {
+  const dir = await store();
+  const check = async (args: string[], line: string | RegExp, env: NodeJS.ProcessEnv = {}) => {
+    const r = await cli(['serve', '--deployment', 'prod', '--port', '0', '--no-log', ...args], dir, env);
+    if (typeof line === 'string') assert.deepEqual([r.code, r.stderr], [2, `router: ${line}\n`]);
+    else assert.ok(r.code === 2 && line.test(r.stderr), r.stderr);
+  };
+  await check([], 'the deployment\'s model "sim-small" names no provider; map it with --upstream sim-small=openai:MODEL (or anthropic:MODEL)');
+  await check(['--upstream', 'sim-small'], '--upstream: expected NAME=VALUE, got "sim-small"');
+  await check(['--upstream', 'sim-small=openai:a', '--upstream', 'sim-large=mistral:b'], '--upstream: unknown provider "mistral" in "mistral:b"; known providers: openai, anthropic');
+  await check(['--upstream', 'sim-small=openai:a', '--upstream', 'sim-large=openai:b'], '--upstream: no API key for openai:a; set OPENAI_API_KEY or "providers.openai.apiKey" in the config file (--config)', { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined });
+  await check(['--upstream', 'sim-small=openai:a', '--upstream', 'sim-large=openai:b', '--base-url', 'sim-medium=http://127.0.0.1:1/v1'], '--base-url names "sim-medium", which is neither a model of the deployment (sim-small, sim-large) nor an --upstream name');
+  await check(['--host', '0.0.0.0'], '--host 0.0.0.0 makes the server reachable from other machines; set ROUTER_SERVER_TOKEN so every request must carry it (Authorization: Bearer ...)', { ROUTER_SERVER_TOKEN: undefined });
+  await check(['--deployment', 'nope'], /^router: nope: no such file, and no deployment named "nope" \(known: .*prod.*\)\n$/);
+});
+
+test('the binary: SIGHUP reloads (a bad deployment is refused), SIGTERM drains the request in flight and exits 0', async () => {
+  const dir = await store();
+  writeDeployment(dir, { threshold: 0.5, monitoring: 0, name: 'bin' });
+  const up = await fake({ delayMs: 300 });
+  const log = join(dir, 'bin-requests.jsonl');
+  let signal!: (s: NodeJS.Signals) => void;
+  let output!: () => { stdout: string; stderr: string };
+  const until = async (what: () => boolean) => {
+    for (let i = 0; i < 200 && !what(); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(what(), JSON.stringify(output()));
+  };
+  const done = spawnCli(['serve', '--deployment', 'bin', '--port', '0', '--json', '--log', log, '--upstream', 'sim-small=openai:w', '--upstream', 'sim-large=openai:s', '--base-url', `sim-small=${up.openaiBaseURL}`, '--base-url', `sim-large=${up.openaiBaseURL}`], dir, {}, (kill, _pid, out) => {
+    signal = kill;
+    output = out;
+  });
+  await until(() => output().stdout.includes('\n'));
+  const start = JSON.parse(output().stdout);
+  assert.deepEqual([start.event, start.deployment.name, start.deployment.version, start.models], ['listening', 'bin', 1, ['sim-small', 'sim-large']]);
+  const client = new OpenAI({ baseURL: `${start.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  const ask = () => client.chat.completions.create({ model: 'router', messages: [{ role: 'user', content: EASY }] }).withResponse();
+
+  writeDeployment(dir, { threshold: 0, monitoring: 0, name: 'bin' });
+  signal('SIGHUP');
+  await until(() => output().stderr.includes('reloaded'));
+  assert.match(output().stderr, /^router serve: reloaded: deployment bin@2 \(pair sim-small \/ sim-large, monitoring 0%\)$/m);
+  assert.equal((await ask()).response.headers.get('x-router-deployment'), 'bin@2');
+  writeDeployment(dir, { threshold: 0, monitoring: 0, name: 'bin', hash: 'sha256:' + '1'.repeat(64) });
+  signal('SIGHUP');
+  await until(() => output().stderr.includes('refused'));
+  assert.match(output().stderr, /^router serve: reload refused, the old deployment keeps serving: .*deployment names router demo with hash sha256:1111/m);
+
+  const inFlight = ask();
+  await until(() => up.requests.length === 2);
+  signal('SIGTERM');
+  const answered = await inFlight;
+  assert.equal(answered.response.headers.get('x-router-deployment'), 'bin@2', 'the old deployment kept serving');
+  assert.equal(answered.data.choices[0]!.message.content, `Here is a careful answer to: ${EASY}`);
+  const exit = await done;
+  assert.equal(exit.code, 0, exit.stderr);
+  assert.match(exit.stderr, /router serve: stopped; every request in flight was answered/);
+  const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => logRecordSchema.parse(JSON.parse(l)));
+  assert.deepEqual(lines.map((l) => [l.deployment?.version, l.status]), [[2, 200], [2, 200]], 'the drained request is in the log');
 });

@@ -1,6 +1,7 @@
 import { msg, option, UserError } from '../errors.js';
 import { findPrice, type Catalog } from '../cost/catalog.js';
 import type { LabelConfig } from '../providers/config.js';
+import { parseModelId } from '../providers/registry.js';
 import { resolveModel, type ModelSpec } from '../providers/resolve.js';
 import type { ChatClient } from '../providers/types.js';
 import type { ModelUsage } from '../routers/deployment.js';
@@ -44,12 +45,17 @@ export async function connectUpstreams(input: UpstreamInput): Promise<Map<string
     }
   }
   const names = [...new Set([...input.models, ...Object.keys(input.upstream)])];
-  const out = new Map<string, Upstream>();
-  for (const name of names) {
+  // Every mapping is read before any key is looked for, so a typo is named before a missing key.
+  const ids = names.map((name) => {
     const id = input.upstream[name] ?? (PROVIDER_ID.test(name) ? name : undefined);
     if (id === undefined) {
       throw new UserError(msg`the deployment's model "${name}" names no provider; map it with ${option('upstream')} ${name}=openai:MODEL (or anthropic:MODEL)`);
     }
+    return parseModelId(id, 'upstream').id;
+  });
+  const out = new Map<string, Upstream>();
+  for (const [i, name] of names.entries()) {
+    const id = ids[i]!;
     const baseURL = input.baseUrl[name];
     const resolved = resolveModel({
       id,
