@@ -11,7 +11,8 @@ import { logRecordSchema, type LogRecord } from '../src/serve/log-record.ts';
 import { openRequestLog } from '../src/serve/request-log.ts';
 import { isMonitored } from '../src/routers/monitoring.ts';
 import { UserError } from '../src/errors.ts';
-import { DEMO, tempDir } from './helpers.ts';
+import { DEMO, tempDir, writeFile } from './helpers.ts';
+import { ladderCsv } from './ladder.ts';
 import { cli } from './cli.ts';
 import { startFakeLlmServer, spawnCli, type FakeLlmServer } from './fake-llm-server.ts';
 
@@ -278,6 +279,45 @@ test('reload: a new version of the deployment is swapped in; a bad one is refuse
   assert.equal(s.handler.deployment.ref.version, 2);
   const still = await s.client.chat.completions.create({ model: 'router', messages: [{ role: 'user', content: EASY }] }).withResponse();
   assert.equal(still.response.headers.get('x-router-deployment'), 'live@2');
+});
+
+test('over three models: routed by the deployment\'s rule, no score but every prediction logged; a failing model escalates by predicted quality', async () => {
+  const dir = tempDir('router-serve-multi-');
+  writeFile(dir, 'ladder.csv', ladderCsv());
+  assert.equal((await cli(['train', 'ladder.csv', '--name', 'l'], dir)).code, 0);
+  const made = await cli(['eval', 'ladder.csv', '--router', 'l', '--target-budget', '5', '--bootstrap', '0'], dir);
+  assert.equal(made.code, 0, made.stderr);
+  const up = await fake({ fault: (req) => (req.model === 'tiny-model' ? { kind: 'status', status: 500 } : undefined) });
+  const log = join(dir, 'multi.jsonl');
+  // The deployment names its router by a path relative to the folder eval ran in, as a user's does.
+  const home = process.cwd();
+  process.chdir(dir);
+  const handler = await createRouterHandler({
+    deployment: 'l',
+    upstream: { tiny: 'openai:tiny-model', mid: 'openai:mid-model', big: 'openai:big-model' },
+    baseUrl: { tiny: up.openaiBaseURL, mid: up.openaiBaseURL, big: up.openaiBaseURL },
+    log: { path: log },
+    retry: FAST_RETRY,
+    env: {},
+  }).finally(() => process.chdir(home));
+  const running = await listen(handler, '127.0.0.1', 0);
+  cleanups.push(() => void running.close(0));
+  const client = new OpenAI({ baseURL: `${running.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  const math = await client.chat.completions.create({ model: 'l', messages: [{ role: 'user', content: 'solve the integral of x squared times sine x over zero to pi (case 3)' }] }).withResponse();
+  assert.equal(math.response.headers.get('x-router-model'), 'big');
+  assert.equal(math.response.headers.get('x-router-score'), null);
+  assert.equal((math.data as unknown as { router: { score: unknown } }).router.score, null);
+  const hello = await client.chat.completions.create({ model: 'router', messages: [{ role: 'user', content: 'hello there, thanks for the quick reply (case 0)' }] }).withResponse();
+  assert.equal(hello.response.headers.get('x-router-chosen'), 'tiny');
+  assert.notEqual(hello.response.headers.get('x-router-model'), 'tiny');
+  const [m, h] = readFileSync(log, 'utf8').trim().split('\n').map((l) => logRecordSchema.parse(JSON.parse(l)));
+  assert.deepEqual(m!.predicted!.map((p) => p.model), ['tiny', 'mid', 'big']);
+  assert.equal(h!.fallback[0]!.model, 'tiny');
+  const tinyQuality = h!.predicted!.find((p) => p.model === 'tiny')!.quality;
+  const answered = h!.predicted!.find((p) => p.model === h!.answeredBy)!;
+  assert.ok(answered.quality > tinyQuality, 'escalated to a model predicted better for this query');
+  const better = h!.predicted!.filter((p) => p.quality > tinyQuality).sort((a, b) => a.quality - b.quality);
+  assert.equal(h!.answeredBy, better[0]!.model, 'the next one up, not straight to the top');
 });
 
 test('the request log rotates by size, keeping N files, each line whole', () => {
