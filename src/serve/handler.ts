@@ -130,6 +130,8 @@ export async function createRouterHandler(options: RouterHandlerOptions): Promis
     const deployment = openDeployment(options.deployment, artifacts, env, options.embedder);
     const usage = deployment.loaded.kind === 'pair' ? deployment.loaded.body.usage : undefined;
     const upstreams = await connectUpstreams({ models: deployment.models, upstream: options.upstream ?? {}, baseUrl: options.baseUrl ?? {}, config: options.config, env, catalog, ...(usage ? { usage } : {}) });
+    // The first decision compiles the featurizer's hot paths (about 20 ms): pay it here, not on a client's request.
+    await deployment.decide('warm-up');
     return { deployment, upstreams };
   };
   let state = await load();

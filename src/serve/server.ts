@@ -25,7 +25,12 @@ export interface RunningServer {
 }
 
 export async function listen(handler: RouterHandler, host: string, port: number): Promise<RunningServer> {
-  const server = createServer((req, res) => handler(req, res));
+  let stopping = false;
+  const server = createServer((req, res) => {
+    // While draining, a keep-alive connection gets its answer and is then closed, so it cannot hold the drain open.
+    if (stopping) res.shouldKeepAlive = false;
+    handler(req, res);
+  });
   // Clients that keep connections alive (the SDKs do) should not see a reset mid-request.
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -48,6 +53,7 @@ export async function listen(handler: RouterHandler, host: string, port: number)
     server,
     close(drainTimeoutMs) {
       closing ??= (async () => {
+        stopping = true;
         server.close();
         server.closeIdleConnections();
         let timer: NodeJS.Timeout | undefined;
