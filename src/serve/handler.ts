@@ -5,7 +5,8 @@ import { ApiError } from '../providers/api-error.js';
 import { realClock, type Clock } from '../providers/clock.js';
 import type { LabelConfig } from '../providers/config.js';
 import { GaveUp, withRetries, type RetryPolicy } from '../providers/retry.js';
-import type { ChatParams, StreamEvent } from '../providers/types.js';
+import type { ChatParams } from '../providers/types.js';
+import { relayStream } from './sse.js';
 import { finishReason, parseChatRequest, RequestError, routedText, toChatParams, type ChatCompletionRequest, type RouteOn } from './chat-api.js';
 import { LOG_RECORD_VERSION, type LogRecord } from './log-record.js';
 import { ServeMetrics } from './metrics.js';
@@ -267,7 +268,12 @@ export async function createRouterHandler(options: RouterHandlerOptions): Promis
       }
       record.answeredBy = name;
       record.status = 200;
-      await relayStream(res, got.value.events, got.value.first, { id, created, model: name, router: routerInfo(name), headers: headers(name), includeUsage: request.stream_options?.include_usage === true }, record, up);
+      const broke = await relayStream(res, got.value.events, got.value.first, { id, created, model: name, router: routerInfo(name), headers: headers(name), includeUsage: request.stream_options?.include_usage === true }, (e) => {
+        record.inputTokens = e.inputTokens ?? null;
+        record.outputTokens = e.outputTokens ?? null;
+        record.costUsd = callCost(up.price, record.inputTokens, record.outputTokens);
+      });
+      if (broke !== undefined) record.error = broke;
       record.upstreamMs = performance.now() - upstreamStart;
       return;
     }
@@ -280,44 +286,6 @@ export async function createRouterHandler(options: RouterHandlerOptions): Promis
     // A 400 from upstream is about the request (too long, say); anything else is the upstream's failure.
     const status = err.info.status === 400 || err.info.status === 422 ? 400 : 502;
     throw new RequestError(status, `upstream ${failed} failed: ${err.message}${tried}`, status === 400 ? 'invalid_request_error' : 'upstream_error', null, err.info.kind);
-  }
-
-  async function relayStream(
-    res: ServerResponse,
-    events: AsyncIterator<StreamEvent>,
-    first: IteratorResult<StreamEvent>,
-    meta: { id: string; created: number; model: string; router: unknown; headers: Record<string, string>; includeUsage: boolean },
-    record: LogRecord,
-    up: Upstream,
-  ): Promise<void> {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', ...meta.headers });
-    const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) =>
-      res.write(`data: ${JSON.stringify({ id: meta.id, object: 'chat.completion.chunk', created: meta.created, model: meta.model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...extra })}\n\n`);
-    chunk({ role: 'assistant', content: '' }, null, { router: meta.router });
-    let next = first;
-    try {
-      while (!next.done) {
-        const e = next.value;
-        if (e.type === 'delta') chunk({ content: e.text }, null);
-        else {
-          record.inputTokens = e.inputTokens ?? null;
-          record.outputTokens = e.outputTokens ?? null;
-          record.costUsd = callCost(up.price, record.inputTokens, record.outputTokens);
-          chunk({}, finishReason(e.finishReason));
-          if (meta.includeUsage && (e.inputTokens !== undefined || e.outputTokens !== undefined)) {
-            const u = { prompt_tokens: e.inputTokens ?? 0, completion_tokens: e.outputTokens ?? 0, total_tokens: (e.inputTokens ?? 0) + (e.outputTokens ?? 0) };
-            res.write(`data: ${JSON.stringify({ id: meta.id, object: 'chat.completion.chunk', created: meta.created, model: meta.model, choices: [], usage: u })}\n\n`);
-          }
-        }
-        next = await events.next();
-      }
-    } catch (err) {
-      // Headers and text are out: too late to fall back. The client gets an error event and the log says so.
-      const message = err instanceof Error ? err.message : String(err);
-      record.error = `stream broke after the first byte: ${message}`;
-      if (!res.destroyed) res.write(`data: ${JSON.stringify({ error: { message: record.error, type: 'upstream_error', param: null, code: null } })}\n\n`);
-    }
-    if (!res.destroyed) res.end('data: [DONE]\n\n');
   }
 
   function authorized(req: IncomingMessage): boolean {
