@@ -20,7 +20,7 @@ const RUNS = Number(process.env.RUNS ?? 5);
 const SECONDS = Number(process.env.SECONDS ?? 8);
 const RATE = Number(process.env.RATE ?? 500);
 const DELAY_MS = 50;
-const CONNECTIONS = 64;
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64);
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'router.js');
 
