@@ -196,6 +196,25 @@ test('streaming: SSE chunks with the router fields in the headers and the first 
   assert.ok(recs.every((r) => r.stream && r.status === 200 && r.outputTokens! > 0), JSON.stringify(recs));
 });
 
+test('a stream that breaks after its first byte cannot fall back: the client gets an error event, the log says so', async () => {
+  const weak = await fake({ fault: () => ({ kind: 'cut-stream' }) });
+  const strong = await fake();
+  const s = await serve(weak, strong, { upstream: { 'sim-small': 'openai:weak-model', 'sim-large': 'openai:strong-model' }, baseUrl: { 'sim-small': weak.openaiBaseURL, 'sim-large': strong.openaiBaseURL } });
+  const stream = await s.client.chat.completions.create({ model: 'router', messages: [{ role: 'user', content: EASY }], stream: true });
+  let text = '';
+  await assert.rejects(
+    (async () => {
+      for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+    })(),
+    /stream broke after the first byte/,
+  );
+  assert.equal(text, 'Here ', 'what arrived before the break');
+  assert.equal(strong.requests.length, 0, 'no fallback once text went out');
+  const [rec] = s.records();
+  assert.deepEqual([rec!.answeredBy, rec!.status, rec!.fallback], ['sim-small', 200, []]);
+  assert.match(rec!.error!, /^stream broke after the first byte: /);
+});
+
 test('the monitoring share goes to the strong model by a hash of the text, marked in headers and log', async () => {
   const dir = await store();
   writeDeployment(dir, { threshold: 1, monitoring: 0.5, name: 'watched' });
