@@ -59,6 +59,17 @@ export { pickMultiPoint, type MultiTarget, type MultiOperatingPoint } from './me
 export { monotoneHull, aiqOver, qualityAt, costToReach, type Hull } from './metrics/hull.js';
 export { multiBootstrap, type MultiBootstrapInput, type MultiBootstrapOptions, type MultiIntervals } from './eval/multi-bootstrap.js';
 
+// Serve live traffic: `router serve` as a function, and the same routing server as a request
+// handler for your own node:http, Express or Fastify server (routing, monitoring, fallback, log).
+export { runServe, renderServe, serveOptionsSchema, type ServeOptions, type ServeResult } from './cli/commands/serve.js';
+export { createRouterHandler, SERVE_RETRY, type RouterHandler, type RouterHandlerOptions } from './serve/handler.js';
+export { listen, checkBind, type RunningServer } from './serve/server.js';
+export { openDeployment, type ServedDeployment, type ServeDecision, type DeploymentRef } from './serve/routing.js';
+export { logRecordSchema, LOG_RECORD_VERSION, type LogRecord } from './serve/log-record.js';
+export { openRequestLog, type RequestLog, type RequestLogOptions } from './serve/request-log.js';
+export type { RouteOn } from './serve/chat-api.js';
+export type { RetryPolicy } from './providers/retry.js';
+
 // The artifact store: versioned, content-hashed files with lineage.
 export { resolveArtifact, readJsonArtifact, writeJsonArtifact, writeDatasetArtifact, checkName, DEFAULT_ROOT, type Written, type WriteTarget } from './artifacts/store.js';
 export type { Envelope, LineageRef, ArtifactKind } from './artifacts/envelope.js';

@@ -6,19 +6,20 @@ import { evalOptionsSchema } from '../src/cli/commands/eval.ts';
 import { estimateOptionsSchema } from '../src/cli/commands/estimate.ts';
 import { routeOptionsSchema } from '../src/cli/commands/route.ts';
 import { labelOptionsSchema } from '../src/cli/commands/label.ts';
+import { serveOptionsSchema } from '../src/cli/commands/serve.ts';
 import { flagOf, validateOptions } from '../src/cli/options.ts';
 import { msg, option, UserError } from '../src/errors.ts';
 
 // argv -> options: what each command's run function is given for a command line. The command
 // tests call run and render (or main in-process); this table covers the parsing between them.
 
-const SCHEMAS = { train: trainOptionsSchema, eval: evalOptionsSchema, estimate: estimateOptionsSchema, route: routeOptionsSchema, label: labelOptionsSchema };
+const SCHEMAS = { train: trainOptionsSchema, eval: evalOptionsSchema, estimate: estimateOptionsSchema, route: routeOptionsSchema, label: labelOptionsSchema, serve: serveOptionsSchema };
 type Verb = keyof typeof SCHEMAS;
 
 async function parse(args: string[]): Promise<{ verb: Verb; options: Record<string, unknown>; view: View }> {
   let seen: { verb: Verb; options: Record<string, unknown>; view: View } | undefined;
   const record = (verb: Verb) => async (options: object, view: View) => void (seen = { verb, options: options as Record<string, unknown>, view });
-  const commands: Commands = { train: record('train'), eval: record('eval'), estimate: record('estimate'), route: record('route'), label: record('label') };
+  const commands: Commands = { train: record('train'), eval: record('eval'), estimate: record('estimate'), route: record('route'), label: record('label'), serve: record('serve') };
   const io: Io = { stdout() {}, stderr() {}, env: {}, interactive: false };
   const program = buildProgram(io, commands);
   program.exitOverride();
@@ -55,6 +56,13 @@ const TABLE: [string[], Verb, Record<string, unknown>, View?][] = [
   [['route', '--router', 'demo', 'q one', 'q two', '--no-cache', '--threshold', '0.7'], 'route', { queries: ['q one', 'q two'], router: 'demo', threshold: 0.7, cache: false, artifacts: 'artifacts', encoding: 'utf8' }],
   [['route', '--deployment', 'prod', '--file', 'q.csv', '--monitoring', '5%'], 'route', { queries: [], deployment: 'prod', file: 'q.csv', monitoring: 0.05, cache: true, artifacts: 'artifacts', encoding: 'utf8' }],
   [['label', 'q.csv'], 'label', { queries: 'q.csv', ...LABEL_DEFAULTS }],
+  [['serve', '--deployment', 'prod'], 'serve', { deployment: 'prod', host: '127.0.0.1', port: 8080, routeOn: 'last-user', log: 'router-requests.jsonl', artifacts: 'artifacts' }],
+  [
+    ['serve', '--deployment', 'p@2', '--port', '0', '--upstream', 'a=openai:x', '--upstream', 'b=anthropic:y', '--base-url', 'a=http://127.0.0.1:9/v1', '--no-log', '--log-queries', '--timeout', '5', '--retries', '0', '--drain-timeout', '2', '--route-on', 'user', '--json'],
+    'serve',
+    { deployment: 'p@2', host: '127.0.0.1', port: 0, upstream: ['a=openai:x', 'b=anthropic:y'], baseUrl: ['a=http://127.0.0.1:9/v1'], log: false, logQueries: true, timeout: 5, retries: 0, drainTimeout: 2, routeOn: 'user', artifacts: 'artifacts' },
+    { json: true },
+  ],
   [
     ['label', 'q.csv', '--weak', 'openai:llama3.1:8b', '--weak-base-url', 'http://localhost:11434/v1', '--strong', 'anthropic:claude-opus-4-1', '--judge', 'openai:gpt-4o', '-j', '16', '--max-cost', '20', '--no-cache', '-y', '--dry-run', '--json', '--timeout', '30', '--temperature', '0', '--rpm', '500', '--limit', '5', '--retry-errors', '--confidence', '--name', 'n', '--encoding', 'latin1'],
     'label',

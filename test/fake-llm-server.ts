@@ -38,7 +38,9 @@ export type Fault =
   /** Never answer (the socket stays open until the server closes). */
   | { kind: 'hang' }
   /** A status line no HTTP library would send (600, 0, 199), written straight to the socket. */
-  | { kind: 'raw-status'; status: number };
+  | { kind: 'raw-status'; status: number }
+  /** A streamed answer whose connection drops after its first two events. */
+  | { kind: 'cut-stream' };
 
 export interface FakeServerOptions {
   /** Fixed delay before every answer. */
@@ -128,6 +130,37 @@ function errorBody(api: Api, status: number, message: string): unknown {
     : { type: 'error', error: { type: status === 429 ? 'rate_limit_error' : 'api_error', message } };
 }
 
+/** A streamed answer in the API's own server-sent events, a word per event, usage at the end. */
+function sendStream(res: ServerResponse, api: Api, fr: FakeRequest, index: number, reply: string, inputTokens: number, outputTokens: number, cut = false): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const pieces = reply.split(/(?<= )/);
+  if (api === 'openai') {
+    const chunk = (delta: object, finish: string | null, extra: object = {}) =>
+      res.write(`data: ${JSON.stringify({ id: `chatcmpl-${index}`, object: 'chat.completion.chunk', created: 0, model: fr.model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`);
+    chunk({ role: 'assistant', content: '' }, null);
+    if (cut) {
+      fr.fault = 'cut-stream';
+      chunk({ content: pieces[0] }, null);
+      // Let the two events leave before the connection drops mid-answer.
+      setTimeout(() => res.socket?.destroy(), 20);
+      return;
+    }
+    for (const p of pieces) chunk({ content: p }, null);
+    chunk({}, 'stop');
+    res.write(`data: ${JSON.stringify({ id: `chatcmpl-${index}`, object: 'chat.completion.chunk', created: 0, model: fr.model, choices: [], usage: { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens } })}\n\n`);
+    res.end('data: [DONE]\n\n');
+    return;
+  }
+  const event = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  event('message_start', { message: { id: `msg_${index}`, type: 'message', role: 'assistant', model: fr.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: inputTokens, output_tokens: 0 } } });
+  event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
+  for (const p of pieces) event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: p } });
+  event('content_block_stop', { index: 0 });
+  event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: outputTokens } });
+  event('message_stop', {});
+  res.end();
+}
+
 export async function startFakeLlmServer(options: FakeServerOptions = {}): Promise<FakeLlmServer> {
   const requests: FakeRequest[] = [];
   const server = createServer((req, res) => {
@@ -191,6 +224,7 @@ export async function startFakeLlmServer(options: FakeServerOptions = {}): Promi
       const outputTokens = words(reply);
       fr.answered = true;
       fr.answeredAt = performance.now();
+      if (body.stream === true) return sendStream(res, api, fr, index, reply, inputTokens, outputTokens, fault?.kind === 'cut-stream');
       if (api === 'openai') {
         sendJson(res, 200, {
           id: `chatcmpl-${index}`,

@@ -9,6 +9,7 @@ import type { EvalOptions } from './commands/eval.js';
 import type { EstimateOptions } from './commands/estimate.js';
 import type { RouteOptions } from './commands/route.js';
 import type { LabelOptions } from './commands/label.js';
+import type { ServeOptions } from './commands/serve.js';
 import { toolVersion } from '../version.js';
 import { flagOf } from './flags.js';
 import { addInputOptions, encodingOption } from './input-options.js';
@@ -170,6 +171,44 @@ async function labelCommand(options: LabelOptions, { json }: View, io: Io): Prom
   if (result.kind === 'interrupted') throw new Interrupted();
 }
 
+/**
+ * `router serve`: listens until SIGTERM or SIGINT, then drains the requests in flight (up to
+ * --drain-timeout) and returns, so main exits 0; SIGHUP reloads the deployment, and a reload that
+ * fails leaves the old one serving with one line on stderr.
+ */
+async function serveCommand(options: ServeOptions, { json }: View, io: Io): Promise<void> {
+  const { runServe, renderServe, renderReload, renderStop } = await import('./commands/serve.js');
+  const { onServeSignals } = await import('./signals.js');
+  const result = await runServe(options, { env: io.env });
+  emit(renderServe(result, { json }), io);
+  await new Promise<void>((resolve) => {
+    let reloading = Promise.resolve();
+    const dispose = onServeSignals({
+      stop: () => {
+        dispose();
+        io.stderr('router serve: stopping: no new connections; draining the requests in flight\n');
+        const inFlight = () => result.handler.inFlight();
+        void result.stop().then((drained) => {
+          io.stderr(renderStop(drained, inFlight()) + '\n');
+          resolve();
+        });
+      },
+      // One reload at a time: a second SIGHUP waits for the first.
+      reload: () => {
+        reloading = reloading.then(async () => {
+          try {
+            const d = await result.handler.reload();
+            io.stderr(renderReload({ ok: true, ref: d.ref, description: d.describe() }) + '\n');
+          } catch (err) {
+            const text = err instanceof UserError ? err.describe(flagOf) : err instanceof Error ? err.message : String(err);
+            io.stderr(renderReload({ ok: false, error: text }) + '\n');
+          }
+        });
+      },
+    });
+  });
+}
+
 /** How the CLI shows a result: a table, or JSON with --json. */
 export interface View {
   json?: boolean;
@@ -185,6 +224,7 @@ export interface Commands {
   estimate(options: EstimateOptions, view: View): Promise<void>;
   route(options: RouteOptions, view: View): Promise<void>;
   label(options: LabelOptions, view: View): Promise<void>;
+  serve(options: ServeOptions, view: View): Promise<void>;
 }
 
 /** The CLI's commands: run with the spinner's progress, print what render gives, a failed gate exits 1. */
@@ -210,6 +250,7 @@ export function cliCommands(io: Io): Commands {
       emit(renderRoute(result, view), io);
     },
     label: (options, view) => labelCommand(options, view, io),
+    serve: (options, view) => serveCommand(options, view, io),
   };
 }
 
@@ -445,6 +486,37 @@ CI gates (exit 1 when a check fails), one example each:
   ).action(async (queries: string[], opts) => {
     const { json, debug: _debug, ...options } = opts;
     await commands.route({ queries, ...options }, { json });
+  });
+
+  common(
+    program
+      .command('serve')
+      .description('an OpenAI-compatible server that routes each chat request with a deployment (POST /v1/chat/completions, GET /v1/models, /metrics, /healthz)')
+      .requiredOption('--deployment <ref>', 'deployment artifact: a file, NAME (its latest version, also on reload) or NAME@VERSION')
+      .option('--host <host>', 'address to bind; anything but loopback needs ROUTER_SERVER_TOKEN', '127.0.0.1')
+      .option('--port <n>', 'port (0: a free one, printed at start)', nonNegativeInteger, 8080)
+      .option('--upstream <name=provider:model>', 'the provider model behind a model name of the deployment, or an extra name to pass through to (repeatable)', repeatable)
+      .option('--base-url <name=url>', 'base URL of a served model, e.g. a local OpenAI-compatible server (repeatable)', repeatable)
+      .option('--config <file>', 'JSON of providers and models: keys, base URLs (as router label --config)')
+      .addOption(new Option('--route-on <text>', 'which text the router scores').choices(['last-user', 'user', 'all']).default('last-user'))
+      .option('--log <file>', 'request log, JSONL, rotated by size', 'router-requests.jsonl')
+      .option('--no-log', 'write no request log')
+      .option('--log-max-bytes <n>', 'rotate the log past this size', positiveInteger)
+      .option('--log-keep <n>', 'rotated log files kept', nonNegativeInteger)
+      .option('--log-queries', 'write the routed text into the log (off: only its hash)')
+      .option('--timeout <s>', 'seconds per upstream attempt (default 60)', positive)
+      .option('--retries <n>', 'retries per model before falling back to the next stronger one (default 2)', nonNegativeInteger)
+      .option('--drain-timeout <s>', 'on SIGTERM, seconds to wait for requests in flight (default 10)', nonNegative)
+      .option('--embedder <spec>', 'the embedder to use; must be the router\'s')
+      .option('--prices <file>', 'price file adding to the built-in catalog, for dollars in the log')
+      .addHelpText('after', examples([
+        'router serve --deployment support --upstream sim-small=openai:gpt-4o-mini --upstream sim-large=openai:gpt-4o',
+        'router serve --deployment support@3 --port 0 --json --log-queries',
+        'ROUTER_SERVER_TOKEN=s3cret router serve --deployment support --host 0.0.0.0',
+      ])),
+  ).action(async (opts) => {
+    const { json, debug: _debug, ...options } = opts;
+    await commands.serve(options, { json });
   });
 
   return program;

@@ -1,5 +1,5 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
-import type { ChatClient, ChatRequest, CallOptions, Completion } from './types.js';
+import { DEFAULT_MAX_TOKENS, type ChatClient, type ChatParams, type CallOptions, type Completion, type StreamEvent } from './types.js';
 import { plainHttpFetch } from './plain-http-fetch.js';
 import { malformed, toApiError } from './sdk-errors.js';
 
@@ -18,27 +18,56 @@ const SDK = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAb
 
 export function createAnthropicClient(opts: AnthropicClientOptions): ChatClient {
   const client = new Anthropic({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, ...(opts.plainHttp ? { fetch: plainHttpFetch } : {}) });
+  // plainHttpFetch reads whole bodies; a stream needs the SDK's own fetch, which hands chunks on as they come.
+  let streaming: Anthropic | undefined;
+  const params = (request: ChatParams) => ({
+    model: opts.model,
+    max_tokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
+    messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+    ...(request.system !== undefined ? { system: request.system } : {}),
+    ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+    ...(request.topP !== undefined ? { top_p: request.topP } : {}),
+    ...(request.stop !== undefined ? { stop_sequences: request.stop } : {}),
+  });
   return {
-    async complete(request: ChatRequest, options: CallOptions): Promise<Completion> {
+    async complete(request: ChatParams, options: CallOptions): Promise<Completion> {
       const started = performance.now();
       let raw: unknown;
       try {
-        raw = await client.messages.create(
-          {
-            model: opts.model,
-            max_tokens: request.maxTokens,
-            messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
-            ...(request.system !== undefined ? { system: request.system } : {}),
-            ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-          },
-          { timeout: options.timeoutMs, signal: options.signal, maxRetries: 0 },
-        );
+        raw = await client.messages.create(params(request), { timeout: options.timeoutMs, signal: options.signal, maxRetries: 0 });
       } catch (err) {
         throw toApiError(err, SDK, options.timeoutMs);
       }
       return parse(raw, performance.now() - started);
     },
+    async stream(request: ChatParams, options: CallOptions): Promise<AsyncIterable<StreamEvent>> {
+      streaming ??= new Anthropic({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0 });
+      let events: AsyncIterable<Anthropic.Messages.RawMessageStreamEvent>;
+      try {
+        events = await streaming.messages.create({ ...params(request), stream: true }, { timeout: options.timeoutMs, signal: options.signal, maxRetries: 0 });
+      } catch (err) {
+        throw toApiError(err, SDK, options.timeoutMs);
+      }
+      return streamEvents(events, options.timeoutMs);
+    },
   };
+}
+
+async function* streamEvents(events: AsyncIterable<Anthropic.Messages.RawMessageStreamEvent>, timeoutMs: number): AsyncGenerator<StreamEvent> {
+  const done: Extract<StreamEvent, { type: 'done' }> = { type: 'done' };
+  try {
+    for await (const e of events) {
+      if (e.type === 'message_start') done.inputTokens = e.message.usage.input_tokens;
+      else if (e.type === 'content_block_delta' && e.delta.type === 'text_delta' && e.delta.text !== '') yield { type: 'delta', text: e.delta.text };
+      else if (e.type === 'message_delta') {
+        done.outputTokens = e.usage.output_tokens;
+        if (typeof e.delta.stop_reason === 'string') done.finishReason = e.delta.stop_reason;
+      }
+    }
+  } catch (err) {
+    throw toApiError(err, SDK, timeoutMs);
+  }
+  yield done;
 }
 
 interface RawMessage {

@@ -1,5 +1,5 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { ChatClient, ChatRequest, CallOptions, Completion } from './types.js';
+import type { ChatClient, ChatParams, CallOptions, Completion, StreamEvent } from './types.js';
 import { plainHttpFetch } from './plain-http-fetch.js';
 import { malformed, toApiError } from './sdk-errors.js';
 
@@ -24,31 +24,64 @@ const SDK = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAb
 
 export function createOpenAIClient(opts: OpenAIClientOptions): ChatClient {
   const client = new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0, ...(opts.plainHttp ? { fetch: plainHttpFetch } : {}) });
+  // plainHttpFetch reads whole bodies; a stream needs the SDK's own fetch, which hands chunks on as they come.
+  let streaming: OpenAI | undefined;
+  const params = (request: ChatParams) => ({
+    model: opts.model,
+    messages: [
+      ...(request.system !== undefined ? [{ role: 'system' as const, content: request.system }] : []),
+      ...request.messages.map((m) => ({ role: m.role, content: m.content })),
+    ] as OpenAI.Chat.ChatCompletionMessageParam[],
+    ...(request.maxTokens === undefined ? {} : opts.official ? { max_completion_tokens: request.maxTokens } : { max_tokens: request.maxTokens }),
+    ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+    ...(request.topP !== undefined ? { top_p: request.topP } : {}),
+    ...(request.stop !== undefined ? { stop: request.stop } : {}),
+  });
   return {
-    async complete(request: ChatRequest, options: CallOptions): Promise<Completion> {
-      const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
-        ...(request.system !== undefined ? [{ role: 'system' as const, content: request.system }] : []),
-        ...request.messages.map((m) => ({ role: m.role, content: m.content })),
-      ];
+    async complete(request: ChatParams, options: CallOptions): Promise<Completion> {
       const started = performance.now();
       let raw: unknown;
       try {
-        raw = await client.chat.completions.create(
-          {
-            model: opts.model,
-            messages,
-            ...(opts.official ? { max_completion_tokens: request.maxTokens } : { max_tokens: request.maxTokens }),
-            ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-          },
-          { timeout: options.timeoutMs, signal: options.signal, maxRetries: 0 },
-        );
+        raw = await client.chat.completions.create(params(request), { timeout: options.timeoutMs, signal: options.signal, maxRetries: 0 });
       } catch (err) {
         throw toApiError(err, SDK, options.timeoutMs);
       }
       const latencyMs = performance.now() - started;
       return parse(raw, latencyMs);
     },
+    async stream(request: ChatParams, options: CallOptions): Promise<AsyncIterable<StreamEvent>> {
+      streaming ??= new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: 0 });
+      let chunks: AsyncIterable<OpenAI.Chat.ChatCompletionChunk>;
+      try {
+        chunks = await streaming.chat.completions.create(
+          { ...params(request), stream: true, stream_options: { include_usage: true } },
+          { timeout: options.timeoutMs, signal: options.signal, maxRetries: 0 },
+        );
+      } catch (err) {
+        throw toApiError(err, SDK, options.timeoutMs);
+      }
+      return streamEvents(chunks, options.timeoutMs);
+    },
   };
+}
+
+async function* streamEvents(chunks: AsyncIterable<OpenAI.Chat.ChatCompletionChunk>, timeoutMs: number): AsyncGenerator<StreamEvent> {
+  const done: Extract<StreamEvent, { type: 'done' }> = { type: 'done' };
+  try {
+    for await (const chunk of chunks) {
+      const choice = chunk.choices?.[0];
+      const text = choice?.delta?.content;
+      if (typeof text === 'string' && text !== '') yield { type: 'delta', text };
+      if (typeof choice?.finish_reason === 'string') done.finishReason = choice.finish_reason;
+      if (chunk.usage) {
+        done.inputTokens = chunk.usage.prompt_tokens;
+        done.outputTokens = chunk.usage.completion_tokens;
+      }
+    }
+  } catch (err) {
+    throw toApiError(err, SDK, timeoutMs);
+  }
+  yield done;
 }
 
 interface RawCompletion {
