@@ -30,6 +30,7 @@ const CPU_SECONDS: Record<string, number> = {
   'label-cli.test.ts': 7.5,
   'label-models.test.ts': 6.9,
   'eval-cli.test.ts': 5.4,
+  'serve.test.ts': 6,
 };
 const SMALL = 2;
 
