@@ -15,6 +15,7 @@ import { UserError } from '../src/errors.ts';
 import { flagOf } from '../src/cli/flags.ts';
 import { DEMO, filesUnder, tempDir } from './helpers.ts';
 import { cli } from './cli.ts';
+import { defaultReply, providerEnv, startFakeLlmServer } from './fake-llm-server.ts';
 
 // `router monitor`: a deployment built on the demo data, a request log synthesised from real
 // routing decisions on fresh demo queries (another seed of the generator, so the traffic is like
@@ -252,4 +253,28 @@ test('bad input is one line naming what and where, and nothing is written', asyn
   const named = await runMonitor({ logs: [movedLog], deployment: 'moved', artifacts, evalData: DEMO });
   assert.equal(named.evalData.path, DEMO);
   assert.equal(named.report.requests, 20);
+});
+
+test('the loop closed: monitor writes the sample, label answers and judges it, eval --deployment measures the live quality gap', async () => {
+  const { dir, pair } = await setup();
+  writeLog(dir, 'loop.log', await routedLog(pair, 200));
+  const monitored = await cli(['monitor', 'loop.log', '--deployment', 'demo', '--sample-out', 'loop.csv'], dir);
+  assert.equal(monitored.code, 0, monitored.stderr);
+  assert.match(monitored.stderr, /^Sample of \d+ monitored queries written to loop\.csv$/m);
+  // The weak model fails one query in three (by length), so the labelled sample has something to route.
+  const server = await startFakeLlmServer({ reply: (req) => (req.model.includes('weak') && (req.messages.at(-1)?.content.length ?? 0) % 3 === 0 ? "I don't know." : defaultReply(req)) });
+  try {
+    writeFileSync(join(dir, 'prices.json'), JSON.stringify({ models: { 'openai:fake-weak': { inputPerMTok: 0.1, outputPerMTok: 0.4 }, 'openai:fake-strong': { inputPerMTok: 3, outputPerMTok: 15 }, 'openai:fake-judge': { inputPerMTok: 1, outputPerMTok: 2 } } }));
+    const env = providerEnv({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.openaiBaseURL });
+    const label = await cli(['label', 'loop.csv', '--weak', 'openai:fake-weak', '--strong', 'openai:fake-strong', '--judge', 'openai:fake-judge', '--prices', 'prices.json', '--name', 'live', '--yes', '--no-cache'], dir, env);
+    assert.equal(label.code, 0, label.stderr);
+  } finally {
+    await server.close();
+  }
+  const measured = await cli(['eval', 'artifacts/datasets/live/v1.jsonl', '--deployment', 'demo', '--weak', 'openai:fake-weak', '--strong', 'openai:fake-strong', '--bootstrap', '0', '--json'], dir);
+  assert.equal(measured.code, 0, measured.stderr);
+  const report = JSON.parse(measured.stdout);
+  assert.ok(report.lineage.some((l: { kind: string; hash: string }) => l.kind === 'deployment' && l.hash === pair.hash), 'measured at the deployment\'s threshold');
+  assert.equal(report.body.dataset.rows, readQueries(join(dir, 'loop.csv')).rows.length);
+  assert.equal(typeof report.body.routers[0].operatingPoint.point.qualityGap, 'number', 'the live quality gap');
 });
