@@ -13,7 +13,7 @@ import { psi, wilson } from '../src/serve/monitor.ts';
 import { LOG_RECORD_VERSION, logRecordSchema, type LogRecord } from '../src/serve/log-record.ts';
 import { UserError } from '../src/errors.ts';
 import { flagOf } from '../src/cli/flags.ts';
-import { DEMO, filesUnder, tempDir } from './helpers.ts';
+import { DEMO, filesUnder, runCli, tempDir } from './helpers.ts';
 import { cli } from './cli.ts';
 import { defaultReply, providerEnv, startFakeLlmServer } from './fake-llm-server.ts';
 
@@ -38,7 +38,7 @@ async function setup(): Promise<Setup> {
     assert.equal(r.code, 0, r.stderr);
   };
   await ok(['train', DEMO, '--name', 'demo', '-C', '1']);
-  await ok(['eval', DEMO, '--router', 'demo', '--target-share', '0.3', '--monitoring', '0.3', '--bootstrap', '200']);
+  await ok(['eval', DEMO, '--router', 'demo', '--target-share', '0.3', '--monitoring', '0.3', '--bootstrap', '100']);
   await ok(['train', DEMO, '--name', 'ladder', '--models', 'sim-small,sim-medium,sim-large', '-C', '1']);
   await ok(['eval', DEMO, '--router', 'ladder', '--target-budget', '2', '--monitoring', '0.3', '--bootstrap', '0']);
   // A deployment names its router by the path eval wrote, relative to where it ran: run from there, as a user would.
@@ -257,7 +257,7 @@ test('bad input is one line naming what and where, and nothing is written', asyn
 
 test('the loop closed: monitor writes the sample, label answers and judges it, eval --deployment measures the live quality gap', async () => {
   const { dir, pair } = await setup();
-  writeLog(dir, 'loop.log', await routedLog(pair, 200));
+  writeLog(dir, 'loop.log', await routedLog(pair, 120));
   const monitored = await cli(['monitor', 'loop.log', '--deployment', 'demo', '--sample-out', 'loop.csv'], dir);
   assert.equal(monitored.code, 0, monitored.stderr);
   assert.match(monitored.stderr, /^Sample of \d+ monitored queries written to loop\.csv$/m);
@@ -277,4 +277,12 @@ test('the loop closed: monitor writes the sample, label answers and judges it, e
   assert.ok(report.lineage.some((l: { kind: string; hash: string }) => l.kind === 'deployment' && l.hash === pair.hash), 'measured at the deployment\'s threshold');
   assert.equal(report.body.dataset.rows, readQueries(join(dir, 'loop.csv')).rows.length);
   assert.equal(typeof report.body.routers[0].operatingPoint.point.qualityGap, 'number', 'the live quality gap');
+});
+
+test('the built binary: drift exits 1 with the reason on stderr', async () => {
+  const { dir, pair } = await setup();
+  writeLog(dir, 'spawned.log', (await routedLog(pair, 200)).map((x) => ({ ...x, chosen: 'sim-small', answeredBy: 'sim-small' })));
+  const failed = runCli(['monitor', 'spawned.log', '--deployment', 'demo'], dir);
+  assert.equal(failed.code, 1, failed.stderr);
+  assert.match(failed.stderr, /^read deployment demo@1 \(artifacts\/deployments\/demo\/v1\.json\)\nrouter: gate failed: drift: sim-large share [\d.]+% \[[\d.]+%, [\d.]+%\], expected [\d.]+% \[[\d.]+%, [\d.]+%\]\n$/);
 });
