@@ -227,7 +227,12 @@ test('bad input is one line naming what and where, and nothing is written', asyn
   const log = writeLog(dir, 'noquery.log', records);
   writeFileSync(join(dir, 'bad.log'), [JSON.stringify(records[0]), '{"v":1,"time":"x"}', 'not json', JSON.stringify(records[1])].join('\n') + '\n');
   const csvLog = writeLog(dir, 'log.csv', records);
+  // A live log's last line, half written: left out with a warning, not an error.
+  writeFileSync(join(dir, 'live.log'), [JSON.stringify(records[0]), JSON.stringify(records[1]).slice(0, 40)].join('\n'));
   const before = filesUnder(dir);
+  const live = await runMonitor({ logs: [join(dir, 'live.log')], deployment: 'demo', artifacts });
+  assert.equal(live.report.requests, 1);
+  assert.deepEqual(live.warnings, ['the log holds no query text (the server ran without --log-queries): the monitored requests cannot be sampled for router label', `the last line of ${join(dir, 'live.log')} is cut short (still being written?) and was left out`]);
   await refusal(runMonitor({ logs: [join(dir, 'bad.log')], deployment: 'demo', artifacts }), `${join(dir, 'bad.log')}:2: not a request-log record: field "requestId": Invalid input: expected string, received undefined (count and skip such lines with --skip-bad-lines)`);
   const skipped = await runMonitor({ logs: [join(dir, 'bad.log')], deployment: 'demo', artifacts, skipBadLines: true });
   assert.equal(skipped.log.badLines, 2);

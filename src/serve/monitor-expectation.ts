@@ -65,10 +65,9 @@ function liveCostReduction(referenceCost: number | null | undefined, routedCost:
 async function pairExpectation(d: LoadedDeployment, o: ExpectationOptions, warnings: string[]): Promise<Expectation> {
   const { body } = d;
   const mon = body.monitoring;
-  const live = (s: number) => mon + (1 - mon) * s;
   const ci = body.expected.ci?.strongShare;
-  const strong = { model: body.pair.strong, share: live(body.expected.strongShare), interval: ci ? ([live(ci[0]), live(ci[1])] as [number, number]) : null };
-  const weak = { model: body.pair.weak, share: 1 - strong.share, interval: strong.interval ? ([1 - strong.interval[1], 1 - strong.interval[0]] as [number, number]) : null };
+  const strong = { model: body.pair.strong, routed: body.expected.strongShare, interval: ci ?? null };
+  const weak = { model: body.pair.weak, routed: 1 - strong.routed, interval: ci ? ([1 - ci[1], 1 - ci[0]] as [number, number]) : null };
   const dataset = evalDataOf(body.evaluatedOn ?? null, o.evalData, d.path);
   const chosen = chooseRows({ dataset, routers: [d.router], split: 'auto' }, warnings);
   const scores = await d.router.router.score(chosen.rows.map((r) => r.query));
@@ -88,6 +87,7 @@ async function pairExpectation(d: LoadedDeployment, o: ExpectationOptions, warni
       reference: body.pair.strong,
       monitoring: mon,
       shares: [weak, strong],
+      evalRows: body.evaluatedOn?.rows ?? null,
       tested: [body.pair.strong],
       expectedScores: scores,
       scoreName: `the router's score, P(${body.pair.strong} needed)`,
@@ -125,7 +125,8 @@ async function multiExpectation(d: LoadedMultiDeployment, o: ExpectationOptions,
       models: body.models,
       reference: body.reference,
       monitoring: mon,
-      shares: body.models.map((model, m) => ({ model, share: (m === ref ? mon : 0) + (1 - mon) * body.expected.shares[m]!, interval: null })),
+      shares: body.models.map((model, m) => ({ model, routed: body.expected.shares[m]!, interval: null })),
+      evalRows: report?.rows ?? null,
       tested: body.models,
       expectedScores: predicted.quality[ref]!,
       scoreName: `predicted quality of ${body.reference}`,

@@ -15,8 +15,13 @@ export interface MonitorExpectation {
   /** The model the monitoring sample goes to (a pair's strong model) and spend is compared with. */
   reference: string;
   monitoring: number;
-  /** Per model, in `models` order: the share of live traffic expected, monitoring included, and its interval where the deployment has one. */
-  shares: { model: string; share: number; interval: [number, number] | null }[];
+  /**
+   * Per model, in `models` order: its share at the rule on the eval data (monitoring not included)
+   * and the deployment's bootstrap interval of it, where it has one.
+   */
+  shares: { model: string; routed: number; interval: [number, number] | null }[];
+  /** Rows of the eval data the shares come from: without a bootstrap interval, their binomial noise is the deployment's uncertainty. */
+  evalRows: number | null;
   /** Which of the shares are tested: a pair's weak share is one minus the strong one, so only the strong share is. */
   tested: string[];
   /** The router's scores on the eval data (what PSI compares live scores with), and what the score is. */
@@ -197,8 +202,11 @@ export interface ShareCheck {
   live: number;
   /** Wilson interval of the live share at the test's level. */
   interval: [number, number];
+  /** Expected live share: the monitoring share (the reference's) plus the rest of traffic at the rule's share. */
   expected: number;
   expectedInterval: [number, number] | null;
+  /** Where the expected interval comes from: the deployment's bootstrap, a Wilson interval on its eval rows, or none (a point). */
+  expectedBasis: 'bootstrap' | 'eval rows' | 'none';
   tested: boolean;
   drift: boolean;
   errors: number;
@@ -216,6 +224,8 @@ export interface MonitorReport {
   /** Confidence of each share test (Bonferroni over the models tested, so the whole check holds at 95%). */
   level: { overall: number; perTest: number };
   shares: ShareCheck[];
+  /** The eval rows behind an 'eval rows' expected interval. */
+  evalRows: number | null;
   errors: { requests: number; rate: number };
   fallbacks: { requests: number; paths: { from: string; to: string; requests: number }[] };
   scores: { name: string; live: number; expected: number; psi: PsiResult | null; maxPsi: number; drift: boolean; noiseFloor: number | null };
@@ -262,11 +272,18 @@ export function monitorReport(t: LogTally, x: MonitorExpectation, options: { max
   const shares: ShareCheck[] = [...byModel].map(([model, c]) => {
     const want = x.shares.find((s) => s.model === model);
     const interval = wilson(c.requests, n, z);
+    // A model the deployment never names is tested against an expected share of 0.
     const tested = x.tested.includes(model) || want === undefined;
-    const [lo, hi] = want?.interval ?? [want?.share ?? 0, want?.share ?? 0];
-    // Drift: the live share's interval (sampling noise) and the deployment's (its own uncertainty) do not overlap.
+    const forced = model === x.reference ? x.monitoring : 0;
+    const live = (s: number) => forced + (1 - x.monitoring) * s;
+    const routed = want?.interval ?? (want && x.evalRows ? wilson(want.routed * x.evalRows, x.evalRows, z) : null);
+    const expected = live(want?.routed ?? 0);
+    const expectedInterval = routed ? ([live(routed[0]), live(routed[1])] as [number, number]) : null;
+    const [lo, hi] = expectedInterval ?? [expected, expected];
+    // Drift: the live share's interval (sampling noise of n requests) and the expected one (the deployment's own uncertainty) do not overlap.
     const drift = tested && n > 0 && (interval[1] < lo || interval[0] > hi);
-    return { model, requests: c.requests, live: n ? c.requests / n : 0, interval, expected: want?.share ?? 0, expectedInterval: want?.interval ?? null, tested, drift, errors: c.errors, fallbacks: c.fallbacks };
+    const expectedBasis = want?.interval ? 'bootstrap' : expectedInterval ? 'eval rows' : 'none';
+    return { model, requests: c.requests, live: n ? c.requests / n : 0, interval, expected, expectedInterval, expectedBasis, tested, drift, errors: c.errors, fallbacks: c.fallbacks };
   });
 
   const liveScores = t.kept.map((k) => k.score).filter((s): s is number => s !== null);
@@ -285,6 +302,7 @@ export function monitorReport(t: LogTally, x: MonitorExpectation, options: { max
     monitored: { requests: monitoredRequests, distinctQueries: t.sample.size, withQuery: [...t.sample.values()].filter((r) => r.query !== undefined).length, share: n ? monitoredRequests / n : 0, expected: x.monitoring },
     level: { overall: OVERALL, perTest },
     shares,
+    evalRows: x.evalRows,
     errors: { requests: errors, rate: n ? errors / n : 0 },
     fallbacks: { requests: shares.reduce((s, c) => s + c.fallbacks, 0), paths: [...paths].map(([key, requests]) => ({ from: key.split('\0')[0]!, to: key.split('\0')[1]!, requests })) },
     scores: {

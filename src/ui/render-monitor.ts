@@ -30,6 +30,12 @@ export function driftLines(r: MonitorReport): string[] {
   return lines;
 }
 
+function basisText(r: MonitorReport): string {
+  const bases = new Set(r.shares.filter((s) => s.tested).map((s) => s.expectedBasis));
+  const text = { bootstrap: "the deployment's bootstrap interval", 'eval rows': `Wilson on the deployment's ${count(r.evalRows ?? 0)} eval rows`, none: 'none (the expected share is a point)' };
+  return [...bases].map((b) => text[b]).join(', ');
+}
+
 function excludedText(r: MonitorReport): string {
   const parts = [
     ...Object.entries(r.excluded.otherDeployments).map(([k, n]) => `${count(n)} of ${k}`),
@@ -47,7 +53,7 @@ export function renderMonitorText(v: MonitorView, options: { colour?: boolean } 
     `Deployment ${v.deployment.path}: ${count(r.requests)} requests routed, ${r.first} to ${r.last} (log ${files}: ${count(v.log.records)} records${excludedText(r)}${v.log.badLines ? `, ${count(v.log.badLines)} bad lines skipped` : ''})`,
     ...(v.window.since || v.window.until ? [`Window: ${v.window.since ?? 'start'} to ${v.window.until ?? 'end'}`] : []),
     '',
-    `Traffic share by the rule's choice (before any fallback), monitoring included; live interval: Wilson at ${pct(r.level.perTest)} per model (${pct(r.level.overall)} overall)`,
+    `Traffic share by the rule's choice (before any fallback), monitoring included; live interval: Wilson at ${pct(r.level.perTest)} per model (${pct(r.level.overall)} overall); expected interval: ${basisText(r)}`,
   ];
   const table = renderTable(
     ['model', 'requests', 'live', 'live interval', 'expected', 'expected interval', 'errors', 'fallbacks', 'check'],

@@ -115,7 +115,9 @@ export async function runMonitor(options: MonitorOptions, deps: RunDeps = {}): P
     if (tally.sample.size === 0) throw new UserError(msg`${option('sampleOut')}: no monitored request in the log (the deployment's monitoring share is ${expectation.monitoring}); deploy with a monitoring share (eval ${option('monitoring')}) to get a sample`);
     if (rows.length === 0) throw new UserError(msg`${option('sampleOut')}: the log holds no query text (the server ran without --log-queries), so there is no sample to label`);
   }
-  if (rows.length < tally.sample.size) warnings.push(`${tally.sample.size - rows.length} of ${tally.sample.size} monitored queries have no text in the log (logged without --log-queries) and are not in the sample`);
+  if (rows.length === 0 && tally.sample.size > 0) warnings.push('the log holds no query text (the server ran without --log-queries): the monitored requests cannot be sampled for router label');
+  else if (o.sampleOut !== undefined && rows.length < tally.sample.size) warnings.push(`${tally.sample.size - rows.length} of ${tally.sample.size} monitored queries have no text in the log (logged without --log-queries) and are not in the sample`);
+  for (const file of log.partialLast) warnings.push(`the last line of ${file} is cut short (still being written?) and was left out`);
   if (log.badLines) warnings.push(`${log.badLines} bad lines skipped, the first at ${log.firstBad[0]!.file}:${log.firstBad[0]!.line} (${log.firstBad[0]!.problem})`);
 
   const drift = report.drifted ? driftLines(report) : [];
