@@ -82,7 +82,7 @@ export function renderMonitorText(v: MonitorView, options: { colour?: boolean } 
       ? `Spend: unpriced (no request has a cost in the log)`
       : `Spend: ${usd(sp.total)} over ${count(sp.priced)} priced requests${sp.unpriced ? ` (${count(sp.unpriced)} unpriced)` : ''}; always-${sp.reference} ${sp.alwaysReference === null ? 'unpriced' : usd(sp.alwaysReference)}: cost reduction ${times(sp.costReduction)} live, ${times(sp.expectedCostReduction)} expected`,
     ...(sp.total !== null ? [`  always-${sp.reference} basis: ${sp.basis}`] : []),
-    `Router overhead: p50 ${fixed(o.p50, 2)} ms, p95 ${fixed(o.p95, 2)} ms, p99 ${fixed(o.p99, 2)} ms, ${pct(o.shareOfLatency, 2)} of total latency; ${o.dollars === null ? 'unpriced' : usd(o.dollars)} (${o.dollarsNote})`,
+    `Router overhead: p50 ${fixed(o.p50, 2)} ms, p95 ${fixed(o.p95, 2)} ms, p99 ${fixed(o.p99, 2)} ms, ${pct(o.shareOfLatency, 2)} of total latency; ${o.dollars === null ? 'unpriced' : o.dollars === 0 ? '$0' : usd(o.dollars)} (${o.dollarsNote})`,
     `Errors: ${count(r.errors.requests)} (${pct(r.errors.rate)}); fallbacks: ${count(r.fallbacks.requests)}${r.fallbacks.paths.length ? ` (${r.fallbacks.paths.map((f) => `${f.from} -> ${f.to}: ${count(f.requests)}`).join(', ')})` : ''}`,
     '',
     r.drifted ? paint.red(`Drift: ${driftLines(r).join('; ')}`) : paint.green('No drift: every share within its interval, scores within the PSI limit'),
