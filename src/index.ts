@@ -36,7 +36,7 @@ export { routeOverModels, type MultiDecision } from './routers/multi-route.js';
 // Watching live routing: `router serve`'s request log read back and checked against the deployment.
 export { runMonitor, renderMonitor, monitorOptionsSchema, sampleCsv, type MonitorOptions, type MonitorResult } from './cli/commands/monitor.js';
 export { readLog, type ReadLogOptions, type LogSummary, type BadLine } from './serve/read-log.js';
-export { LogTally, monitorReport, psi, wilson, PSI_BINS, PSI_EPSILON, type MonitorExpectation, type MonitorReport, type MonitorWindow, type ShareCheck, type PsiResult, type SampleRow, type TallyOptions, type ReferenceCost } from './serve/monitor.js';
+export { LogTally, monitorReport, psi, psiBins, psiOf, wilson, PSI_BINS, PSI_EPSILON, type MonitorExpectation, type MonitorReport, type MonitorWindow, type ShareCheck, type PsiResult, type SampleRow, type ReferenceCost, type PsiBins } from './serve/monitor.js';
 export { expectationOf, type Expectation, type ExpectationOptions } from './serve/monitor-expectation.js';
 // Labelling spends money: runLabel asks deps.confirm first (none, or `yes`: it proceeds), stops
 // starting calls once deps.signal is aborted, and returns what it wrote.

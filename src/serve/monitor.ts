@@ -3,7 +3,7 @@ import { percentilesInPlace } from '../metrics/latency.js';
 import type { LogRecord } from './log-record.js';
 
 // What `router monitor` computes from a request log, pure: the records are tallied one at a time
-// (a log can hold millions), then compared with what the deployment expects. No I/O here; the
+// (a log can hold millions, so they are counted, not kept), then compared with what the deployment expects. No I/O here; the
 // command (cli/commands/monitor.ts) reads the log and the deployment and hands both in.
 
 /** What the deployment expects of live traffic, read off its artifact and its eval data. */
@@ -65,40 +65,41 @@ export interface SampleRow {
   requests: number;
 }
 
-interface Kept {
-  chosen: string;
-  answeredBy: string | null;
-  ok: boolean;
-  score: number | null;
-  costUsd: number | null;
-  inputTokens: number | null;
-  routerMs: number;
-  upstreamMs: number;
-  fallback: boolean;
-  monitored: boolean;
-}
-
-export interface TallyOptions {
-  /** Content hash of the deployment: only records naming it count. */
-  deploymentHash: string;
-  /** Over N models, whose predicted quality is the score (a pair's records carry their score). */
-  scoreModel: string | null;
-  window?: MonitorWindow;
-}
-
-/** The records of a log, one at a time: this deployment's kept, the others counted as excluded. */
+/** The records of a log, one at a time: this deployment's counted (only the router's times and the sample grow with the log), the others counted as left out. */
 export class LogTally {
-  readonly kept: Kept[] = [];
-  /** Monitored requests, one per distinct query (by hash), in the order first seen. */
+  requests = 0;
+  readonly models = new Map<string, { requests: number; errors: number; fallbacks: number }>();
+  /** Fallbacks by chosen -> answering model. */
+  readonly paths = new Map<string, { from: string; to: string; requests: number }>();
+  errors = 0;
+  monitored = 0;
+  /** The bins of the expected scores; live scores are counted into them as they come. */
+  readonly bins: PsiBins;
+  readonly scoreCounts: number[];
+  scored = 0;
+  readonly routerMs: number[] = [];
+  routerTotal = 0;
+  latencyTotal = 0;
+  readonly spend = { priced: 0, total: 0, alwaysReference: 0, referenceUnknown: false };
+  /** Input tokens of the requests (what a paid embedder is billed on). */
+  inputTokens = 0;
+  /** Monitored requests, one per distinct query (by hash), each as its earliest request. */
   readonly sample = new Map<string, SampleRow>();
   readonly excluded = { otherDeployments: new Map<string, number>(), passThrough: 0, outsideWindow: 0 };
   first: string | null = null;
   last: string | null = null;
 
-  constructor(private readonly options: TallyOptions) {}
+  constructor(
+    private readonly x: MonitorExpectation,
+    private readonly window: MonitorWindow = {},
+  ) {
+    this.bins = psiBins(x.expectedScores);
+    this.scoreCounts = new Array<number>(this.bins.expected.length).fill(0);
+    for (const m of x.models) this.models.set(m, { requests: 0, errors: 0, fallbacks: 0 });
+  }
 
   add(r: LogRecord): void {
-    const { window = {}, deploymentHash, scoreModel } = this.options;
+    const { window, x } = this;
     const t = Date.parse(r.time);
     if ((window.since !== undefined && !(t >= window.since)) || (window.until !== undefined && !(t < window.until))) {
       this.excluded.outsideWindow++;
@@ -108,35 +109,65 @@ export class LogTally {
       this.excluded.passThrough++;
       return;
     }
-    if (r.deployment.hash !== deploymentHash) {
+    if (r.deployment.hash !== x.deploymentHash) {
       const key = r.deployment.version === null ? r.deployment.name : `${r.deployment.name}@${r.deployment.version}`;
       this.excluded.otherDeployments.set(key, (this.excluded.otherDeployments.get(key) ?? 0) + 1);
       return;
     }
+    this.requests++;
     if (this.first === null || r.time < this.first) this.first = r.time;
     if (this.last === null || r.time > this.last) this.last = r.time;
-    const score = r.score ?? (scoreModel !== null ? (r.predicted?.find((p) => p.model === scoreModel)?.quality ?? null) : null);
-    this.kept.push({
-      chosen: r.chosen,
-      answeredBy: r.answeredBy,
-      ok: r.status >= 200 && r.status < 300,
-      score,
-      costUsd: r.costUsd,
-      inputTokens: r.inputTokens,
-      routerMs: r.routerMs,
-      upstreamMs: r.upstreamMs,
-      fallback: r.answeredBy !== null && r.answeredBy !== r.chosen,
-      monitored: r.monitored,
-    });
+    let m = this.models.get(r.chosen);
+    if (!m) this.models.set(r.chosen, (m = { requests: 0, errors: 0, fallbacks: 0 }));
+    m.requests++;
+    if (!(r.status >= 200 && r.status < 300)) {
+      m.errors++;
+      this.errors++;
+    }
+    if (r.answeredBy !== null && r.answeredBy !== r.chosen) {
+      m.fallbacks++;
+      const key = `${r.chosen}\0${r.answeredBy}`;
+      const path = this.paths.get(key);
+      if (path) path.requests++;
+      else this.paths.set(key, { from: r.chosen, to: r.answeredBy, requests: 1 });
+    }
+    // A pair's records carry the router's score; over N models it is the reference's predicted quality.
+    const score = r.score ?? (x.kind === 'multi' ? (r.predicted?.find((p) => p.model === x.reference)?.quality ?? null) : null);
+    if (score !== null && this.scoreCounts.length) {
+      this.scoreCounts[binOf(this.bins.edges, score)]!++;
+      this.scored++;
+    }
+    this.routerMs.push(r.routerMs);
+    this.routerTotal += r.routerMs;
+    this.latencyTotal += r.routerMs + r.upstreamMs;
+    this.inputTokens += r.inputTokens ?? 0;
+    if (r.costUsd !== null) {
+      this.spend.priced++;
+      this.spend.total += r.costUsd;
+      const ref = referenceCostOf(r, x);
+      if (ref === null) this.spend.referenceUnknown = true;
+      else this.spend.alwaysReference += ref;
+    }
     if (!r.monitored) return;
+    this.monitored++;
     const seen = this.sample.get(r.queryHash);
     if (seen) {
       seen.requests++;
       seen.query ??= r.query;
+      // Rotated files come newest first (LOG, then LOG.1): the row names the query's earliest request.
+      if (r.time < seen.time) Object.assign(seen, { requestId: r.requestId, time: r.time, chosen: r.chosen, answeredBy: r.answeredBy });
     } else {
       this.sample.set(r.queryHash, { requestId: r.requestId, time: r.time, queryHash: r.queryHash, query: r.query, chosen: r.chosen, answeredBy: r.answeredBy, requests: 1 });
     }
   }
+}
+
+/** What always-reference would have cost for one request (see ReferenceCost); null when it cannot be priced. */
+function referenceCostOf(r: LogRecord, x: MonitorExpectation): number | null {
+  if (r.answeredBy === x.reference && r.costUsd !== null) return r.costUsd;
+  const c = x.referenceCost;
+  if (c?.tokens && r.inputTokens !== null) return (r.inputTokens * c.tokens.inputPerMTok + c.tokens.meanOutputTokens * c.tokens.outputPerMTok) / 1e6;
+  return c?.meanCost ?? null;
 }
 
 /** Wilson score interval of k successes in n trials at normal quantile z (sound near 0 and 1, unlike the normal one). */
@@ -153,47 +184,57 @@ export function wilson(k: number, n: number, z: number): [number, number] {
 export const PSI_EPSILON = 1e-4;
 export const PSI_BINS = 10;
 
-export interface PsiResult {
-  value: number;
-  /** Upper edges of the bins but the last (deciles of the expected scores; tied deciles merge bins). */
+/** Bins at the deciles of the expected scores, and the expected share in each. */
+export interface PsiBins {
+  /** Upper edges of the bins but the last: bins are (-inf, e1], (e1, e2], ..., (ek, inf); tied deciles merge bins. */
   edges: number[];
   expected: number[];
+}
+
+export interface PsiResult extends PsiBins {
+  value: number;
   live: number[];
 }
 
-/**
- * Population stability index of `live` against `expected`: bins at the deciles of the expected
- * scores, PSI = sum over bins of (live - expected) x ln(live / expected), with an empty bin's
- * share taken as PSI_EPSILON.
- */
-export function psi(expected: Float64Array, live: readonly number[], bins = PSI_BINS): PsiResult {
+export function psiBins(expected: Float64Array, bins = PSI_BINS): PsiBins {
+  if (expected.length === 0) return { edges: [], expected: [] };
   const ps = Array.from({ length: bins - 1 }, (_, i) => (i + 1) / bins);
   const edges = [...new Set(percentilesInPlace(Float64Array.from(expected), ps))];
-  const binOf = (x: number): number => {
-    // First edge at or above x: bins are (-inf, e1], (e1, e2], ..., (ek, inf).
-    let lo = 0;
-    let hi = edges.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (edges[mid]! >= x) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
-  };
-  const shares = (xs: ArrayLike<number>): number[] => {
-    const c = new Array<number>(edges.length + 1).fill(0);
-    for (let i = 0; i < xs.length; i++) c[binOf(xs[i]!)]!++;
-    return c.map((k) => k / xs.length);
-  };
-  const e = shares(expected);
-  const a = shares(live);
+  const counts = new Array<number>(edges.length + 1).fill(0);
+  for (const x of expected) counts[binOf(edges, x)]!++;
+  return { edges, expected: counts.map((k) => k / expected.length) };
+}
+
+/** The bin of x: the first edge at or above it. */
+export function binOf(edges: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = edges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (edges[mid]! >= x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** PSI = sum over bins of (live - expected) x ln(live / expected), an empty bin's share taken as PSI_EPSILON. */
+export function psiOf(expected: readonly number[], live: readonly number[]): number {
   let value = 0;
-  for (let b = 0; b < e.length; b++) {
-    const eb = Math.max(e[b]!, PSI_EPSILON);
-    const ab = Math.max(a[b]!, PSI_EPSILON);
+  for (let b = 0; b < expected.length; b++) {
+    const eb = Math.max(expected[b]!, PSI_EPSILON);
+    const ab = Math.max(live[b]!, PSI_EPSILON);
     value += (ab - eb) * Math.log(ab / eb);
   }
-  return { value, edges, expected: e, live: a };
+  return value;
+}
+
+/** Population stability index of `live` against `expected`, on the deciles of `expected`. */
+export function psi(expected: Float64Array, live: readonly number[], bins = PSI_BINS): PsiResult {
+  const b = psiBins(expected, bins);
+  const counts = new Array<number>(b.expected.length).fill(0);
+  for (const x of live) counts[binOf(b.edges, x)]!++;
+  const shares = counts.map((k) => k / live.length);
+  return { ...b, value: psiOf(b.expected, shares), live: shares };
 }
 
 export interface ShareCheck {
@@ -249,27 +290,10 @@ const OVERALL = 0.95;
 
 /** Compares a tally with what the deployment expects. */
 export function monitorReport(t: LogTally, x: MonitorExpectation, options: { maxPsi: number }): MonitorReport {
-  const n = t.kept.length;
+  const n = t.requests;
   const perTest = 1 - (1 - OVERALL) / x.tested.length;
   const z = probit(1 - (1 - perTest) / 2);
-  const byModel = new Map(x.models.map((m) => [m, { requests: 0, errors: 0, fallbacks: 0 }]));
-  const paths = new Map<string, number>();
-  let errors = 0;
-  for (const k of t.kept) {
-    const m = byModel.get(k.chosen) ?? { requests: 0, errors: 0, fallbacks: 0 };
-    byModel.set(k.chosen, m);
-    m.requests++;
-    if (!k.ok) {
-      m.errors++;
-      errors++;
-    }
-    if (k.fallback) {
-      m.fallbacks++;
-      const key = `${k.chosen}\0${k.answeredBy}`;
-      paths.set(key, (paths.get(key) ?? 0) + 1);
-    }
-  }
-  const shares: ShareCheck[] = [...byModel].map(([model, c]) => {
+  const shares: ShareCheck[] = [...t.models].map(([model, c]) => {
     const want = x.shares.find((s) => s.model === model);
     const interval = wilson(c.requests, n, z);
     // A model the deployment never names is tested against an expected share of 0.
@@ -286,34 +310,30 @@ export function monitorReport(t: LogTally, x: MonitorExpectation, options: { max
     return { model, requests: c.requests, live: n ? c.requests / n : 0, interval, expected, expectedInterval, expectedBasis, tested, drift, errors: c.errors, fallbacks: c.fallbacks };
   });
 
-  const liveScores = t.kept.map((k) => k.score).filter((s): s is number => s !== null);
-  const p = liveScores.length > 0 && x.expectedScores.length > 0 ? psi(x.expectedScores, liveScores) : null;
-  const bins = p ? p.expected.length : 0;
+  const liveShares = t.scoreCounts.map((k) => k / t.scored);
+  const p: PsiResult | null = t.scored > 0 ? { ...t.bins, live: liveShares, value: psiOf(t.bins.expected, liveShares) } : null;
   const scoreDrift = p !== null && p.value > options.maxPsi;
-
-  const monitoredRequests = t.kept.filter((k) => k.monitored).length;
-
   return {
     kind: x.kind,
     requests: n,
     first: t.first,
     last: t.last,
     excluded: { otherDeployments: Object.fromEntries(t.excluded.otherDeployments), passThrough: t.excluded.passThrough, outsideWindow: t.excluded.outsideWindow },
-    monitored: { requests: monitoredRequests, distinctQueries: t.sample.size, withQuery: [...t.sample.values()].filter((r) => r.query !== undefined).length, share: n ? monitoredRequests / n : 0, expected: x.monitoring },
+    monitored: { requests: t.monitored, distinctQueries: t.sample.size, withQuery: [...t.sample.values()].filter((r) => r.query !== undefined).length, share: n ? t.monitored / n : 0, expected: x.monitoring },
     level: { overall: OVERALL, perTest },
     shares,
     evalRows: x.evalRows,
-    errors: { requests: errors, rate: n ? errors / n : 0 },
-    fallbacks: { requests: shares.reduce((s, c) => s + c.fallbacks, 0), paths: [...paths].map(([key, requests]) => ({ from: key.split('\0')[0]!, to: key.split('\0')[1]!, requests })) },
+    errors: { requests: t.errors, rate: n ? t.errors / n : 0 },
+    fallbacks: { requests: shares.reduce((s, c) => s + c.fallbacks, 0), paths: [...t.paths.values()] },
     scores: {
       name: x.scoreName,
-      live: liveScores.length,
+      live: t.scored,
       expected: x.expectedScores.length,
       psi: p,
       maxPsi: options.maxPsi,
       drift: scoreDrift,
-      // PSI of two samples of one distribution is about (bins - 1) x (1/n + 1/m): below that, a value is noise.
-      noiseFloor: p ? (bins - 1) * (1 / liveScores.length + 1 / x.expectedScores.length) : null,
+      // PSI of two samples of one distribution is about (bins - 1) x (1/n + 1/m): near that, a value is noise.
+      noiseFloor: p ? (p.expected.length - 1) * (1 / t.scored + 1 / x.expectedScores.length) : null,
     },
     spend: spendOf(t, x),
     overhead: overheadOf(t, x),
@@ -321,26 +341,18 @@ export function monitorReport(t: LogTally, x: MonitorExpectation, options: { max
   };
 }
 
-function referenceCostOf(k: Kept, x: MonitorExpectation): number | null {
-  if (k.answeredBy === x.reference && k.costUsd !== null) return k.costUsd;
-  const r = x.referenceCost;
-  if (r?.tokens && k.inputTokens !== null) return (k.inputTokens * r.tokens.inputPerMTok + r.tokens.meanOutputTokens * r.tokens.outputPerMTok) / 1e6;
-  return r?.meanCost ?? null;
-}
-
 function spendOf(t: LogTally, x: MonitorExpectation): MonitorReport['spend'] {
-  const priced = t.kept.filter((k) => k.costUsd !== null);
-  const total = priced.length ? priced.reduce((s, k) => s + k.costUsd!, 0) : null;
-  const refs = priced.map((k) => referenceCostOf(k, x));
-  const alwaysReference = priced.length && refs.every((c) => c !== null) ? refs.reduce((s: number, c) => s + c!, 0) : null;
+  const { priced } = t.spend;
+  const total = priced ? t.spend.total : null;
+  const alwaysReference = priced && !t.spend.referenceUnknown ? t.spend.alwaysReference : null;
   const basis = x.referenceCost?.tokens
     ? `requests ${x.reference} answered at their logged cost; the others' input tokens at ${x.reference}'s price plus its mean output tokens on the eval data (${Math.round(x.referenceCost.tokens.meanOutputTokens)})`
     : x.referenceCost?.meanCost != null
       ? `requests ${x.reference} answered at their logged cost; the others at ${x.reference}'s mean cost per query on the eval data`
       : `${x.reference} has no price or cost on the eval data`;
   return {
-    priced: priced.length,
-    unpriced: t.kept.length - priced.length,
+    priced,
+    unpriced: t.requests - priced,
     total,
     alwaysReference,
     reference: x.reference,
@@ -351,12 +363,9 @@ function spendOf(t: LogTally, x: MonitorExpectation): MonitorReport['spend'] {
 }
 
 function overheadOf(t: LogTally, x: MonitorExpectation): MonitorReport['overhead'] {
-  const ms = Float64Array.from(t.kept, (k) => k.routerMs);
-  const [p50, p95, p99] = ms.length ? percentilesInPlace(ms, [0.5, 0.95, 0.99]) : [0, 0, 0];
-  const router = t.kept.reduce((s, k) => s + k.routerMs, 0);
-  const all = t.kept.reduce((s, k) => s + k.routerMs + k.upstreamMs, 0);
+  const [p50, p95, p99] = t.routerMs.length ? percentilesInPlace(Float64Array.from(t.routerMs), [0.5, 0.95, 0.99]) : [0, 0, 0];
   const price = x.routerPrice;
-  const dollars = 'perInputToken' in price ? t.kept.reduce((s, k) => s + (k.inputTokens ?? 0) * price.perInputToken, 0) : price.dollars;
+  const dollars = 'perInputToken' in price ? t.inputTokens * price.perInputToken : price.dollars;
   const dollarsNote = 'perInputToken' in price ? `the ${price.embedder} embedder, priced on each request's input tokens (the routed text is about the prompt)` : price.why;
-  return { p50: p50!, p95: p95!, p99: p99!, shareOfLatency: all > 0 ? router / all : null, dollars, dollarsNote };
+  return { p50: p50!, p95: p95!, p99: p99!, shareOfLatency: t.latencyTotal > 0 ? t.routerTotal / t.latencyTotal : null, dollars, dollarsNote };
 }

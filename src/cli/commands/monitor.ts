@@ -101,9 +101,9 @@ export async function runMonitor(options: MonitorOptions, deps: RunDeps = {}): P
   const { expectation, data, warnings } = await expectationOf(deployment, { catalog, ...(o.evalData !== undefined ? { evalData: o.evalData } : {}) });
 
   progress.stage(`reading ${o.logs.length === 1 ? o.logs[0] : `${o.logs.length} log files`}`);
-  const tally = new LogTally({ deploymentHash: deployment.hash, scoreModel: expectation.kind === 'multi' ? expectation.reference : null, window: { since, until } });
+  const tally = new LogTally(expectation, { since, until });
   const log = await readLog(o.logs, (r) => tally.add(r), { skipBadLines: o.skipBadLines });
-  if (tally.kept.length === 0) {
+  if (tally.requests === 0) {
     const others = [...tally.excluded.otherDeployments].map(([k, n]) => `${n} of ${k}`);
     const left = [...others, ...(tally.excluded.passThrough ? [`${tally.excluded.passThrough} pass-through`] : []), ...(tally.excluded.outsideWindow ? [`${tally.excluded.outsideWindow} outside the time window`] : [])];
     throw new UserError(`no request routed by this deployment in the log (${log.records} records${left.length ? `: ${left.join(', ')}` : ''})`, { file: deployment.path });
