@@ -151,6 +151,14 @@ test('pair: live shares, PSI, spend and overhead against the deployment; no drif
   const priced = [...records, failed, fellBack].filter((x) => x.costUsd !== null);
   assert.equal(m.spend.priced + m.spend.unpriced, 402);
   assert.ok(m.spend.total! > 0 && m.spend.alwaysReference! > m.spend.total!, JSON.stringify(m.spend));
+  // Priced live: the monitored requests are a sample of traffic independent of the router, so their mean cost on sim-large prices the others.
+  const mine = [...records, failed, fellBack].filter((x) => x.costUsd !== null);
+  const onStrong = mine.filter((x) => x.answeredBy === 'sim-large');
+  const sampled = onStrong.filter((x) => x.monitored);
+  const perRequest = sampled.reduce((a, x) => a + x.costUsd!, 0) / sampled.length;
+  const want = onStrong.reduce((a, x) => a + x.costUsd!, 0) + (mine.length - onStrong.length) * perRequest;
+  assert.ok(Math.abs(m.spend.alwaysReference! - want) < 1e-9, `${m.spend.alwaysReference} against ${want}`);
+  assert.match(m.spend.basis, new RegExp(`the others at the mean logged cost of the ${sampled.length} monitored requests it answered`));
   assert.ok(m.spend.costReduction! > 1 && m.spend.expectedCostReduction! > 1);
   assert.ok(priced.length >= m.spend.priced);
   assert.equal(m.overhead.dollars, 0);
@@ -232,6 +240,7 @@ test('bad input is one line naming what and where, and nothing is written', asyn
   const before = filesUnder(dir);
   const live = await runMonitor({ logs: [join(dir, 'live.log')], deployment: 'demo', artifacts });
   assert.equal(live.report.requests, 1);
+  assert.match(live.report.spend.basis, /input tokens at sim-large's price plus its mean output tokens on the eval data \(\d+\); fewer than 30 monitored requests to price it live$/);
   assert.deepEqual(live.warnings, ['the log holds no query text (the server ran without --log-queries): the monitored requests cannot be sampled for router label', `the last line of ${join(dir, 'live.log')} is cut short (still being written?) and was left out`]);
   await refusal(runMonitor({ logs: [join(dir, 'bad.log')], deployment: 'demo', artifacts }), `${join(dir, 'bad.log')}:2: not a request-log record: field "requestId": Invalid input: expected string, received undefined (count and skip such lines with --skip-bad-lines)`);
   const skipped = await runMonitor({ logs: [join(dir, 'bad.log')], deployment: 'demo', artifacts, skipBadLines: true });

@@ -36,10 +36,11 @@ export interface MonitorExpectation {
 }
 
 /**
- * Always-reference for a request another model answered: its input tokens at the reference's
- * input price plus the reference's mean output tokens on the eval data at its output price (the
- * reference's own answer is not in the log); where tokens or prices are unknown, the reference's
- * mean cost per query on the eval data.
+ * Always-reference for a request another model answered, from the eval data (used when the log
+ * has too few monitored requests to price it live, see LIVE_BASIS_MIN): its input tokens at the
+ * reference's input price plus the reference's mean output tokens on the eval data at its output
+ * price (the reference's own answer is not in the log); where tokens or prices are unknown, the
+ * reference's mean cost per query on the eval data.
  */
 export interface ReferenceCost {
   meanCost: number | null;
@@ -80,7 +81,16 @@ export class LogTally {
   readonly routerMs: number[] = [];
   routerTotal = 0;
   latencyTotal = 0;
-  readonly spend = { priced: 0, total: 0, alwaysReference: 0, referenceUnknown: false };
+  readonly spend = {
+    priced: 0,
+    total: 0,
+    /** Priced requests the reference answered, at their logged cost. */
+    reference: { requests: 0, total: 0 },
+    /** Priced requests another model answered, and always-reference for them on the eval data's basis. */
+    others: { requests: 0, evalBasis: 0, evalBasisUnknown: false },
+    /** Monitored requests the reference answered: an unbiased sample of traffic at the live price. */
+    monitoredReference: { requests: 0, total: 0 },
+  };
   /** Input tokens of the requests (what a paid embedder is billed on). */
   inputTokens = 0;
   /** Monitored requests, one per distinct query (by hash), each as its earliest request. */
@@ -142,11 +152,22 @@ export class LogTally {
     this.latencyTotal += r.routerMs + r.upstreamMs;
     this.inputTokens += r.inputTokens ?? 0;
     if (r.costUsd !== null) {
-      this.spend.priced++;
-      this.spend.total += r.costUsd;
-      const ref = referenceCostOf(r, x);
-      if (ref === null) this.spend.referenceUnknown = true;
-      else this.spend.alwaysReference += ref;
+      const sp = this.spend;
+      sp.priced++;
+      sp.total += r.costUsd;
+      if (r.answeredBy === x.reference) {
+        sp.reference.requests++;
+        sp.reference.total += r.costUsd;
+        if (r.monitored) {
+          sp.monitoredReference.requests++;
+          sp.monitoredReference.total += r.costUsd;
+        }
+      } else {
+        sp.others.requests++;
+        const ref = evalReferenceCost(r, x);
+        if (ref === null) sp.others.evalBasisUnknown = true;
+        else sp.others.evalBasis += ref;
+      }
     }
     if (!r.monitored) return;
     this.monitored++;
@@ -162,9 +183,8 @@ export class LogTally {
   }
 }
 
-/** What always-reference would have cost for one request (see ReferenceCost); null when it cannot be priced. */
-function referenceCostOf(r: LogRecord, x: MonitorExpectation): number | null {
-  if (r.answeredBy === x.reference && r.costUsd !== null) return r.costUsd;
+/** What the reference would have cost for a request another model answered, on the eval data's basis (see ReferenceCost); null when it cannot be priced. */
+function evalReferenceCost(r: LogRecord, x: MonitorExpectation): number | null {
   const c = x.referenceCost;
   if (c?.tokens && r.inputTokens !== null) return (r.inputTokens * c.tokens.inputPerMTok + c.tokens.meanOutputTokens * c.tokens.outputPerMTok) / 1e6;
   return c?.meanCost ?? null;
@@ -341,18 +361,32 @@ export function monitorReport(t: LogTally, x: MonitorExpectation, options: { max
   };
 }
 
+/**
+ * Monitored requests the reference answered, at least this many, price always-reference live: the
+ * monitoring sample is chosen by query hash, independently of the router, so their mean logged
+ * cost is an unbiased estimate of the reference's cost per request, at the prices the server pays.
+ */
+export const LIVE_BASIS_MIN = 30;
+
 function spendOf(t: LogTally, x: MonitorExpectation): MonitorReport['spend'] {
-  const { priced } = t.spend;
-  const total = priced ? t.spend.total : null;
-  const alwaysReference = priced && !t.spend.referenceUnknown ? t.spend.alwaysReference : null;
-  const basis = x.referenceCost?.tokens
-    ? `requests ${x.reference} answered at their logged cost; the others' input tokens at ${x.reference}'s price plus its mean output tokens on the eval data (${Math.round(x.referenceCost.tokens.meanOutputTokens)})`
-    : x.referenceCost?.meanCost != null
-      ? `requests ${x.reference} answered at their logged cost; the others at ${x.reference}'s mean cost per query on the eval data`
-      : `${x.reference} has no price or cost on the eval data`;
+  const sp = t.spend;
+  const total = sp.priced ? sp.total : null;
+  const m = sp.monitoredReference;
+  const live = m.requests >= LIVE_BASIS_MIN ? m.total / m.requests : null;
+  const others = live !== null ? sp.others.requests * live : sp.others.evalBasisUnknown ? null : sp.others.evalBasis;
+  const alwaysReference = sp.priced && others !== null ? sp.reference.total + others : null;
+  const answered = `requests ${x.reference} answered at their logged cost`;
+  const basis =
+    live !== null
+      ? `${answered}; the others at the mean logged cost of the ${m.requests.toLocaleString('en-US')} monitored requests it answered ($${live.toPrecision(3)} per request)`
+      : x.referenceCost?.tokens
+        ? `${answered}; the others' input tokens at ${x.reference}'s price plus its mean output tokens on the eval data (${Math.round(x.referenceCost.tokens.meanOutputTokens)}); fewer than ${LIVE_BASIS_MIN} monitored requests to price it live`
+        : x.referenceCost?.meanCost != null
+          ? `${answered}; the others at ${x.reference}'s mean cost per query on the eval data; fewer than ${LIVE_BASIS_MIN} monitored requests to price it live`
+          : `${x.reference} has no price or cost on the eval data, and fewer than ${LIVE_BASIS_MIN} monitored requests priced it live`;
   return {
-    priced,
-    unpriced: t.requests - priced,
+    priced: sp.priced,
+    unpriced: t.requests - sp.priced,
     total,
     alwaysReference,
     reference: x.reference,
