@@ -9,9 +9,10 @@ import { readQueries } from '../src/data/read-queries.ts';
 import { openRouter, loadAnyDeployment, type AnyLoadedDeployment } from '../src/routers/open.ts';
 import { routeOverModels } from '../src/routers/multi-route.ts';
 import { runMonitor, renderMonitor } from '../src/cli/commands/monitor.ts';
-import { psi, wilson } from '../src/serve/monitor.ts';
+import { LogTally, monitorReport, psi, wilson, type MonitorExpectation } from '../src/serve/monitor.ts';
 import { LOG_RECORD_VERSION, logRecordSchema, type LogRecord } from '../src/serve/log-record.ts';
 import { UserError } from '../src/errors.ts';
+import { renderMonitorText } from '../src/ui/render-monitor.ts';
 import { flagOf } from '../src/cli/flags.ts';
 import { DEMO, filesUnder, runCli, tempDir } from './helpers.ts';
 import { cli } from './cli.ts';
@@ -128,7 +129,7 @@ test('pair: live shares, PSI, spend and overhead against the deployment; no drif
   writeLog(dir, 'requests.log', records.slice(0, 200));
   // The rotated file, with what a real log also holds: another deployment, a pass-through, an error, a fallback.
   writeLog(dir, 'requests.log.1', [...records.slice(200), passThrough, other, failed, fellBack]);
-  const r = await runMonitor({ logs: [join(dir, 'requests.log'), join(dir, 'requests.log.1')], deployment: 'demo', artifacts: join(dir, 'artifacts'), sampleOut: join(dir, 'sample.csv'), output: [join(dir, 'monitor.json')] });
+  const r = await runMonitor({ logs: [join(dir, 'requests.log'), join(dir, 'requests.log.1')], deployment: 'demo', artifacts: join(dir, 'artifacts'), sampleOut: join(dir, 'sample.csv'), output: [join(dir, 'monitor.json'), join(dir, 'monitor.md'), join(dir, 'shares.csv')] });
   const m = r.report;
   assert.equal(m.requests, 402);
   assert.deepEqual(m.excluded, { otherDeployments: { 'old@3': 1 }, passThrough: 1, outsideWindow: 0 });
@@ -173,6 +174,8 @@ test('pair: live shares, PSI, spend and overhead against the deployment; no drif
   assert.deepEqual(Object.keys(sample.rows[0]!.meta), ['time', 'chosen', 'answered_by', 'requests']);
   assert.ok(m.monitored.requests > 80 && m.monitored.requests < 160, `${m.monitored.requests} monitored of 402`);
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'monitor.json'), 'utf8')).report.requests, 402);
+  assert.match(readFileSync(join(dir, 'monitor.md'), 'utf8'), /^# router monitor\n\n```\nDeployment .*\nNo drift: .*\n```\n$/s);
+  assert.match(readFileSync(join(dir, 'shares.csv'), 'utf8'), /^model,requests,live_share,live_low,live_high,expected_share,expected_low,expected_high,tested,drift,errors,fallbacks\nsim-small,197,.*\nsim-large,205,[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+,1,0,1,1\n$/);
   const text = renderMonitor(r).stdout;
   assert.match(text, /^Deployment .*deployments\/demo\/v1\.json: 402 requests routed, 2026-12-01T10:00:00\.000Z to .* \(log 2 files: 404 records; left out: 1 of old@3, 1 pass-through\)$/m);
   assert.match(text, /│ sim-large │ +\d+ │ +[\d.]+% │ +\[[\d.]+%, [\d.]+%\] │ +[\d.]+% │ +\[[\d.]+%, [\d.]+%\] │ 1 \(0\.5%\) │ +1 │ ok +│/);
@@ -299,4 +302,49 @@ test('the built binary: drift exits 1 with the reason on stderr', async () => {
   const failed = runCli(['monitor', 'spawned.log', '--deployment', 'demo'], dir);
   assert.equal(failed.code, 1, failed.stderr);
   assert.match(failed.stderr, /^read deployment demo@1 \(artifacts\/deployments\/demo\/v1\.json\)\nrouter: gate failed: drift: sim-large share [\d.]+% \[[\d.]+%, [\d.]+%\], expected [\d.]+% \[[\d.]+%, [\d.]+%\]\n$/);
+});
+
+test('the checks on their own: a model the deployment never names is drift, a fallback is not, no cost is "unpriced", a paid embedder is priced on input tokens', () => {
+  const x: MonitorExpectation = {
+    kind: 'multi',
+    deploymentHash: 'sha256:' + '1'.repeat(64),
+    models: ['a', 'b', 'c'],
+    reference: 'c',
+    monitoring: 0.1,
+    shares: [
+      { model: 'a', routed: 0.5, interval: null },
+      { model: 'b', routed: 0.3, interval: null },
+      { model: 'c', routed: 0.2, interval: null },
+    ],
+    evalRows: 1000,
+    tested: ['a', 'b', 'c'],
+    expectedScores: Float64Array.from({ length: 1000 }, (_, i) => i / 1000),
+    scoreName: 'predicted quality of c',
+    referenceCost: null,
+    expectedCostReduction: null,
+    routerPrice: { perInputToken: 0.02 / 1e6, embedder: 'openai:text-embedding-3-small' },
+  };
+  const base = (i: number, chosen: string): LogRecord => ({
+    v: 1, time: new Date(Date.UTC(2026, 11, 1, 0, 0, i)).toISOString(), requestId: `r${i}`, deployment: { name: 'd', version: 1, hash: x.deploymentHash },
+    queryHash: String(i), requested: 'router', routed: true, chosen, answeredBy: chosen, score: null,
+    predicted: [{ model: 'c', quality: (i % 1000) / 1000, cost: 0 }], monitored: false, fallback: [], stream: false, status: 200,
+    inputTokens: 1000, outputTokens: 10, costUsd: null, upstreamMs: 99, routerMs: 1,
+  });
+  const t = new LogTally(x);
+  // 45% a, 27% b, 28% c: the expected shares with 10% monitoring to c; every b request fell back to c.
+  for (let i = 0; i < 1000; i++) {
+    const chosen = i % 100 < 45 ? 'a' : i % 100 < 72 ? 'b' : 'c';
+    t.add(chosen === 'b' ? { ...base(i, 'b'), answeredBy: 'c', fallback: [{ model: 'b', reason: '500' }] } : base(i, chosen));
+  }
+  const clean = monitorReport(t, x, { maxPsi: 0.2 });
+  assert.equal(clean.drifted, false, JSON.stringify(clean.shares));
+  assert.deepEqual(clean.fallbacks.paths, [{ from: 'b', to: 'c', requests: 270 }]);
+  assert.ok(clean.scores.psi!.value < 0.01);
+  assert.deepEqual([clean.spend.total, clean.spend.alwaysReference, clean.spend.unpriced], [null, null, 1000]);
+  assert.ok(Math.abs(clean.overhead.dollars! - 1000 * 1000 * 0.02e-6) < 1e-12);
+  assert.equal(clean.overhead.shareOfLatency, 0.01);
+  assert.match(renderMonitorText({ deployment: { path: 'd.json' }, log: { files: ['l'], records: 1000, badLines: 0, partialLast: [], firstBad: [] }, window: { since: null, until: null }, evalData: { path: 'e', rows: 1000, split: 'all' }, report: clean }), /^Spend: unpriced \(no request has a cost in the log\)$/m);
+  t.add(base(2000, 'z'));
+  const odd = monitorReport(t, x, { maxPsi: 0.2 });
+  assert.deepEqual(odd.shares.filter((s) => s.drift).map((s) => [s.model, s.requests, s.expected]), [['z', 1, 0]]);
 });
