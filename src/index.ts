@@ -2,7 +2,7 @@
 // Everything here is typed and documented; modules not exported here are internal.
 
 // Route in-process with a trained router or a deployment.
-export { openRouter, loadDeployment, type OpenRouter, type OpenOptions, type RouterRef, type RouteDecision, type LoadedDeployment } from './routers/open.js';
+export { openRouter, loadDeployment, loadAnyDeployment, type AnyLoadedDeployment, type LoadedMultiDeployment, type OpenRouter, type OpenOptions, type RouterRef, type RouteDecision, type LoadedDeployment } from './routers/open.js';
 export { loadRouter, loadAnyRouter, defaultCacheDir, type AnyLoadedRouter, type LoadedMultiRouter, type LoadedRouter, type LoadOptions } from './routers/load.js';
 export type { MultiMetrics, MultiRouterBody } from './routers/multi-router.js';
 export type { MultiPrediction } from './routers/multi-pipeline.js';
@@ -33,6 +33,11 @@ export { runEstimate, renderEstimate, estimateOptionsSchema, type EstimateOption
 export { estimateMulti, type MultiEstimateBody, type MultiEstimateRequest } from './cost/estimate-multi.js';
 export { runRoute, renderRoute, routeOptionsSchema, type AnyRouteResult, type MultiRouteResult, type RouteOptions, type RouteResult } from './cli/commands/route.js';
 export { routeOverModels, type MultiDecision } from './routers/multi-route.js';
+// Watching live routing: `router serve`'s request log read back and checked against the deployment.
+export { runMonitor, renderMonitor, monitorOptionsSchema, sampleCsv, type MonitorOptions, type MonitorResult } from './cli/commands/monitor.js';
+export { readLog, type ReadLogOptions, type LogSummary, type BadLine } from './serve/read-log.js';
+export { LogTally, monitorReport, psi, psiBins, psiOf, wilson, PSI_BINS, PSI_EPSILON, type MonitorExpectation, type MonitorReport, type MonitorWindow, type ShareCheck, type PsiResult, type SampleRow, type ReferenceCost, type PsiBins } from './serve/monitor.js';
+export { expectationOf, type Expectation, type ExpectationOptions } from './serve/monitor-expectation.js';
 // Labelling spends money: runLabel asks deps.confirm first (none, or `yes`: it proceeds), stops
 // starting calls once deps.signal is aborted, and returns what it wrote.
 export { runLabel, renderLabel, labelOptionsSchema, type LabelOptions, type LabelDeps, type LabelResult } from './cli/commands/label.js';

@@ -7,19 +7,20 @@ import { estimateOptionsSchema } from '../src/cli/commands/estimate.ts';
 import { routeOptionsSchema } from '../src/cli/commands/route.ts';
 import { labelOptionsSchema } from '../src/cli/commands/label.ts';
 import { serveOptionsSchema } from '../src/cli/commands/serve.ts';
+import { monitorOptionsSchema } from '../src/cli/commands/monitor.ts';
 import { flagOf, validateOptions } from '../src/cli/options.ts';
 import { msg, option, UserError } from '../src/errors.ts';
 
 // argv -> options: what each command's run function is given for a command line. The command
 // tests call run and render (or main in-process); this table covers the parsing between them.
 
-const SCHEMAS = { train: trainOptionsSchema, eval: evalOptionsSchema, estimate: estimateOptionsSchema, route: routeOptionsSchema, label: labelOptionsSchema, serve: serveOptionsSchema };
+const SCHEMAS = { train: trainOptionsSchema, eval: evalOptionsSchema, estimate: estimateOptionsSchema, route: routeOptionsSchema, label: labelOptionsSchema, serve: serveOptionsSchema, monitor: monitorOptionsSchema };
 type Verb = keyof typeof SCHEMAS;
 
 async function parse(args: string[]): Promise<{ verb: Verb; options: Record<string, unknown>; view: View }> {
   let seen: { verb: Verb; options: Record<string, unknown>; view: View } | undefined;
   const record = (verb: Verb) => async (options: object, view: View) => void (seen = { verb, options: options as Record<string, unknown>, view });
-  const commands: Commands = { train: record('train'), eval: record('eval'), estimate: record('estimate'), route: record('route'), label: record('label'), serve: record('serve') };
+  const commands: Commands = { train: record('train'), eval: record('eval'), estimate: record('estimate'), route: record('route'), label: record('label'), serve: record('serve'), monitor: record('monitor') };
   const io: Io = { stdout() {}, stderr() {}, env: {}, interactive: false };
   const program = buildProgram(io, commands);
   program.exitOverride();
@@ -35,6 +36,13 @@ const LABEL_DEFAULTS = { artifacts: 'artifacts', mode: 'pairwise', match: 'exact
 const INPUT_DEFAULTS = { artifacts: 'artifacts', encoding: 'utf8', format: 'auto', modelACol: 'model_a', modelBCol: 'model_b', winnerCol: 'winner' };
 
 const TABLE: [string[], Verb, Record<string, unknown>, View?][] = [
+  [['monitor', 'log', 'log.1', '--deployment', 'prod'], 'monitor', { logs: ['log', 'log.1'], deployment: 'prod', artifacts: 'artifacts', maxPsi: 0.2, failOnDrift: true, cache: true }],
+  [
+    ['monitor', 'log', '--deployment', 'p@2', '--since', '2026-12-01', '--until', '2026-12-02T00:00:00Z', '--max-psi', '0.1', '--no-fail-on-drift', '--sample-out', 's.csv', '--eval-data', 'e.jsonl', '--skip-bad-lines', '--prices', 'p.json', '-o', 'm.json', '-o', 'm.md', '--json'],
+    'monitor',
+    { logs: ['log'], deployment: 'p@2', artifacts: 'artifacts', since: '2026-12-01', until: '2026-12-02T00:00:00Z', maxPsi: 0.1, failOnDrift: false, sampleOut: 's.csv', evalData: 'e.jsonl', skipBadLines: true, prices: 'p.json', output: ['m.json', 'm.md'], cache: true },
+    { json: true },
+  ],
   [['train', 'd.jsonl'], 'train', { data: 'd.jsonl', ...INPUT_DEFAULTS, router: 'logistic', holdout: 0.2, seed: 1, validation: 0.2, calibration: 'platt', targetGap: 0.05, cache: true }],
   [
     ['train', 'd.csv', '--no-holdout', '-C', 'auto', '--k', '5', '--folds', '3', '--no-cache', '--cache-dir', 'c', '--models', 'a,b', '--grade-scale', '1:10', '--router', 'knn', '--json', '--name', 'n', '--validation', '30%'],

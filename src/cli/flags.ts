@@ -7,6 +7,7 @@ const FLAG_EXCEPTIONS: Record<string, string> = {
   output: '-o',
   concurrency: '-j',
   data: '<data>',
+  logs: '<log...>',
 };
 
 /** The flag of an option, for messages: `targetShare` is `--target-share`. */

@@ -10,6 +10,7 @@ import type { EstimateOptions } from './commands/estimate.js';
 import type { RouteOptions } from './commands/route.js';
 import type { LabelOptions } from './commands/label.js';
 import type { ServeOptions } from './commands/serve.js';
+import type { MonitorOptions } from './commands/monitor.js';
 import { toolVersion } from '../version.js';
 import { flagOf } from './flags.js';
 import { addInputOptions, encodingOption } from './input-options.js';
@@ -225,6 +226,7 @@ export interface Commands {
   route(options: RouteOptions, view: View): Promise<void>;
   label(options: LabelOptions, view: View): Promise<void>;
   serve(options: ServeOptions, view: View): Promise<void>;
+  monitor(options: MonitorOptions, view: View): Promise<void>;
 }
 
 /** The CLI's commands: run with the spinner's progress, print what render gives, a failed gate exits 1. */
@@ -251,6 +253,13 @@ export function cliCommands(io: Io): Commands {
     },
     label: (options, view) => labelCommand(options, view, io),
     serve: (options, view) => serveCommand(options, view, io),
+    async monitor(options, view) {
+      const { runMonitor, renderMonitor } = await import('./commands/monitor.js');
+      const result = await withSpinner((progress) => runMonitor(options, { progress, env: io.env }));
+      emit(renderMonitor(result, view), io);
+      // Drift is a failed check, as a quality gate is: exit 1 for CI (--no-fail-on-drift reports it only).
+      if (result.driftFailure !== undefined) throw new GateFailure(`drift: ${result.driftFailure}`);
+    },
   };
 }
 
@@ -517,6 +526,36 @@ CI gates (exit 1 when a check fails), one example each:
   ).action(async (opts) => {
     const { json, debug: _debug, ...options } = opts;
     await commands.serve(options, { json });
+  });
+
+  common(
+    program
+      .command('monitor')
+      .description('check live routing in router serve\'s request log against the deployment: traffic shares, score drift (PSI), spend, the router\'s overhead; write the monitoring sample for router label')
+      .argument('<log...>', 'request log files: the live one and its rotated ones (LOG LOG.1 ..., or a glob the shell expands)')
+      .requiredOption('--deployment <ref>', 'the deployment the server routes with: a file, NAME or NAME@VERSION (only its requests count)')
+      .option('--since <time>', 'only requests at or after this ISO 8601 time, e.g. 2026-12-01T00:00:00Z')
+      .option('--until <time>', 'only requests before this ISO 8601 time')
+      .option('--max-psi <x>', 'score drift when the population-stability index of live scores against the eval data\'s is above this', nonNegative, 0.2)
+      .option('--no-fail-on-drift', 'report drift but exit 0 (by default drift exits 1, as a failed gate)')
+      .option('--sample-out <file.csv>', 'write the monitored requests as a query CSV for router label (needs a log written with --log-queries)')
+      .option('--eval-data <file>', 'score this data for the expected score distribution, instead of the eval data the deployment records')
+      .option('--skip-bad-lines', 'count and skip log lines that are not valid records, instead of stopping at the first')
+      .option('--prices <file>', 'price catalog JSON adding to the built-in one (prices a paid embedder\'s calls)')
+      .option('--cache-dir <dir>', 'embedding cache folder (default: $ROUTER_CACHE_DIR or .router-cache)')
+      .option('--no-cache', 'embed the eval data afresh, without reading or writing the cache')
+      .option('-o, --output <file>', 'also write the result as .json, .md or .csv (the per-model table) (repeatable)', repeatable)
+      .addHelpText('after', examples([
+        'router monitor requests.log --deployment support',
+        'router monitor requests.log* --deployment support --since 2026-12-01 --sample-out sample.csv',
+        'router label sample.csv --weak openai:gpt-4o-mini --strong openai:gpt-4o --judge openai:gpt-4o --name live',
+        'router eval artifacts/datasets/live/v1.jsonl --deployment support --max-quality-gap 0.05',
+      ]) + `
+Exit codes: 0 no drift, 1 drift flagged (a share outside its interval, or PSI above --max-psi), 2 a usage or input error.
+`),
+  ).action(async (logs: string[], opts) => {
+    const { json, debug: _debug, ...options } = opts;
+    await commands.monitor({ logs, ...options }, { json });
   });
 
   return program;

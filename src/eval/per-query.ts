@@ -39,7 +39,8 @@ export function perQuery(d: EvalDetail): QueryResult[] {
   });
 }
 
-function csvField(v: string | number | boolean): string {
+/** One CSV cell, quoted when it must be (and when it has edge spaces, which readers trim). */
+export function csvField(v: string | number | boolean): string {
   const s = String(v);
   return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
 }
