@@ -102,7 +102,7 @@ async function estimateCommand(given: EstimateOptions, { json }: View, io: Io): 
       const { askFor } = await import('./prompt-estimate.js');
       const { loadCatalog } = await import('../cost/catalog.js');
       try {
-        Object.assign(options, await askFor(err.need, { catalog: loadCatalog(options.prices), artifacts: options.artifacts ?? 'artifacts', io: { input: process.stdin, output: process.stderr } }));
+        Object.assign(options, await askFor(err.need, { catalog: await loadCatalog(options.prices), artifacts: options.artifacts ?? 'artifacts', io: { input: process.stdin, output: process.stderr } }));
       } catch (e) {
         if (isPromptExit(e)) throw new UserError('cancelled');
         throw e;

@@ -1,6 +1,6 @@
 import { resolveArtifact } from '../artifacts/store.js';
 import { share, volume } from './parse.js';
-import { lookupPrice, type Catalog } from '../cost/catalog.js';
+import { featuredModels, lookupPrice, type Catalog } from '../cost/catalog.js';
 import type { Need, Role, Volume } from '../cost/estimate.js';
 import { fixed } from '../ui/format.js';
 
@@ -93,13 +93,13 @@ export async function askFor(need: Need, ctx: AskContext): Promise<EstimateAnswe
       const known = need.model !== null && lookupPrice(ctx.catalog, need.model) !== undefined;
       let model: string | undefined;
       if (need.model === null || known) {
-        const ids = Object.keys(ctx.catalog.models);
+        const models = featuredModels(ctx.catalog);
+        const ids = models.map((m) => m.id);
         const choice = await select(
           {
             message: `${role === 'weak' ? 'Weak (cheap)' : 'Strong (expensive)'} model`,
             choices: [
-              ...ids.map((id) => {
-                const p = ctx.catalog.models[id]!;
+              ...models.map(({ id, entry: p }) => {
                 return { value: id, name: `${id}  $${fixed(p.inputPerMTok, 2)} in / $${fixed(p.outputPerMTok, 2)} out per M tokens${p.asOf ? ` (${p.asOf})` : ''}` };
               }),
               { value: '', name: 'another model: type its prices' },

@@ -1,6 +1,6 @@
 import { msg, option, UserError, type Message } from '../errors.js';
 import type { Pair } from '../data/pair.js';
-import { lookupPrice, sameModel, type Catalog } from './catalog.js';
+import { resolvePrice, sameModel, unresolvedText, type Catalog } from './catalog.js';
 import { gapAtShare, type ConfidenceInterval, type ModelUsageView, type OperatingSource } from './operating-source.js';
 import {
   breakEven,
@@ -185,7 +185,8 @@ function priceFor(req: EstimateRequest, role: Role, model: string | null): Price
   if (r.price !== undefined) {
     base = { inputPerMTok: r.price, outputPerMTok: r.price, source: `--${role}-price (blended)`, asOf: null, catalogId: null, blended: true };
   } else if (model !== null) {
-    const found = lookupPrice(req.catalog, model);
+    const resolved = resolvePrice(req.catalog, model);
+    const found = resolved.id !== undefined ? resolved : undefined;
     const declared = usageOf(req, role)?.price;
     if (found) {
       base = {
@@ -200,7 +201,7 @@ function priceFor(req: EstimateRequest, role: Role, model: string | null): Price
       base = { inputPerMTok: declared.inputPerMTok, outputPerMTok: declared.outputPerMTok, source: `price declared in the eval data`, asOf: null, catalogId: null, blended: false };
     } else if (r.model !== undefined && (r.inputPrice === undefined || r.outputPrice === undefined)) {
       throw new UserError(
-        msg`unknown model "${r.model}" for ${option(`${role}Model`)}: no price in the catalog; known: ${Object.keys(req.catalog.models).join(', ')}; add it with ${option('prices')} FILE or give ${option(`${role}InputPrice`)} and ${option(`${role}OutputPrice`)}`,
+        msg`unknown model "${r.model}" for ${option(`${role}Model`)}: no price in the catalog (${unresolvedText(resolved as Exclude<typeof resolved, { id: string }>)}); add it with ${option('prices')} FILE or give ${option(`${role}InputPrice`)} and ${option(`${role}OutputPrice`)}`,
       );
     }
   }

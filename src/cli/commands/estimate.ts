@@ -179,7 +179,7 @@ async function measure(flags: EstimateFlags, models: { weak: string | null; stro
 }
 
 async function request(flags: EstimateFlags, lineage: LineageRef[], reads: ReadRef[], measuredCache: Map<string, MeasuredTokens>): Promise<EstimateRequest> {
-  const catalog = loadCatalog(flags.prices);
+  const catalog = await loadCatalog(flags.prices);
   if (flags.prices !== undefined) lineage.push({ kind: 'file', hash: readTextFile(flags.prices).hash, path: flags.prices, role: 'prices' });
   const source = readSource(flags, lineage, reads);
   const measured = await measure(flags, { weak: flags.weakModel ?? source?.pair.weak ?? null, strong: flags.strongModel ?? source?.pair.strong ?? null }, measuredCache);
