@@ -1,4 +1,5 @@
 import { resolveArtifact } from '../artifacts/store.js';
+import type { PriceFlags } from '../cost/quote-prices.js';
 import { share, volume } from './parse.js';
 import { featuredModels, lookupPrice, type Catalog } from '../cost/catalog.js';
 import type { Need, Role, Volume } from '../cost/estimate.js';
@@ -11,17 +12,12 @@ import { fixed } from '../ui/format.js';
 /** Where a prompt reads and draws (the context argument every @inquirer prompt takes). */
 type Context = NonNullable<Parameters<typeof import('@inquirer/prompts').input>[1]>;
 
-export interface EstimateAnswers {
+/** The answers the prompts give; the per-role prices are the options eval takes too. */
+export interface EstimateAnswers extends Omit<PriceFlags, 'prices' | 'catalogPrices'> {
   volume?: Volume;
   weakShare?: number;
   eval?: string;
   deployment?: string;
-  weakModel?: string;
-  strongModel?: string;
-  weakInputPrice?: number;
-  weakOutputPrice?: number;
-  strongInputPrice?: number;
-  strongOutputPrice?: number;
   tokens?: number;
   inputTokens?: number;
   outputTokens?: number;
