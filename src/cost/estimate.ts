@@ -51,6 +51,8 @@ export interface EstimateRequest {
   /** Output tokens for both models, unless a per-model count is given. */
   outputTokens?: number;
   measured?: MeasuredTokens;
+  /** Input tokens counted from the prompts of the eval data (--eval/--deployment), for a report that records none. */
+  evalPrompts?: Omit<MeasuredTokens, 'column'>;
   catalog: Catalog;
   /** Default: the deployment's own, else DEFAULT_MONITORING. */
   monitoring?: number;
@@ -247,7 +249,9 @@ function tokensFor(req: EstimateRequest, role: Role, model: string | null, price
         ? [measured.meanInputTokens, `mean of ${req.measured.queries} queries in ${req.measured.file} (${measured.encoding}${measured.exact ? '' : ', approximate for this model'})`]
         : usage?.meanInputTokens != null
           ? [usage.meanInputTokens, fromEval]
-          : undefined;
+          : req.evalPrompts
+            ? [req.evalPrompts[role].meanInputTokens, `mean of the ${req.evalPrompts.queries} prompts of the eval data ${req.evalPrompts.file} (${req.evalPrompts[role].encoding}${req.evalPrompts[role].exact ? '' : ', approximate for this model'})`]
+            : undefined;
   const output: [number, string] | undefined =
     r.outputTokens !== undefined
       ? [r.outputTokens, `--${role}-output-tokens`]
@@ -291,7 +295,7 @@ function costOnEvalData(req: EstimateRequest, role: Role, model: string | null):
   const usage = usageOf(req, role);
   if (!req.source || req.source.costUnit !== 'usd' || usage?.meanCost == null) return undefined;
   if (hasPriceFlags(req[role]) || hasTokenFlags(req, role)) return undefined;
-  return { model, costPerQuery: usage.meanCost, source: `mean cost per query on the eval data (${artifactName(req.source)})`, price: null, tokens: null };
+  return { model, costPerQuery: usage.meanCost, source: `mean cost per query on the eval data (${artifactName(req.source)}${req.source.costBasis ? `; ${req.source.costBasis}` : ''})`, price: null, tokens: null };
 }
 
 function uniqueSorted(xs: number[]): number[] {
