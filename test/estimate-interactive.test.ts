@@ -100,6 +100,7 @@ test('in a terminal the weak share can come from an eval report, whose costs nee
   const s = await inTerminal(['--monitoring', '0'], dir, [
     [/Query volume/, ENTER], // default 100k/day
     [/come from\?/, `${DOWN}${ENTER}`], // an eval report
+    [/Which eval report\?/, `${DOWN}${ENTER}`], // the existing ones (rep), then "another"
     [/Eval report \(a file, NAME or NAME@VERSION\)/, `nope${ENTER}`],
     [/no eval-report named "nope" \(known: rep\)/, `\x15rep${ENTER}`], // Ctrl-U clears the rejected answer
   ]);

@@ -1,4 +1,4 @@
-import { resolveArtifact } from '../artifacts/store.js';
+import { listArtifacts, resolveArtifact } from '../artifacts/store.js';
 import type { PriceFlags } from '../cost/quote-prices.js';
 import { share, volume } from './parse.js';
 import { featuredModels, lookupPrice, type Catalog } from '../cost/catalog.js';
@@ -78,6 +78,12 @@ export async function askFor(need: Need, ctx: AskContext): Promise<EstimateAnswe
       );
       if (from === 'share') return { weakShare: await ask('Share of queries the router sends to the weak model (0-1 or %)', share, '0.7') };
       const kind = from === 'eval' ? 'eval-report' : 'deployment';
+      // The artifacts already there, to pick from; a file elsewhere is typed.
+      const known = listArtifacts(kind, ctx.artifacts);
+      const picked = known.length
+        ? await select({ message: `Which ${from === 'eval' ? 'eval report' : 'deployment'}?`, choices: [...known.map((n) => ({ value: n, name: n })), { value: '', name: 'another: type a file or NAME@VERSION' }] }, io)
+        : '';
+      if (picked !== '') return from === 'eval' ? { eval: picked } : { deployment: picked };
       const ref = await ask(`${from === 'eval' ? 'Eval report' : 'Deployment'} (a file, NAME or NAME@VERSION)`, (v) => {
         resolveArtifact(v.trim(), kind, ctx.artifacts);
         return v.trim();
