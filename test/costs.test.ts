@@ -105,8 +105,9 @@ test('eval prices data without costs by flags, counts its prompts, and states th
   const dir = tempDir();
   writeFile(dir, 'c.csv', correctness(30));
   assert.equal((await cli(['train', 'c.csv', '--name', 'c', '--no-holdout'], dir)).code, 0);
-  const plain = await cli(['eval', 'c.csv', '--router', 'c', '--bootstrap', '0', '--target-share', '0.5'], dir);
+  const plain = await cli(['eval', 'c.csv', '--router', 'c', '--bootstrap', '0', '--target-share', '0.5', '-o', 'r.md', '-o', 'r.html'], dir);
   assert.equal(plain.code, 0, plain.stderr);
+  for (const f of ['r.md', 'r.html']) assert.match(readFileSync(join(dir, f), 'utf8'), /cost: strong calls only \(no prices: weak counted as free/, f);
   assert.match(plain.stdout, /\ncost: strong calls only \(no prices: weak counted as free and every strong call as 1 unit\)\n {2}price the calls with --catalog-prices/);
   assert.match(plain.stdout, /cheaper than always-strong counting strong calls only/);
 
