@@ -22,7 +22,9 @@ export type { Target } from './metrics/operating-point.js';
 export { runGate, type GateSpec, type GateReport, type GateCheck } from './eval/gate.js';
 export type { DeploymentBody } from './routers/deployment.js';
 export { estimate, type EstimateRequest, type EstimateOutcome, type EstimateBody, type Volume } from './cost/estimate.js';
-export { loadCatalog, type Catalog, type PriceEntry } from './cost/catalog.js';
+export { loadCatalog, resolvePrice, lookupPrice, featuredModels, type Catalog, type PriceEntry, type Resolution } from './cost/catalog.js';
+export { costBasis, type CostBasis, type CostKind, type CostProvenance, type PriceQuote } from './cost/cost-basis.js';
+export { priceDataset, DEFAULT_OUTPUT_TOKENS, type PricingRequest } from './cost/price-dataset.js';
 
 // The CLI's commands as functions: `run*` does a command's work (reads, computes, writes its
 // artifacts and files) and returns what it did, printing nothing; `render*` gives the text the CLI

@@ -64,7 +64,7 @@ test('in a terminal it asks for every missing input, and prints the command line
     [/come from\?/, ENTER], // "I will type it"
     [/Share of queries the router sends to the weak model/, `0.6${ENTER}`],
     [/Weak \(cheap\) model/, ENTER], // the default, openai:gpt-4o-mini
-    [/Strong \(expensive\) model/, `${DOWN}${DOWN}${ENTER}`], // two below the default openai:gpt-4o
+    [/Strong \(expensive\) model/, `${DOWN}${ENTER}`], // one below the default openai:gpt-4o
     [/Input tokens per query/, `800${ENTER}`],
     [/Output tokens per query/, ENTER], // default 250
   ]);
@@ -78,7 +78,7 @@ test('in a terminal it asks for every missing input, and prints the command line
   assert.equal(again.code, 0, again.stderr);
   const first = JSON.parse(readFileSync(join(dir, 'artifacts/estimates/estimate/v1.json'), 'utf8'));
   assert.equal(JSON.parse(again.stdout).contentHash, first.contentHash);
-  // 60M queries; gpt-4o-mini 800 x 0.15 + 250 x 0.6 = $0.00027; gpt-4.1 800 x 2 + 250 x 8 = $0.0036 (catalog of 2025-08-01).
+  // 60M queries; gpt-4o-mini 800 x 0.15 + 250 x 0.6 = $0.00027; gpt-4.1 800 x 2 + 250 x 8 = $0.0036 (genai-prices 0.1.8).
   const p = first.body.projection;
   assert.ok(Math.abs(p.alwaysStrong - 60e6 * 0.0036) < 1e-6, String(p.alwaysStrong));
   assert.ok(Math.abs(p.routed - 60e6 * (0.43 * 0.0036 + 0.57 * 0.00027)) < 1e-6, String(p.routed));
@@ -100,6 +100,7 @@ test('in a terminal the weak share can come from an eval report, whose costs nee
   const s = await inTerminal(['--monitoring', '0'], dir, [
     [/Query volume/, ENTER], // default 100k/day
     [/come from\?/, `${DOWN}${ENTER}`], // an eval report
+    [/Which eval report\?/, `${DOWN}${ENTER}`], // the existing ones (rep), then "another"
     [/Eval report \(a file, NAME or NAME@VERSION\)/, `nope${ENTER}`],
     [/no eval-report named "nope" \(known: rep\)/, `\x15rep${ENTER}`], // Ctrl-U clears the rejected answer
   ]);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { breakEven, gapWithMonitoring, project, sensitivityGrid, tokenCost } from '../src/cost/projection.ts';
 import { estimate, MissingInput, type EstimateRequest } from '../src/cost/estimate.ts';
 import { fromDeployment, fromEvalReport, gapAtShare } from '../src/cost/operating-source.ts';
-import type { Catalog } from '../src/cost/catalog.ts';
+import { catalogOf, type Catalog } from '../src/cost/catalog.ts';
 import { UserError } from '../src/errors.ts';
 
 // Worked example from the estimate issue: 1,000,000 queries a day, 500 tokens each at a blended
@@ -94,13 +94,11 @@ test('monitoring narrows the quality gap by (1 - m)', () => {
   close(gapWithMonitoring(0.04, 0), 0.04, 1e-15);
 });
 
-const catalog: Catalog = {
-  models: {
+const catalog: Catalog = catalogOf({
     'openai:gpt-4o-mini': { inputPerMTok: 0.15, outputPerMTok: 0.6, source: 'test', asOf: '2025-08-01' },
     'openai:gpt-4o': { inputPerMTok: 2.5, outputPerMTok: 10, source: 'test', asOf: '2025-08-01' },
     'together:mixtral': { inputPerMTok: 0.6, outputPerMTok: 0.6 },
-  },
-};
+});
 
 function request(over: Partial<EstimateRequest>): EstimateRequest {
   return {
@@ -195,7 +193,7 @@ test('an unknown model is an error listing the known ones; --tokens needs a blen
       err instanceof UserError &&
       !(err instanceof MissingInput) &&
       err.message ===
-        'unknown model "gpt-9" for options.weakModel: no price in the catalog; known: openai:gpt-4o-mini, openai:gpt-4o, together:mixtral; add it with options.prices FILE or give options.weakInputPrice and options.weakOutputPrice',
+        'unknown model "gpt-9" for options.weakModel: no price in the catalog (closest: openai:gpt-4o, openai:gpt-4o-mini, together:mixtral); add it with options.prices FILE or give options.weakInputPrice and options.weakOutputPrice',
   );
   // An unknown model with both prices given is just a name.
   const named = estimate(request({ weakShare: 0.5, weak: { model: 'my-llama', inputPrice: 0.1, outputPrice: 0.2 }, strong: { model: 'gpt-4o' }, inputTokens: 100, outputTokens: 10 }));

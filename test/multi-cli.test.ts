@@ -78,6 +78,12 @@ test('over three models: every mistake is one line naming the option, before any
   assert.match(priced.stdout, /│ tiny +│ +\$0\.100 │ unit cost │/);
 
   assert.equal((await cli(['train', 'ladder.csv', '--name', 'l'], dir)).code, 0);
+  // Evaluated on data without costs, the models are priced by name from a price file, tokens counted from the prompts.
+  writeFile(dir, 'prices.json', JSON.stringify({ models: { tiny: { inputPerMTok: 0.1, outputPerMTok: 0.2 }, mid: { inputPerMTok: 1, outputPerMTok: 2 }, big: { inputPerMTok: 10, outputPerMTok: 20 } } }));
+  const byPrices = await cli(['eval', 'nocost.csv', '--meta', 'topic', '--router', 'l', '--bootstrap', '0', '--prices', 'prices.json', '--output-tokens', '10', '--json'], dir);
+  assert.equal(byPrices.code, 0, byPrices.stderr);
+  assert.match(JSON.parse(byPrices.stdout).body.cost.line, /^cost: tokens x price \(input tokens counted with o200k_base from the prompts, .*; output tokens assumed 10 per answer; prices: prices\.json, tiny \$0\.10\/\$0\.20, mid \$1\.00\/\$2\.00, big \$10\.00\/\$20\.00 per MTok\)$/);
+  await fails(['eval', 'nocost.csv', '--meta', 'topic', '--router', 'l', '--weak-model', 'gpt-4o'], '--weak-model prices a weak/strong pair; over more than two models price them with --prices FILE or --catalog-prices');
   await fails(['eval', 'ladder.csv', '--router', 'l', '--target-share', '0.3'], '--target-share applies to a router over a pair; l routes over 3 models');
   await fails(['eval', 'ladder.csv', '--router', 'l', '--target-gap', '0.1', '--target-quality', '0.9'], '--target-gap and --target-quality each choose the operating point; give one');
   await fails(['route', '--router', 'l', '--threshold', '0.5', 'hi'], '--threshold applies to a router over a pair; l routes over 3 models by its rule (lambda ' + JSON.parse(readFileSync(join(dir, 'artifacts/routers/l/v1.json'), 'utf8')).body.rule.value + ')');

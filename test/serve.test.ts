@@ -97,7 +97,9 @@ async function expectedModel(query: string): Promise<{ model: string; score: num
 
 test('model "router": each request is routed, answered by the chosen model, and says so in headers, body and log', async () => {
   const up = await fake();
-  const s = await serve(up);
+  // The demo's simulated models are in no price database: the strong one's price from a --prices file.
+  const prices = writeFile(tempDir('router-serve-prices-'), 'prices.json', JSON.stringify({ models: { 'sim-large': { inputPerMTok: 3, outputPerMTok: 15 } } }));
+  const s = await serve(up, up, { prices });
   for (const q of [EASY, HARD]) {
     const want = await expectedModel(q);
     const { data, response } = await s.client.chat.completions.create({ model: 'router', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: q }] }).withResponse();
@@ -125,7 +127,7 @@ test('model "router": each request is routed, answered by the chosen model, and 
   const weak = recs.find((r) => r.answeredBy === 'sim-small')!;
   assert.equal(weak.costUsd, (weak.inputTokens! * 1 + weak.outputTokens! * 2) / 1e6, 'priced with the deployment\'s usage price');
   const strong = recs.find((r) => r.answeredBy === 'sim-large')!;
-  assert.equal(strong.costUsd, (strong.inputTokens! * 3 + strong.outputTokens! * 15) / 1e6, 'no price in the deployment: the catalog\'s');
+  assert.equal(strong.costUsd, (strong.inputTokens! * 3 + strong.outputTokens! * 15) / 1e6, 'no price in the deployment: the --prices file\'s');
   const metrics = await (await fetch(`${s.url}/metrics`)).text();
   assert.match(metrics, /^router_requests_total\{model="sim-small",routed="true",status="200"\} 1$/m);
   assert.match(metrics, /^router_routing_overhead_seconds_count 2$/m);

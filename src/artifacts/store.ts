@@ -166,6 +166,13 @@ function orderEnvelope<B>(e: Envelope<B>): Envelope<B> {
   };
 }
 
+/** The names of the artifacts of one kind under the root (those with at least one version), sorted. */
+export function listArtifacts(kind: ArtifactKind, root = DEFAULT_ROOT): string[] {
+  const kindFolder = join(root, FOLDERS[kind]);
+  if (!existsSync(kindFolder)) return [];
+  return readdirSync(kindFolder).filter((d) => versionsIn(join(kindFolder, d), EXTENSIONS[kind]).length > 0).sort();
+}
+
 /**
  * Turns what the user typed into a file path: an existing file, or NAME / NAME@VERSION under
  * the artifacts root (the latest version when none is given).
@@ -182,7 +189,7 @@ export function resolveArtifact(ref: string, kind: ArtifactKind, root = DEFAULT_
   const folder = join(kindFolder, name!);
   const versions = versionsIn(folder, ext);
   if (versions.length === 0) {
-    const known = existsSync(kindFolder) ? readdirSync(kindFolder).filter((d) => versionsIn(join(kindFolder, d), ext).length > 0) : [];
+    const known = listArtifacts(kind, root);
     const hint = known.length ? `known: ${known.join(', ')}` : `none in ${kindFolder}`;
     throw new UserError(`no such file, and no ${kind} named "${name}" (${hint})`, { file: ref });
   }

@@ -30,6 +30,17 @@ function examples(lines: string[]): string {
   return '\nExamples:\n' + lines.map((l) => `  $ ${l}`).join('\n') + '\n';
 }
 
+/** The per-role price options `eval` and `estimate` share: a catalog model's price, or the prices themselves. */
+function rolePrices(cmd: Command): Command {
+  return cmd
+    .option('--weak-model <name>', 'weak model, priced from the catalog by this name (e.g. openai:gpt-4o-mini, mixtral-8x7b)')
+    .option('--strong-model <name>', 'strong model, priced from the catalog by this name (e.g. gpt-4o)')
+    .option('--weak-input-price <usd>', 'weak model input price, dollars per million tokens', nonNegative)
+    .option('--weak-output-price <usd>', 'weak model output price, dollars per million tokens', nonNegative)
+    .option('--strong-input-price <usd>', 'strong model input price, dollars per million tokens', nonNegative)
+    .option('--strong-output-price <usd>', 'strong model output price, dollars per million tokens', nonNegative);
+}
+
 function common(cmd: Command): Command {
   return cmd
     .option('--artifacts <dir>', 'folder for versioned artifacts', 'artifacts')
@@ -104,7 +115,7 @@ async function estimateCommand(given: EstimateOptions, { json }: View, io: Io): 
       const { askFor } = await import('./prompt-estimate.js');
       const { loadCatalog } = await import('../cost/catalog.js');
       try {
-        Object.assign(options, await askFor(err.need, { catalog: loadCatalog(options.prices), artifacts: options.artifacts ?? 'artifacts', io: { input: process.stdin, output: process.stderr } }));
+        Object.assign(options, await askFor(err.need, { catalog: await loadCatalog(options.prices), artifacts: options.artifacts ?? 'artifacts', io: { input: process.stdin, output: process.stderr } }));
       } catch (e) {
         if (isPromptExit(e)) throw new UserError('cancelled');
         throw e;
@@ -376,7 +387,7 @@ export function buildProgram(io: Io = processIo(), commands: Commands = cliComma
 
   addInputOptions(
     common(
-      program
+      rolePrices(program
         .command('eval')
         .description('sweep thresholds on held-out data: exact cost-quality curve, APGR, CPT, baselines, cascade, calibration, CI gate')
         .argument('<data>', 'labelled dataset to evaluate on (the held-out part when it is the training dataset)')
@@ -393,6 +404,9 @@ export function buildProgram(io: Io = processIo(), commands: Commands = cliComma
         .addOption(new Option('--rule <rule>', 'over more than two models: lambda (quality minus lambda x cost, the default) or tau (the cheapest model predicted at least tau)').choices(['lambda', 'tau']))
         .option('--min-aiq-gain <x>', 'gate, over more than two models: AIQ minus the zero router\'s at least this (e.g. 0)', (v: string) => { const x = Number(v); if (v.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError('expected a number.'); return x; })
         .option('--unit-cost <model=usd>', 'over more than two models: dollars per call of a model whose rows record no cost (repeatable)', modelCosts)
+        .option('--catalog-prices', 'price the calls the data has no cost for from the price database, by the data\'s model names')
+        .option('--prices <file>', 'price file JSON looked up before the price database (then also prices by the data\'s model names)')
+        .option('--output-tokens <n>', 'when pricing: output tokens per answer where the data records neither tokens nor the response (default 300)', nonNegativeInteger)
         .option('--target-budget <usd>', 'operating point: the best quality costing at most this many dollars per 1,000 queries', nonNegative)
         .option('--monitoring <share>', 'share of queries a deployment forces to the strong model to watch quality', share, 0)
         .option('--min-cost-reduction <x>', 'gate: cost reduction against always-strong at the operating point at least this (e.g. 2)', positive)
@@ -407,6 +421,7 @@ export function buildProgram(io: Io = processIo(), commands: Commands = cliComma
         .addHelpText('after', examples([
           'router eval datasets/demo-support.jsonl --router demo',
           'router eval mmlu/ --router mmlu --thresholds 0.3,0.5,0.7 --by source_file',
+          'router eval mmlu/ --router mmlu --catalog-prices --output-tokens 5',
           'router eval datasets/demo-support.jsonl --router demo --target-share 0.3 --monitoring 0.02 -o report.html -o chart.svg',
           'router eval new.jsonl --deployment demo --max-quality-gap 0.05 --min-cost-reduction 2 --gate-on bound --junit gate.xml',
         ]) + `
@@ -416,6 +431,7 @@ CI gates (exit 1 when a check fails), one example each:
   the ranking itself:           router eval test.jsonl --router demo --min-apgr 0.6
   a gap with sampling noise:    router eval test.jsonl --router demo --target-share 0.3 --max-quality-gap 0.05 --gate-on bound
 `),
+      ),
     ),
   ).action(async (data: string, opts) => {
     const { json, debug: _debug, ...options } = opts;
@@ -423,7 +439,7 @@ CI gates (exit 1 when a check fails), one example each:
   });
 
   common(
-    program
+    rolePrices(program
       .command('estimate')
       .description('project monthly cost and savings from volume, prices and a router\'s weak share')
       // Bad input is one line here: the flag, the value and what was expected, without a usage hint after it.
@@ -433,15 +449,9 @@ CI gates (exit 1 when a check fails), one example each:
       .option('--router <name>', 'which router of the --eval report (default: its first; "cascade" for its confidence cascade)')
       .option('--deployment <ref>', 'deployment whose threshold gives the weak share, quality gap and monitoring share')
       .option('--weak-share <share>', 'share of queries the router sends to the weak model', share)
-      .option('--weak-model <id>', 'weak model, priced from the catalog (e.g. openai:gpt-4o-mini)')
-      .option('--strong-model <id>', 'strong model, priced from the catalog (e.g. openai:gpt-4o)')
-      .option('--prices <file>', 'price catalog JSON whose models replace or add to the built-in one')
+      .option('--prices <file>', 'price file JSON whose models are looked up before the price database')
       .option('--weak-price <usd>', 'weak model, dollars per million tokens, input and output alike (blended)', nonNegative)
       .option('--strong-price <usd>', 'strong model, dollars per million tokens, input and output alike (blended)', nonNegative)
-      .option('--weak-input-price <usd>', 'weak model input price, dollars per million tokens', nonNegative)
-      .option('--weak-output-price <usd>', 'weak model output price, dollars per million tokens', nonNegative)
-      .option('--strong-input-price <usd>', 'strong model input price, dollars per million tokens', nonNegative)
-      .option('--strong-output-price <usd>', 'strong model output price, dollars per million tokens', nonNegative)
       .option('--tokens <n>', 'tokens per query, input and output together, at blended prices', positive)
       .option('--input-tokens <n>', 'input tokens per query', positive)
       .option('--output-tokens <n>', 'output tokens per query, both models', nonNegative)
@@ -466,7 +476,7 @@ CI gates (exit 1 when a check fails), one example each:
         'router estimate --volume 30M/month --weak-model openai:gpt-4o-mini --strong-model openai:gpt-4o --queries queries.csv --output-tokens 250 --weak-share 0.6',
         'router estimate --deployment support --volume 50k/day --overhead 0.00002 --fixed-monthly 400 -o estimate.md',
         'router estimate    (in a terminal: asks for what is missing, then prints the command line)',
-      ])),
+      ]))),
   ).action(async (opts) => {
     const { json, debug: _debug, ...options } = opts;
     await commands.estimate(options, { json });

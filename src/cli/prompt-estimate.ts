@@ -1,6 +1,7 @@
-import { resolveArtifact } from '../artifacts/store.js';
+import { listArtifacts, resolveArtifact } from '../artifacts/store.js';
+import type { PriceFlags } from '../cost/quote-prices.js';
 import { share, volume } from './parse.js';
-import { lookupPrice, type Catalog } from '../cost/catalog.js';
+import { featuredModels, lookupPrice, type Catalog } from '../cost/catalog.js';
 import type { Need, Role, Volume } from '../cost/estimate.js';
 import { fixed } from '../ui/format.js';
 
@@ -11,17 +12,12 @@ import { fixed } from '../ui/format.js';
 /** Where a prompt reads and draws (the context argument every @inquirer prompt takes). */
 type Context = NonNullable<Parameters<typeof import('@inquirer/prompts').input>[1]>;
 
-export interface EstimateAnswers {
+/** The answers the prompts give; the per-role prices are the options eval takes too. */
+export interface EstimateAnswers extends Omit<PriceFlags, 'prices' | 'catalogPrices'> {
   volume?: Volume;
   weakShare?: number;
   eval?: string;
   deployment?: string;
-  weakModel?: string;
-  strongModel?: string;
-  weakInputPrice?: number;
-  weakOutputPrice?: number;
-  strongInputPrice?: number;
-  strongOutputPrice?: number;
   tokens?: number;
   inputTokens?: number;
   outputTokens?: number;
@@ -82,6 +78,12 @@ export async function askFor(need: Need, ctx: AskContext): Promise<EstimateAnswe
       );
       if (from === 'share') return { weakShare: await ask('Share of queries the router sends to the weak model (0-1 or %)', share, '0.7') };
       const kind = from === 'eval' ? 'eval-report' : 'deployment';
+      // The artifacts already there, to pick from; a file elsewhere is typed.
+      const known = listArtifacts(kind, ctx.artifacts);
+      const picked = known.length
+        ? await select({ message: `Which ${from === 'eval' ? 'eval report' : 'deployment'}?`, choices: [...known.map((n) => ({ value: n, name: n })), { value: '', name: 'another: type a file or NAME@VERSION' }] }, io)
+        : '';
+      if (picked !== '') return from === 'eval' ? { eval: picked } : { deployment: picked };
       const ref = await ask(`${from === 'eval' ? 'Eval report' : 'Deployment'} (a file, NAME or NAME@VERSION)`, (v) => {
         resolveArtifact(v.trim(), kind, ctx.artifacts);
         return v.trim();
@@ -93,13 +95,13 @@ export async function askFor(need: Need, ctx: AskContext): Promise<EstimateAnswe
       const known = need.model !== null && lookupPrice(ctx.catalog, need.model) !== undefined;
       let model: string | undefined;
       if (need.model === null || known) {
-        const ids = Object.keys(ctx.catalog.models);
+        const models = featuredModels(ctx.catalog);
+        const ids = models.map((m) => m.id);
         const choice = await select(
           {
             message: `${role === 'weak' ? 'Weak (cheap)' : 'Strong (expensive)'} model`,
             choices: [
-              ...ids.map((id) => {
-                const p = ctx.catalog.models[id]!;
+              ...models.map(({ id, entry: p }) => {
                 return { value: id, name: `${id}  $${fixed(p.inputPerMTok, 2)} in / $${fixed(p.outputPerMTok, 2)} out per M tokens${p.asOf ? ` (${p.asOf})` : ''}` };
               }),
               { value: '', name: 'another model: type its prices' },

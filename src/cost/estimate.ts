@@ -1,6 +1,6 @@
 import { msg, option, UserError, type Message } from '../errors.js';
 import type { Pair } from '../data/pair.js';
-import { lookupPrice, sameModel, type Catalog } from './catalog.js';
+import { resolvePrice, sameModel, unresolvedText, type Catalog } from './catalog.js';
 import { gapAtShare, type ConfidenceInterval, type ModelUsageView, type OperatingSource } from './operating-source.js';
 import {
   breakEven,
@@ -51,6 +51,8 @@ export interface EstimateRequest {
   /** Output tokens for both models, unless a per-model count is given. */
   outputTokens?: number;
   measured?: MeasuredTokens;
+  /** Input tokens counted from the prompts of the eval data (--eval/--deployment), for a report that records none. */
+  evalPrompts?: Omit<MeasuredTokens, 'column'>;
   catalog: Catalog;
   /** Default: the deployment's own, else DEFAULT_MONITORING. */
   monitoring?: number;
@@ -185,7 +187,8 @@ function priceFor(req: EstimateRequest, role: Role, model: string | null): Price
   if (r.price !== undefined) {
     base = { inputPerMTok: r.price, outputPerMTok: r.price, source: `--${role}-price (blended)`, asOf: null, catalogId: null, blended: true };
   } else if (model !== null) {
-    const found = lookupPrice(req.catalog, model);
+    const resolved = resolvePrice(req.catalog, model);
+    const found = resolved.id !== undefined ? resolved : undefined;
     const declared = usageOf(req, role)?.price;
     if (found) {
       base = {
@@ -200,7 +203,7 @@ function priceFor(req: EstimateRequest, role: Role, model: string | null): Price
       base = { inputPerMTok: declared.inputPerMTok, outputPerMTok: declared.outputPerMTok, source: `price declared in the eval data`, asOf: null, catalogId: null, blended: false };
     } else if (r.model !== undefined && (r.inputPrice === undefined || r.outputPrice === undefined)) {
       throw new UserError(
-        msg`unknown model "${r.model}" for ${option(`${role}Model`)}: no price in the catalog; known: ${Object.keys(req.catalog.models).join(', ')}; add it with ${option('prices')} FILE or give ${option(`${role}InputPrice`)} and ${option(`${role}OutputPrice`)}`,
+        msg`unknown model "${r.model}" for ${option(`${role}Model`)}: no price in the catalog (${unresolvedText(resolved as Exclude<typeof resolved, { id: string }>)}); add it with ${option('prices')} FILE or give ${option(`${role}InputPrice`)} and ${option(`${role}OutputPrice`)}`,
       );
     }
   }
@@ -246,7 +249,9 @@ function tokensFor(req: EstimateRequest, role: Role, model: string | null, price
         ? [measured.meanInputTokens, `mean of ${req.measured.queries} queries in ${req.measured.file} (${measured.encoding}${measured.exact ? '' : ', approximate for this model'})`]
         : usage?.meanInputTokens != null
           ? [usage.meanInputTokens, fromEval]
-          : undefined;
+          : req.evalPrompts
+            ? [req.evalPrompts[role].meanInputTokens, `mean of the ${req.evalPrompts.queries} prompts of the eval data ${req.evalPrompts.file} (${req.evalPrompts[role].encoding}${req.evalPrompts[role].exact ? '' : ', approximate for this model'})`]
+            : undefined;
   const output: [number, string] | undefined =
     r.outputTokens !== undefined
       ? [r.outputTokens, `--${role}-output-tokens`]
@@ -290,7 +295,7 @@ function costOnEvalData(req: EstimateRequest, role: Role, model: string | null):
   const usage = usageOf(req, role);
   if (!req.source || req.source.costUnit !== 'usd' || usage?.meanCost == null) return undefined;
   if (hasPriceFlags(req[role]) || hasTokenFlags(req, role)) return undefined;
-  return { model, costPerQuery: usage.meanCost, source: `mean cost per query on the eval data (${artifactName(req.source)})`, price: null, tokens: null };
+  return { model, costPerQuery: usage.meanCost, source: `mean cost per query on the eval data (${artifactName(req.source)}${req.source.costBasis ? `; ${req.source.costBasis}` : ''})`, price: null, tokens: null };
 }
 
 function uniqueSorted(xs: number[]): number[] {

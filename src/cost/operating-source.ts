@@ -33,6 +33,10 @@ export interface OperatingSource {
   curve: { strongShare: number; qualityGap: number | null }[] | null;
   /** Deployments only: the monitoring share it was deployed with. */
   monitoring: number | null;
+  /** The data the numbers come from, when the artifact names it. */
+  data: { path: string; hash: string } | null;
+  /** How the eval's costs were found, when the artifact says. */
+  costBasis: string | null;
 }
 
 function parsed<S extends z.ZodType>(schema: S, body: unknown, what: string, file: string): z.infer<S> {
@@ -73,6 +77,8 @@ export function fromEvalReport(body: unknown, name: string, file: string, router
     cascade: b.cascade !== null && b.cascade !== undefined && r === b.cascade,
     curve: r.curve && r.curve.length > 1 ? r.curve.map((p) => ({ strongShare: p.strongShare, qualityGap: p.qualityGap })) : null,
     monitoring: null,
+    data: b.dataset ?? null,
+    costBasis: b.cost?.line ?? null,
   };
 }
 
@@ -94,6 +100,8 @@ export function fromDeployment(body: unknown, name: string, file: string): Opera
     cascade: false,
     curve: null,
     monitoring: b.monitoring,
+    data: b.evaluatedOn ?? null,
+    costBasis: null,
   };
 }
 

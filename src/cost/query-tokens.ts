@@ -30,7 +30,7 @@ interface Encoder {
   countTokens(text: string, options?: { disallowedSpecial?: Set<string> }): number;
 }
 
-async function encodingFor(model: string | null): Promise<{ encoding: string; exact: boolean }> {
+export async function encodingFor(model: string | null): Promise<{ encoding: string; exact: boolean }> {
   if (model === null) return { encoding: 'o200k_base', exact: false };
   const { modelToEncodingMap } = await import('gpt-tokenizer/mapping');
   const bare = bareModel(model);
@@ -45,26 +45,30 @@ async function encoder(encoding: string): Promise<Encoder> {
   return (await import(`gpt-tokenizer/encoding/${encoding}`)) as Encoder;
 }
 
-export async function measureQueryTokens(path: string, queryCol: string | undefined, models: { weak: string | null; strong: string | null }, encoding?: Encoding): Promise<MeasuredTokens> {
-  const file = readQueries(path, { queryCol, encoding });
-  const queries = file.rows.map((r) => r.query);
-  const column = file.queryColumn;
+/** Tokens of each text under `encoding`; special-token text in a user's query is ordinary text to the API, so it is counted as such. */
+export async function countTokens(texts: string[], encoding: string): Promise<number[]> {
+  const enc = await encoder(encoding);
+  const opts = { disallowedSpecial: new Set<string>() };
+  return texts.map((t) => enc.countTokens(t, opts));
+}
+
+/** Mean input tokens of `queries` for each model, counted once per encoding. */
+export async function meanTokens(queries: string[], models: { weak: string | null; strong: string | null }): Promise<{ weak: TokenCount; strong: TokenCount }> {
   const means = new Map<string, number>();
   const count = async (model: string | null): Promise<TokenCount> => {
     const { encoding, exact } = await encodingFor(model);
     let mean = means.get(encoding);
     if (mean === undefined) {
-      const enc = await encoder(encoding);
-      // Special-token text in a user's query is ordinary text to the API, so count it as such.
-      const opts = { disallowedSpecial: new Set<string>() };
-      let total = 0;
-      for (const q of queries) total += enc.countTokens(q, opts);
-      mean = total / queries.length;
+      mean = (await countTokens(queries, encoding)).reduce((a, b) => a + b, 0) / queries.length;
       means.set(encoding, mean);
     }
     return { model, meanInputTokens: mean, encoding, exact };
   };
-  const weak = await count(models.weak);
-  const strong = await count(models.strong);
-  return { file: path, hash: file.hash, column, queries: queries.length, weak, strong };
+  return { weak: await count(models.weak), strong: await count(models.strong) };
+}
+
+export async function measureQueryTokens(path: string, queryCol: string | undefined, models: { weak: string | null; strong: string | null }, encoding?: Encoding): Promise<MeasuredTokens> {
+  const file = readQueries(path, { queryCol, encoding });
+  const queries = file.rows.map((r) => r.query);
+  return { file: path, hash: file.hash, column: file.queryColumn, queries: queries.length, ...(await meanTokens(queries, models)) };
 }

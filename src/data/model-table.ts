@@ -1,11 +1,11 @@
 import { msg, option, UserError } from '../errors.js';
 import type { Dataset, DatasetRow } from './dataset.js';
 import { callCost } from './pair.js';
+import { costKindOf, type CostKind } from '../cost/cost-basis.js';
 
 // The N-model counterpart of pairTable: the chosen models' quality and dollar cost on every row
 // that has outcomes for all of them, as per-model columns, and where each model's cost came from.
 
-export type CostBasis = 'recorded' | 'tokens x price' | 'per-call price' | 'unit cost';
 
 export interface ModelTable {
   models: string[];
@@ -17,7 +17,7 @@ export interface ModelTable {
   /** cost[m][i]: dollars of model m's call on row i. */
   cost: Float64Array[];
   /** How each model's cost was found (the first row's basis; rows of one model share it in practice). */
-  costBasis: Record<string, CostBasis>;
+  costBasis: Record<string, CostKind>;
   /** Rows left out because a model has no outcome there, counted, for the command to print. */
   leftOut: number;
 }
@@ -61,11 +61,6 @@ export function chooseModels(dataset: Dataset, wanted?: { models?: string[]; ref
   return { models, reference: best, referenceChosenBy: 'best mean quality' };
 }
 
-function basisOf(o: DatasetRow['models'][string], priced: boolean): CostBasis {
-  if (o.cost !== undefined) return 'recorded';
-  return priced && o.inputTokens !== undefined && o.outputTokens !== undefined ? 'tokens x price' : 'per-call price';
-}
-
 /** `unitCosts`: dollars per call of a model whose rows carry no cost (`--unit-cost`), used only where the data has none. */
 export function modelTable(dataset: Dataset, choice: Pick<ModelChoice, 'models' | 'reference'>, rows: DatasetRow[] = dataset.rows, unitCosts: Record<string, number> = {}): ModelTable {
   const { models } = choice;
@@ -75,7 +70,7 @@ export function modelTable(dataset: Dataset, choice: Pick<ModelChoice, 'models' 
   const info = new Map(dataset.models.map((m) => [m.id, m]));
   const quality = models.map(() => new Float64Array(kept.length));
   const cost = models.map(() => new Float64Array(kept.length));
-  const costBasis: Record<string, CostBasis> = {};
+  const costBasis: Record<string, CostKind> = {};
   for (const m of Object.keys(unitCosts)) {
     if (!models.includes(m)) throw new UserError(msg`${option('unitCost')}: "${m}" is not one of the models routed over (${models.join(', ')})`, { file });
   }
@@ -83,7 +78,6 @@ export function modelTable(dataset: Dataset, choice: Pick<ModelChoice, 'models' 
     const price = info.get(m);
     const unit = unitCosts[m];
     let usedUnit = false;
-    const priced = price?.price?.inputPerMTok !== undefined && price.price.outputPerMTok !== undefined;
     let unpriced = 0;
     kept.forEach((r, i) => {
       const o = r.models[m]!;
@@ -99,7 +93,7 @@ export function modelTable(dataset: Dataset, choice: Pick<ModelChoice, 'models' 
         { file },
       );
     }
-    costBasis[m] = usedUnit ? 'unit cost' : basisOf(kept[0]!.models[m]!, priced);
+    costBasis[m] = usedUnit ? 'unit cost' : costKindOf(kept[0]!.models[m]!, price)!;
   });
   return { models, reference: choice.reference, rows: kept, quality, cost, costBasis, leftOut: rows.length - kept.length };
 }

@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { costBasis, type CostBasis, type CostProvenance } from '../cost/cost-basis.js';
 import type { Dataset } from '../data/dataset.js';
 import { modelTable, type ModelTable } from '../data/model-table.js';
 import { choicesAt, realizedAt, trafficShares } from '../metrics/multi/choice.js';
@@ -33,6 +34,8 @@ export interface MultiEvalRequest {
   /** The operating point: a budget, a gap to the reference, a quality floor, or a router's own rule (default). */
   target: MultiEvalTarget | null;
   unitCosts?: Record<string, number>;
+  /** The pricing applied to the dataset (priceDataset), for the report's cost basis. */
+  provenance?: CostProvenance;
   bootstrap: { resamples: number; seed: number; level: number };
   by?: string;
   /** Which rule's sweep to read and pick the operating point on (default lambda). */
@@ -81,6 +84,8 @@ export interface MultiEvalReportBody {
   split: 'holdout' | 'all';
   splitNote: string | null;
   costBasis: Record<string, string>;
+  /** Where the dollars come from, as one line; absent in reports written before it was recorded. */
+  cost?: CostBasis;
   singles: { model: string; cost: number; quality: number }[];
   best: string;
   oracle: { cost: number; quality: number };
@@ -247,6 +252,7 @@ export async function evaluateMulti(req: MultiEvalRequest): Promise<MultiEvalOut
     split: chosen.split,
     splitNote: chosen.note,
     costBasis: table.costBasis,
+    cost: costBasis(models, table.costBasis, req.provenance, req.dataset),
     singles: models.map((m, j) => ({ model: m, cost: points.cost[j]!, quality: points.quality[j]! })),
     best: models[bestSingle(points)]!,
     oracle: oraclePoint(outcomes),

@@ -2,6 +2,7 @@ import { msg, option, UserError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
 import { callCost, leftOutNote, pairTable, strongWins, type Pair, type PairTable } from '../data/pair.js';
 import { splitRows } from '../data/split.js';
+import { costBasis, costKindOf, type CostBasis, type CostProvenance } from '../cost/cost-basis.js';
 import type { Hash } from '../artifacts/hash.js';
 import { bootstrap, type BootstrapOptions, type Interval } from './bootstrap.js';
 import type { Target } from '../metrics/operating-point.js';
@@ -59,6 +60,8 @@ export interface EvalReportBody {
   dataset: { path: string; hash: Hash; rows: number; split: 'holdout' | 'all'; note: string | null };
   pair: Pair;
   costUnit: 'usd' | 'units';
+  /** Where the dollars come from; absent in reports written before it was recorded. */
+  cost?: CostBasis;
   baselines: Baselines;
   routers: RouterResult[];
   /** The weak model's confidence cascade, when the data records its confidence. */
@@ -90,6 +93,8 @@ export interface EvalRequest {
   bootstrap: BootstrapOptions;
   /** Metadata column to slice by. */
   by?: string;
+  /** The pricing applied to the dataset (priceDataset), for the report's cost basis. */
+  provenance?: CostProvenance;
   /** Told at once (not with the result) about a slow step, so a person knows why it waits. */
   notice?: (message: string) => void;
 }
@@ -132,6 +137,12 @@ function usageOf(dataset: Dataset, table: PairTable): Record<string, ModelUsage>
     };
   }
   return usage;
+}
+
+function pairCostBasis(req: EvalRequest, table: PairTable): CostBasis {
+  const models = [table.weak, table.strong];
+  const kinds = table.costUnit === 'usd' ? Object.fromEntries(models.map((m) => [m, costKindOf(table.rows[0]!.models[m]!, req.dataset.models.find((x) => x.id === m))])) : {};
+  return costBasis(models, kinds, req.provenance, req.dataset);
 }
 
 function resolvePair(req: EvalRequest, warnings: string[]): Pair {
@@ -334,6 +345,7 @@ export async function evaluate(req: EvalRequest): Promise<EvalOutcome> {
       dataset: { path: req.dataset.source.path, hash: req.dataset.source.hash, rows: table.rows.length, split: chosen.split, note: chosen.note },
       pair,
       costUnit: table.costUnit,
+      cost: pairCostBasis(req, table),
       baselines: baselines(table, prepared),
       routers,
       cascade: cascade && !('skipped' in cascade) ? results.at(-1)! : null,

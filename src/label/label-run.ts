@@ -260,7 +260,7 @@ export function runIdOf(plan: LabelPlan, input: Hash, tHash: Hash | null, refere
   return sha256(canonicalJson(identity)).slice(7, 23);
 }
 
-function prepare(opts: LabelRequest, hooks: LabelHooks): Prepared {
+async function prepare(opts: LabelRequest, hooks: LabelHooks): Promise<Prepared> {
   // checkName's length limit also keeps the journal's file name, NAME-RUNID.jsonl, within 255 bytes.
   checkName(opts.name);
   const runsFolder = join(opts.artifacts, 'label-runs');
@@ -311,7 +311,7 @@ function prepare(opts: LabelRequest, hooks: LabelHooks): Prepared {
   if (opts.template) readText(opts.template);
   const templates = loadTemplates(opts.template);
   if (opts.prices) readText(opts.prices);
-  const catalog = loadCatalog(opts.prices);
+  const catalog = await loadCatalog(opts.prices);
   const priceOf = (id: string) => findPrice(catalog, id);
   const unpriced = [...new Set(resolved.map((m) => m.spec.id).filter((id) => !priceOf(id)))];
   if (unpriced.length && opts.maxCost !== undefined) {
@@ -384,7 +384,7 @@ function needsTokens(opts: LabelRequest, plan: LabelPlan, confirming: boolean): 
 
 export async function labelQueries(opts: LabelRequest, hooks: LabelHooks): Promise<LabelOutcome> {
   try {
-    const p = prepare(opts, hooks);
+    const p = await prepare(opts, hooks);
     const cache = opts.cache !== false ? new DiskCache(opts.cache) : undefined;
     try {
       return await labelPrepared(opts, hooks, p, cache);

@@ -124,7 +124,7 @@ export async function createRouterHandler(options: RouterHandlerOptions): Promis
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const policy = options.retry ?? SERVE_RETRY;
   const clock = options.clock ?? realClock;
-  const catalog = loadCatalog(options.prices);
+  const catalog = await loadCatalog(options.prices);
   const metrics = new ServeMetrics();
 
   const load = async (): Promise<State> => {

@@ -40,6 +40,8 @@ export function renderEvalMulti(body: MultiEvalReportBody, written: { report: st
   const where = body.split === 'holdout' ? (body.splitNote ?? 'held-out rows') : 'all rows';
   const bases = [...new Set(Object.values(body.costBasis))].join(', ');
   lines.push(`${colors.bold('Routing over')} ${body.models.length} models on ${count(body.rows)} rows (${where}); dollar costs: ${bases}`);
+  // Reports written before the cost basis was recorded have only the per-model kinds above.
+  if (body.cost) lines.push(`  ${body.cost.line}`);
   lines.push(`  reference ${body.reference}; best single model ${body.best}`);
 
   for (const r of body.routers) {

@@ -72,9 +72,11 @@ function operatingLine(s: StrategyResult, body: EvalReportBody): string {
   return (
     `${s.name} (${criterionText(op, unit)}): threshold ${thresholdText(p.threshold, s)} ${what}; ` +
     `quality ${fixed(p.quality)}, gap ${pct(p.qualityGap)}${gapCi}; ${costValue(p.cost, unit)} ${unit === 'usd' ? 'per 1k queries' : 'strong calls per query'}, ` +
-    `${times(p.costReduction)} cheaper than always-strong${redCi}${lat}`
+    `${times(p.costReduction)} cheaper than always-strong${unit === 'units' ? ' counting strong calls only' : ''}${redCi}${lat}`
   );
 }
+
+const PRICING_HINT = '  price the calls with --catalog-prices (the models by their names), --weak-model/--strong-model NAME, --weak-input-price/--weak-output-price USD or --prices FILE';
 
 export function evalSections(body: EvalReportBody): Section[] {
   const unit = body.costUnit;
@@ -88,7 +90,10 @@ export function evalSections(body: EvalReportBody): Section[] {
       kind: 'text',
       lines: [
         `Evaluated on ${d.path}: ${count(d.rows)} rows${d.note ? ` (${d.note})` : ''}`,
-        `pair: ${body.pair.weak} (weak) -> ${body.pair.strong} (strong); cost in ${unit === 'usd' ? 'dollars from the data' : 'strong calls (no prices in the data)'}`,
+        `pair: ${body.pair.weak} (weak) -> ${body.pair.strong} (strong)`,
+        // Reports written before the cost basis was recorded say only the unit.
+        body.cost?.line ?? `cost in ${unit === 'usd' ? 'dollars from the data' : 'strong calls (no prices in the data)'}`,
+        ...(unit === 'units' ? [PRICING_HINT] : []),
         body.bootstrap
           ? `intervals: ${level} percentile bootstrap, ${count(body.bootstrap.resamples)} resamples of the test rows (seed ${body.bootstrap.seed})`
           : 'intervals: none (--bootstrap 0)',

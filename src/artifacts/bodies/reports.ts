@@ -40,8 +40,14 @@ const strategySchema = z.object({
   curve: z.array(pointSchema).optional(),
 });
 
+const dataRef = z.object({ path: z.string(), hash: z.string() });
+
 export const evalReportBodySchema = z.object({
   pair: pairSchema,
+  /** The data evaluated on, whose prompts give token counts when the report has none. */
+  dataset: dataRef.optional(),
+  /** The cost basis line, in reports that record one. */
+  cost: z.object({ line: z.string() }).optional(),
   costUnit: z.enum(['usd', 'units']),
   usage: z.record(z.string(), usageSchema),
   routers: z.array(strategySchema).min(1),
@@ -96,6 +102,7 @@ export const deploymentEstimateSchema = deploymentBodySchema.extend({
   expected: pointSchema.extend({ ci: ciSchema.optional() }),
   costUnit: z.enum(['usd', 'units']),
   usage: z.record(z.string(), usageSchema),
+  evaluatedOn: dataRef.optional(),
 });
 
 /** A deployment over more than two models (`kind: 'multi'`). */

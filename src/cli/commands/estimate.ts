@@ -6,6 +6,7 @@ import type { Envelope, LineageRef } from '../../artifacts/envelope.js';
 import { loadCatalog } from '../../cost/catalog.js';
 import { estimate as estimateCore, MissingInput, type EstimateBody, type EstimateRequest, type Volume } from '../../cost/estimate.js';
 import { fromDeployment, fromEvalReport, type OperatingSource } from '../../cost/operating-source.js';
+import { readDataset } from '../../data/read-dataset.js';
 import { estimateMulti, type MultiEstimateBody, type MultiEstimateRequest } from '../../cost/estimate-multi.js';
 import type { MultiEvalReportBody } from '../../eval/evaluate-multi.js';
 import type { MultiDeploymentBody } from '../../routers/multi-deployment.js';
@@ -178,12 +179,36 @@ async function measure(flags: EstimateFlags, models: { weak: string | null; stro
   return m;
 }
 
+/**
+ * Input tokens from the prompts of the data an eval report or deployment was measured on, when it
+ * records none and the estimate prices tokens (no dollars in the eval, or prices given). Skipped
+ * when that data is gone or has changed: the estimate then asks for --input-tokens.
+ */
+async function countEvalPrompts(source: OperatingSource | undefined, flags: EstimateFlags): Promise<EstimateRequest['evalPrompts']> {
+  if (!source?.data) return undefined;
+  const roles = ['weak', 'strong'] as const;
+  if (roles.every((r) => source.usage[source.pair[r]]?.meanInputTokens != null)) return undefined;
+  const priced = roles.some((r) => [flags[`${r}Model`], flags[`${r}Price`], flags[`${r}InputPrice`], flags[`${r}OutputPrice`]].some((v) => v !== undefined));
+  if (source.costUnit === 'usd' && !priced) return undefined;
+  let dataset;
+  try {
+    dataset = readDataset(source.data.path);
+  } catch {
+    return undefined;
+  }
+  if (dataset.source.hash !== source.data.hash) return undefined;
+  const { meanTokens } = await import('../../cost/query-tokens.js');
+  const models = { weak: flags.weakModel ?? source.pair.weak, strong: flags.strongModel ?? source.pair.strong };
+  return { file: source.data.path, hash: dataset.source.hash, queries: dataset.rows.length, ...(await meanTokens(dataset.rows.map((r) => r.query), models)) };
+}
+
 async function request(flags: EstimateFlags, lineage: LineageRef[], reads: ReadRef[], measuredCache: Map<string, MeasuredTokens>): Promise<EstimateRequest> {
-  const catalog = loadCatalog(flags.prices);
+  const catalog = await loadCatalog(flags.prices);
   if (flags.prices !== undefined) lineage.push({ kind: 'file', hash: readTextFile(flags.prices).hash, path: flags.prices, role: 'prices' });
   const source = readSource(flags, lineage, reads);
   const measured = await measure(flags, { weak: flags.weakModel ?? source?.pair.weak ?? null, strong: flags.strongModel ?? source?.pair.strong ?? null }, measuredCache);
   if (measured) lineage.push({ kind: 'file', hash: measured.hash, path: measured.file, role: 'queries' });
+  const evalPrompts = measured || flags.tokens !== undefined || flags.inputTokens !== undefined ? undefined : await countEvalPrompts(source, flags);
   return {
     volume: flags.volume,
     days: flags.days,
@@ -195,6 +220,7 @@ async function request(flags: EstimateFlags, lineage: LineageRef[], reads: ReadR
     inputTokens: flags.inputTokens,
     outputTokens: flags.outputTokens,
     measured,
+    ...(evalPrompts ? { evalPrompts } : {}),
     catalog,
     monitoring: flags.monitoring,
     cascade: flags.cascade ?? false,

@@ -14,6 +14,11 @@ import { perQuery, perQueryCsv } from '../../eval/per-query.js';
 import { renderEval as renderEvalText, renderEvalHtml, renderEvalMarkdown, type Written } from '../../ui/render-eval.js';
 import { multiQualityCostSvg, qualityCostSvg } from '../../ui/svg-chart.js';
 import { readOptions } from '../input-options.js';
+import type { Dataset } from '../../data/dataset.js';
+import { NO_PROVENANCE, type CostProvenance } from '../../cost/cost-basis.js';
+import { priceDataset } from '../../cost/price-dataset.js';
+import { pricingRequested, quotePrices } from '../../cost/quote-prices.js';
+import { readTextFile } from '../../text-file.js';
 import { loadAnyRouter, type LoadedMultiRouter, type LoadOptions } from '../../routers/load.js';
 import { evaluateMulti, type MultiEvalReportBody, type MultiEvalTarget } from '../../eval/evaluate-multi.js';
 import { renderEvalMulti } from '../../ui/render-eval-multi.js';
@@ -47,6 +52,17 @@ export const evalOptionsSchema = z.strictObject({
   minAiqGain: z.number({ message: 'expected a number' }).finite().optional(),
   /** Over more than two models: dollars per call of a model whose rows record no cost. */
   unitCost: z.record(z.string(), z.number().nonnegative().finite(), { message: 'expected { model: dollars per call }' }).optional(),
+  /** Prices for data without recorded costs: a price file, the price database, or per-role flags as for estimate. */
+  prices: nameSchema.optional(),
+  catalogPrices: z.boolean({ message: 'expected true or false' }).optional(),
+  weakModel: nameSchema.optional(),
+  strongModel: nameSchema.optional(),
+  weakInputPrice: nonNegativeSchema.optional(),
+  weakOutputPrice: nonNegativeSchema.optional(),
+  strongInputPrice: nonNegativeSchema.optional(),
+  strongOutputPrice: nonNegativeSchema.optional(),
+  /** Output tokens per answer where the data records neither tokens nor the response (default 300). */
+  outputTokens: nonNegativeIntegerSchema.optional(),
   minCostReduction: positiveSchema.optional(),
   minApgr: nonNegativeSchema.optional(),
   gateOn: oneOf(['point', 'bound']).default('point'),
@@ -171,11 +187,14 @@ export async function runEval(options: EvalOptions, deps: RunDeps = {}): Promise
   const routers = deployment ? [deployment.router] : loaded.map((r) => (r.kind === 'pair' ? r : null)).filter((r) => r !== null);
   const reads: ReadRef[] = [...(deployment ? [{ kind: 'deployment', path: deployment.path }] : []), ...routers.map((r) => ({ kind: 'router', path: r.path }))];
   const target: Target = deployment ? { kind: 'threshold', value: deployment.body.threshold } : chosen.target!;
-  const dataset = readDataset(data, readOptions(o));
-  if (dataset.source.isArtifact && versionOf(dataset.source.path)) reads.push({ kind: 'dataset', path: dataset.source.path });
+  const read = readDataset(data, readOptions(o));
+  if (read.source.isArtifact && versionOf(read.source.path)) reads.push({ kind: 'dataset', path: read.source.path });
+  const pair = { weak: o.weak ?? deployment?.body.pair.weak ?? routers[0]!.body.pair.weak, strong: o.strong ?? deployment?.body.pair.strong ?? routers[0]!.body.pair.strong };
+  const { dataset, provenance } = await priced(read, o, [pair.weak, pair.strong], pair);
   progress.stage(`evaluating ${routers.map((r) => r.name).join(', ')} on ${data}`);
   const { body, detail, warnings: found } = await evaluate({
     dataset,
+    provenance,
     routers,
     pair: { weak: o.weak ?? deployment?.body.pair.weak, strong: o.strong ?? deployment?.body.pair.strong },
     split: o.split,
@@ -190,6 +209,7 @@ export async function runEval(options: EvalOptions, deps: RunDeps = {}): Promise
 
   const lineage: LineageRef[] = [
     datasetLineage(dataset, 'test'),
+    ...priceLineage(o),
     ...routers.map((r) => ({ kind: 'router' as const, hash: r.hash, path: r.path, role: 'router' })),
     ...(deployment ? [{ kind: 'deployment' as const, hash: deployment.hash, path: deployment.path, role: 'threshold' }] : []),
   ];
@@ -216,6 +236,21 @@ export async function runEval(options: EvalOptions, deps: RunDeps = {}): Promise
   };
 }
 
+/** The dataset with the prices the options give applied (priceDataset), or as read when they give none. */
+async function priced(dataset: Dataset, o: Parsed, models: string[], roles: { weak: string; strong: string } | null): Promise<{ dataset: Dataset; provenance: CostProvenance }> {
+  if (!pricingRequested(o)) {
+    if (o.outputTokens !== undefined) throw new UserError(msg`${option('outputTokens')} is the output tokens assumed where the data has none, for pricing; give prices too (${option('catalogPrices')}, ${option('prices')} FILE or per-model price options)`);
+    return { dataset, provenance: NO_PROVENANCE };
+  }
+  const known = new Set(dataset.models.map((m) => m.id));
+  const quotes = await quotePrices(o, dataset, models.filter((m) => known.has(m)), roles);
+  return priceDataset(dataset, { prices: quotes, ...(o.outputTokens !== undefined ? { outputTokens: o.outputTokens } : {}) });
+}
+
+function priceLineage(o: Parsed): LineageRef[] {
+  return o.prices !== undefined ? [{ kind: 'file', hash: readTextFile(o.prices).hash, path: o.prices, role: 'prices' }] : [];
+}
+
 async function evalOverMany(o: Parsed, routers: LoadedMultiRouter[], deployment: LoadedMultiDeployment | undefined, progress: NonNullable<RunDeps['progress']>, outputs: { file: string; format: Format }[]): Promise<MultiEvalResult> {
   const pairOnly = (['targetShare', 'thresholds', 'minApgr', 'weak', 'strong'] as const).find((k) => o[k] !== undefined);
   if (pairOnly) throw new UserError(msg`${option(pairOnly)} applies to a router over a pair; ${routers[0]!.name} routes over ${routers[0]!.body.models.length} models`);
@@ -234,11 +269,13 @@ async function evalOverMany(o: Parsed, routers: LoadedMultiRouter[], deployment:
     throw new UserError(msg`${option('maxQualityGap')} ${gate.maxQualityGap} would check the operating point chosen for being within that gap, so it always passes; add ${option('minCostReduction')} X or ${option('minAiqGain')} X, gate a deployment on fresh data (${option('deployment')} REF), or compare the bootstrap bound (${option('gateOn')} bound)`);
   }
   const reads: ReadRef[] = [...(deployment ? [{ kind: 'deployment', path: deployment.path }] : []), ...routers.map((r) => ({ kind: 'router', path: r.path }))];
-  const dataset = readDataset(o.data, readOptions(o));
-  if (dataset.source.isArtifact && versionOf(dataset.source.path)) reads.push({ kind: 'dataset', path: dataset.source.path });
+  const read = readDataset(o.data, readOptions(o));
+  if (read.source.isArtifact && versionOf(read.source.path)) reads.push({ kind: 'dataset', path: read.source.path });
+  const { dataset, provenance } = await priced(read, o, routers[0]!.body.models, null);
   progress.stage(`evaluating ${routers.map((r) => r.name).join(', ')} over ${routers[0]!.body.models.length} models on ${o.data}`);
   const { body, warnings, detail } = await evaluateMulti({
     dataset,
+    provenance,
     routers,
     split: o.split,
     target,
@@ -260,6 +297,7 @@ async function evalOverMany(o: Parsed, routers: LoadedMultiRouter[], deployment:
   }
   const lineage: LineageRef[] = [
     datasetLineage(dataset, 'test'),
+    ...priceLineage(o),
     ...routers.map((r) => ({ kind: 'router' as const, hash: r.hash, path: r.path, role: 'router' })),
     ...(deployment ? [{ kind: 'deployment' as const, hash: deployment.hash, path: deployment.path, role: 'rule' }] : []),
   ];

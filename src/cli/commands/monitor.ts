@@ -96,7 +96,7 @@ export async function runMonitor(options: MonitorOptions, deps: RunDeps = {}): P
   const env = deps.env ?? process.env;
   const cacheDir = o.cache ? (o.cacheDir ?? defaultCacheDir(env)) : null;
   const deployment = loadAnyDeployment(o.deployment, o.artifacts, { cacheDir, env, onProgress: (what, done, total) => progress.embed(what, done, total) });
-  const catalog = loadCatalog(o.prices);
+  const catalog = await loadCatalog(o.prices);
   progress.stage('scoring the eval data the deployment was chosen on');
   const { expectation, data, warnings } = await expectationOf(deployment, { catalog, ...(o.evalData !== undefined ? { evalData: o.evalData } : {}) });
 
