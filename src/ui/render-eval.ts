@@ -2,8 +2,9 @@ import type { EvalReportBody, OperatingPoint, StrategyResult, TablePoint } from 
 import type { StoredPoint } from '../metrics/curve.js';
 import { describeCheck } from '../eval/gate.js';
 import { terminalChart } from './chart-terminal.js';
-import { colors, costLabel, costValue, count, fixed, pct, times, writtenLine } from './format.js';
-import { renderTable } from './table.js';
+import { costLabel, costValue, count, fixed, pct, times, writtenLine } from './format.js';
+import { layOut, paintOf, type Layout } from './layout.js';
+import { fitByName, renderTable, type TableOptions } from './table.js';
 
 // The eval report as sections (text and tables), rendered three ways from the same content:
 // cli-table3 for the terminal, Markdown and HTML for files. One builder, so the three never disagree.
@@ -11,7 +12,7 @@ import { renderTable } from './table.js';
 export type Section =
   | { kind: 'heading'; text: string }
   | { kind: 'text'; lines: string[] }
-  | { kind: 'table'; head: string[]; rows: string[][]; alignLeft?: number[] }
+  | ({ kind: 'table'; head: string[]; rows: string[][] } & Pick<TableOptions, 'alignLeft' | 'short' | 'optional'>)
   | { kind: 'chart' };
 
 function ms(x: number | undefined): string {
@@ -44,6 +45,13 @@ function pointRow(p: TablePoint | StoredPoint, unit: 'usd' | 'units', latency: b
 
 function pointHead(unit: 'usd' | 'units', latency: boolean, first = 'threshold'): string[] {
   return [first, 'strong share', 'quality', 'quality gap', costLabel(unit), 'cost reduction', 'PGR', ...(latency ? ['p50 ms', 'p95 ms'] : [])];
+}
+
+const SHORT: Record<string, string> = { 'strong share': 'strong', 'quality gap': 'gap', '$/1k queries': '$/1k', 'strong calls/query': 'strong/query', 'cost reduction': 'cheaper' };
+
+/** How a table of points narrows: shorter headers, then the latency columns go (the operating points still name them), then PGR. */
+function pointFit(head: string[]): Pick<TableOptions, 'short' | 'optional'> {
+  return fitByName(head, { short: SHORT, optional: [['p50 ms', 'p95 ms'], 'PGR'] });
 }
 
 function criterionText(op: OperatingPoint, unit: 'usd' | 'units'): string {
@@ -98,7 +106,8 @@ export function evalSections(body: EvalReportBody): Section[] {
   for (const s of strategies) {
     const title = 'router' in s ? `Threshold sweep: ${s.name} (${(s as { router: string }).router})` : `Cascade: ${s.rule}`;
     out.push({ kind: 'heading', text: title });
-    out.push({ kind: 'table', head: pointHead(unit, lat), rows: s.table.map((p) => pointRow(p, unit, lat, thresholdText(p.threshold, s))) });
+    const head = pointHead(unit, lat);
+    out.push({ kind: 'table', head, rows: s.table.map((p) => pointRow(p, unit, lat, thresholdText(p.threshold, s))), ...pointFit(head) });
   }
 
   const ci = (s: StrategyResult) => s.summary.ci;
@@ -118,18 +127,26 @@ export function evalSections(body: EvalReportBody): Section[] {
     ['random (analytic)', fixed(b.random.apgr), ...blank, pct(b.random.cpt20), pct(b.random.cpt50), ...blank, pct(b.random.cpt80), '0.500', fixed(b.random.aiq)],
     ['oracle', fixed(b.oracle.apgr), ...blank, pct(b.oracle.cpt20), pct(b.oracle.cpt50), ...blank, pct(b.oracle.cpt80), fixed(b.oracle.auc), fixed(b.oracle.aiq)],
   );
+  const summaryHead = ['strategy', 'APGR', ...(body.bootstrap ? [`APGR ${level} CI`] : []), 'CPT(20%)', 'CPT(50%)', ...(body.bootstrap ? [`CPT(50%) ${level} CI`] : []), 'CPT(80%)', 'AUC', 'AIQ'];
+  const baselineHead = pointHead(unit, lat, 'baseline').filter((h) => h !== 'PGR');
   out.push(
     { kind: 'heading', text: 'Summary' },
     {
       kind: 'table',
-      head: ['strategy', 'APGR', ...(body.bootstrap ? [`APGR ${level} CI`] : []), 'CPT(20%)', 'CPT(50%)', ...(body.bootstrap ? [`CPT(50%) ${level} CI`] : []), 'CPT(80%)', 'AUC', 'AIQ'],
+      head: summaryHead,
       rows: summaryRows,
+      // The CPT columns read as CPT at 20/50/80%; AUC and AIQ go first, the intervals last.
+      ...fitByName(summaryHead, {
+        short: { 'CPT(20%)': 'CPT20', 'CPT(50%)': 'CPT50', 'CPT(80%)': 'CPT80', [`APGR ${level} CI`]: `APGR CI`, [`CPT(50%) ${level} CI`]: 'CPT50 CI' },
+        optional: ['AUC', 'AIQ', 'CPT(20%)', `CPT(50%) ${level} CI`, `APGR ${level} CI`],
+      }),
     },
     { kind: 'chart' },
     { kind: 'heading', text: 'Baselines' },
     {
       kind: 'table',
-      head: pointHead(unit, lat, 'baseline').filter((h) => h !== 'PGR'),
+      head: baselineHead,
+      ...pointFit(baselineHead),
       rows: [
         ['always weak', b.alwaysWeak],
         ['always strong', b.alwaysStrong],
@@ -163,7 +180,14 @@ export function evalSections(body: EvalReportBody): Section[] {
     }
     out.push(
       { kind: 'heading', text: `Slices by ${body.slices.column} (each strategy at its operating threshold)` },
-      { kind: 'table', head: [body.slices.column, 'rows', 'Q weak', 'Q strong', 'strategy', 'APGR', 'strong share', 'quality gap', 'cost reduction'], rows, alignLeft: [0, 4] },
+      {
+        kind: 'table',
+        head: [body.slices.column, 'rows', 'Q weak', 'Q strong', 'strategy', 'APGR', 'strong share', 'quality gap', 'cost reduction'],
+        rows,
+        alignLeft: [0, 4],
+        short: { 6: 'strong', 7: 'gap', 8: 'cheaper' },
+        optional: [[2, 3], 5],
+      },
     );
   }
   if (body.gate) {
@@ -194,16 +218,17 @@ function writtenLines(w: Written): string[] {
   return [artifact('Report', w.report), ...w.deployments.map((p) => artifact('Deployment', p)), ...w.files.map((p) => `Wrote ${p}`)];
 }
 
-export function renderEval(body: EvalReportBody, written: Written): string {
+export function renderEval(body: EvalReportBody, written: Written, layout: Layout = {}): string {
+  const bold = paintOf(layout).bold;
   const out: string[] = [];
   for (const s of evalSections(body)) {
-    if (s.kind === 'heading') out.push('', colors.bold(s.text));
+    if (s.kind === 'heading') out.push('', bold(s.text));
     else if (s.kind === 'text') out.push(...(out.length ? [''] : []), ...s.lines);
-    else if (s.kind === 'table') out.push(...(out.at(-1)?.length ? [''] : []), renderTable(s.head, s.rows, { alignLeft: s.alignLeft }));
-    else out.push('', terminalChart(body));
+    else if (s.kind === 'table') out.push(...(out.at(-1)?.length ? [''] : []), renderTable(s.head, s.rows, { alignLeft: s.alignLeft, short: s.short, optional: s.optional, layout }));
+    else out.push('', terminalChart(body, layout));
   }
   out.push('', ...writtenLines(written));
-  return out.join('\n');
+  return layOut(out, layout);
 }
 
 function mdCell(s: string): string {

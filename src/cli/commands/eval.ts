@@ -21,7 +21,7 @@ import type { MultiDeploymentBody } from '../../routers/multi-deployment.js';
 import { loadAnyDeployment, type LoadedMultiDeployment } from '../../routers/open.js';
 import { checkCommonOptions, checkOutputs, type OutputRequest } from '../../user-paths.js';
 import { inputShape, integerSchema, nameSchema, nonNegativeIntegerSchema, nonNegativeSchema, oneOf, positiveSchema, shareSchema, validateOptions } from '../options.js';
-import { jsonText, NO_PROGRESS, noteLine, readLines, versionOf, warningLine, type ReadRef, type Rendered, type RunDeps } from '../rendered.js';
+import { jsonText, NO_PROGRESS, noteLine, readLines, versionOf, warningLine, type ReadRef, type Rendered, type RenderView, type RunDeps } from '../rendered.js';
 
 const names = z.array(nameSchema, { message: 'expected a list' });
 
@@ -370,13 +370,13 @@ function multiDeploymentOf(r: MultiEvalReportBody['routers'][number], body: Mult
   };
 }
 
-export function renderEval(r: AnyEvalResult, view: { json?: boolean } = {}): Rendered {
+export function renderEval(r: AnyEvalResult, view: RenderView = {}): Rendered {
   const before = [...r.notes.map(noteLine), ...r.warnings.map(warningLine), ...readLines(r.reads)];
   if (r.kind === 'multi') {
-    const stdout = view.json ? jsonText({ path: r.report, ...r.envelope, deployments: r.deployments }) : renderEvalMulti(r.envelope.body, { report: r.report, reused: r.reusedPaths, deployments: r.deployments });
+    const stdout = view.json ? jsonText({ path: r.report, ...r.envelope, deployments: r.deployments }) : renderEvalMulti(r.envelope.body, { report: r.report, reused: r.reusedPaths, deployments: r.deployments }, view);
     return { before, stdout, after: [] };
   }
-  const stdout = view.json ? jsonText({ path: r.report, ...r.envelope, deployments: r.written.deployments, outputs: r.written.files }) : renderEvalText(r.envelope.body, r.written);
+  const stdout = view.json ? jsonText({ path: r.report, ...r.envelope, deployments: r.written.deployments, outputs: r.written.files }) : renderEvalText(r.envelope.body, r.written, view);
   return { before, stdout, after: [] };
 }
 
