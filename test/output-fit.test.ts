@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { runTrain, renderTrain, runEval, renderEval, runEstimate, renderEstimate, runRoute, renderRoute, runLabel, renderLabel } from '../src/index.ts';
 import type { Rendered } from '../src/cli/rendered.ts';
+import type { EvalResult, MultiEvalResult } from '../src/cli/commands/eval.ts';
+import { renderEvalHtml, renderEvalMarkdown, sliceOrder } from '../src/ui/render-eval.ts';
+import { multiQualityCostSvg, qualityCostSvg } from '../src/ui/svg-chart.ts';
+import { terminalChart } from '../src/ui/chart-terminal.ts';
 import { fitColumns, renderTable } from '../src/ui/table.ts';
 import { layOut, streamLayout, wrapLine } from '../src/ui/layout.ts';
 import { cli } from './cli.ts';
@@ -23,9 +27,10 @@ function assertFits(text: string, width: number, what: string): void {
 
 const QUERIES = ['How do I reset my password?', 'Our webhook endpoint started returning 502 after we rotated the signing secret, and invoices INV-2231 and INV-2240 were both charged twice. Can you reconcile and refund?'];
 
-let shared: Promise<{ name: string; render: (view: object) => Rendered }[]> | undefined;
+type Results = { name: string; render: (view: object) => Rendered }[] & { evalPair?: EvalResult; evalN?: MultiEvalResult };
+let shared: Promise<Results> | undefined;
 /** Every command's result on the demo data, pair and three models, with its render. */
-function results(): Promise<{ name: string; render: (view: object) => Rendered }[]> {
+function results(): Promise<Results> {
   shared ??= (async () => {
     const artifacts = tempDir('router-fit-');
     const train = await runTrain({ data: DEMO, name: 'demo', artifacts });
@@ -41,7 +46,7 @@ function results(): Promise<{ name: string; render: (view: object) => Rendered }
       { queries: csv, weak: 'openai:gpt-4o-mini', strong: 'anthropic:claude-opus-4-1', judge: 'openai:gpt-4o', dryRun: true, artifacts, cache: join(artifacts, 'cache') },
       { env: { OPENAI_API_KEY: 'sk-test', ANTHROPIC_API_KEY: 'sk-test' } },
     );
-    return [
+    const all: Results = [
       { name: 'train', render: (v) => renderTrain(train, v) },
       { name: 'train over 3 models', render: (v) => renderTrain(trainN, v) },
       { name: 'eval', render: (v) => renderEval(evalPair, v) },
@@ -52,6 +57,9 @@ function results(): Promise<{ name: string; render: (view: object) => Rendered }
       { name: 'route over 3 models', render: (v) => renderRoute(routeN, v) },
       { name: 'label --dry-run', render: (v) => renderLabel(label, v) },
     ];
+    all.evalPair = evalPair as EvalResult;
+    all.evalN = evalN as MultiEvalResult;
+    return all;
   })();
   return shared;
 }
@@ -163,4 +171,44 @@ test('the demo routes with the deployment eval chose, and says so', () => {
   assert.match(demo, /^router route --deployment demo /m);
   assert.doesNotMatch(demo, /^router route --router demo /m, 'not the router\'s own default threshold');
   assert.match(demo, /^echo .*deployment/m);
+});
+
+test('the HTML report: the answer first, which report it is, slices in a sensible order', async () => {
+  const r = (await results()).evalPair!;
+  const body = r.envelope.body;
+  const page = renderEvalHtml(body, r.written, qualityCostSvg(body), r.envelope);
+  const answer = page.indexOf('<h2>Answer</h2>');
+  assert.ok(answer > 0 && answer < page.indexOf('Threshold sweep') && answer < page.indexOf('Evaluated on'), 'the answer comes before everything else');
+  assert.match(page, /<p>demo saves \d+\.\d% of the always-strong cost \(\d+\.\d\dx cheaper\) at a quality gap of \d+\.\d% \(95% CI [^)]+\), sending \d+\.\d% of queries to sim-large: threshold 0\.\d{3}, cheapest with quality gap &lt;= 5\.0%\.<\/p>/);
+  const meta = `Eval report demo@${r.envelope.version}, ${r.envelope.contentHash}, written ${r.envelope.createdAt.slice(0, 10)} `;
+  assert.ok(page.includes(meta), `the version, hash and date: ${meta}`);
+  assert.match(page, new RegExp(`by router ${r.envelope.toolVersion.replace(/\./g, '\\.')}`));
+  assert.match(renderEvalMarkdown(body, r.written, undefined, r.envelope), /^# Router eval report\n\nEval report demo@\d+, sha256:[0-9a-f]{64}, written .*\n\n## Answer\n\n- demo saves /);
+  // Categories: the largest first; levels low to high; numbers as numbers; (missing) last.
+  const rows = [...page.matchAll(/<tr><td>([a-z-]+)<\/td><td class="num">(\d+)<\/td>/g)].map((m) => Number(m[2]));
+  assert.ok(rows.length >= 3 && rows.every((n, k) => k === 0 || rows[k - 1]! >= n), `slices by size: ${rows.join(', ')}`);
+  const s = (value: string, n = 1) => ({ value, rows: n });
+  assert.deepEqual(sliceOrder([s('hard'), s('(missing)', 9), s('easy'), s('medium')]).map((x) => x.value), ['easy', 'medium', 'hard', '(missing)']);
+  assert.deepEqual(sliceOrder([s('10'), s('9'), s('100')]).map((x) => x.value), ['9', '10', '100']);
+  assert.deepEqual(sliceOrder([s('b', 2), s('a', 2), s('c', 5)]).map((x) => x.value), ['c', 'a', 'b']);
+});
+
+test('the charts: operating points labelled, the target line drawn; the terminal chart takes the width it has', async () => {
+  const all = await results();
+  const body = all.evalPair!.envelope.body;
+  const svg = qualityCostSvg(body);
+  assert.match(svg, /<text [^>]*>target: quality gap 5\.0% \(quality 0\.\d{3}\)<\/text>/);
+  assert.match(svg, /<text [^>]*>demo: threshold 0\.\d{3}, gap \d+\.\d%<\/text>/);
+  assert.match(svg, /<text [^>]*>cascade: threshold 0\.\d{3}, gap \d+\.\d%<\/text>/);
+  // No two labels of the plot on top of each other (their boxes as the chart estimates them).
+  const labels = [...svg.matchAll(/<text x="([\d.]+)" y="([\d.]+)" font-size="11" fill="[^"]+">([^<]+)<\/text>/g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]), w: m[3]!.length * 6.2 }));
+  assert.ok(labels.length >= 3);
+  for (const [i, a] of labels.entries()) for (const b of labels.slice(i + 1)) assert.ok(a.x + a.w <= b.x || b.x + b.w <= a.x || Math.abs(a.y - b.y) >= 14, `labels overlap: ${JSON.stringify([a, b])}`);
+  assert.match(multiQualityCostSvg(all.evalN!.envelope.body), /<text [^>]*>ladder: lambda \d+\.\d\d, gap \d+\.\d%<\/text>/);
+  for (const width of [60, 80, 200]) {
+    const chart = terminalChart(body, { width });
+    assertFits(chart, width, 'terminal chart');
+    const axis = chart.split('\n').find((l) => /^ +\+-+$/.test(l))!;
+    assert.equal(axis.length, Math.min(width - 1, 108), `the plot uses the width at ${width}`);
+  }
 });

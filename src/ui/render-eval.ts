@@ -84,6 +84,27 @@ function operatingLine(s: StrategyResult, body: EvalReportBody): string {
   );
 }
 
+// Values of a column that name levels: shown low to high, not in the alphabet's order (easy, hard, medium).
+const LEVELS = ['very easy', 'easy', 'very low', 'low', 'small', 'short', 'medium', 'normal', 'moderate', 'long', 'large', 'high', 'very high', 'hard', 'very hard', 'expert'];
+
+/**
+ * Slices as a reader looks for them: levels (easy, medium, hard) in their order, numbers as
+ * numbers, anything else the largest first so the slices that weigh most lead; "(missing)" last.
+ */
+export function sliceOrder<T extends { value: string; rows: number }>(slices: readonly T[]): T[] {
+  const missing = (v: string) => v === '(missing)';
+  const known = slices.filter((s) => !missing(s.value));
+  const level = (v: string) => LEVELS.indexOf(v.trim().toLowerCase());
+  const numeric = known.every((s) => s.value.trim() !== '' && Number.isFinite(Number(s.value)));
+  const levels = known.every((s) => level(s.value) >= 0);
+  const by = numeric
+    ? (a: T, b: T) => Number(a.value) - Number(b.value)
+    : levels
+      ? (a: T, b: T) => level(a.value) - level(b.value)
+      : (a: T, b: T) => b.rows - a.rows || a.value.localeCompare(b.value, 'en', { numeric: true });
+  return [...known.sort(by), ...slices.filter((s) => missing(s.value))];
+}
+
 export function evalSections(body: EvalReportBody): Section[] {
   const unit = body.costUnit;
   const d = body.dataset;
@@ -163,7 +184,7 @@ export function evalSections(body: EvalReportBody): Section[] {
 
   if (body.slices) {
     const rows: string[][] = [];
-    for (const sl of body.slices.slices) {
+    for (const sl of sliceOrder(body.slices.slices)) {
       sl.strategies.forEach((m, i) => {
         rows.push([
           i === 0 ? sl.value : '',
@@ -235,8 +256,8 @@ function mdCell(s: string): string {
   return s.replace(/\|/g, '\\|');
 }
 
-export function renderEvalMarkdown(body: EvalReportBody, written: Written, chartFile?: string): string {
-  const out: string[] = ['# Router eval report', ''];
+export function renderEvalMarkdown(body: EvalReportBody, written: Written, chartFile?: string, meta?: ReportMeta): string {
+  const out: string[] = ['# Router eval report', '', ...(meta ? [metaLine(meta, written.report), ''] : []), '## Answer', '', ...answerLines(body).map((l) => `- ${l}`), ''];
   for (const s of evalSections(body)) {
     if (s.kind === 'heading') out.push(`## ${s.text}`, '');
     else if (s.kind === 'text') out.push(...s.lines.map((l) => `${l}  `), '');
@@ -255,8 +276,37 @@ function html(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-export function renderEvalHtml(body: EvalReportBody, written: Written, svg: string): string {
+/** The answer of the report in a sentence per strategy: what its operating point saves, and at what quality. */
+export function answerLines(body: EvalReportBody): string[] {
+  const strategies: StrategyResult[] = [...body.routers, ...(body.cascade ? [body.cascade] : [])];
+  return strategies.map((s) => {
+    const op = s.operatingPoint;
+    const p = op.point;
+    const saves = p.costReduction !== null && p.costReduction > 0 ? `saves ${pct(1 - 1 / p.costReduction)} of the always-strong cost (${times(p.costReduction)} cheaper)` : 'saves nothing';
+    const gapCi = op.ci?.qualityGap ? ` (${Math.round(op.ci.level * 100)}% CI ${interval(op.ci.qualityGap, (x) => pct(x))})` : '';
+    const what = s.rule.startsWith('escalate') ? 'escalating' : 'sending';
+    return `${s.name} ${saves} at a quality gap of ${pct(p.qualityGap)}${gapCi}, ${what} ${pct(p.strongShare)} of queries to ${body.pair.strong}: threshold ${thresholdText(p.threshold, s)}, ${criterionText(op, body.costUnit)}.`;
+  });
+}
+
+/** Which report this is, for the reader of a file passed around: tool version, artifact version, hash, date. */
+export interface ReportMeta {
+  toolVersion: string;
+  createdAt: string;
+  contentHash: string;
+  name?: string;
+  version?: number;
+}
+
+export function metaLine(meta: ReportMeta, path: string): string {
+  const which = meta.name !== undefined && meta.version !== undefined ? `${meta.name}@${meta.version}` : path;
+  const when = meta.createdAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC');
+  return `Eval report ${which}, ${meta.contentHash}, written ${when} by router ${meta.toolVersion}`;
+}
+
+export function renderEvalHtml(body: EvalReportBody, written: Written, svg: string, meta?: ReportMeta): string {
   const parts: string[] = [];
+  parts.push(`<section class="answer">\n<h2>Answer</h2>\n${answerLines(body).map((l) => `<p>${html(l)}</p>`).join('\n')}\n</section>`);
   for (const s of evalSections(body)) {
     if (s.kind === 'heading') parts.push(`<h2>${html(s.text)}</h2>`);
     else if (s.kind === 'text') parts.push(`<p>${s.lines.map(html).join('<br>\n')}</p>`);
@@ -283,11 +333,14 @@ th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.7em; text-align: left;
 th { border-bottom: 2px solid #888; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 figure { margin: 1em 0; }
+.answer { background: #f3f7fb; border-left: 4px solid #0072B2; padding: 0.3em 1em; margin: 1em 0 1.5em; }
+.answer p { font-size: 1.15em; margin: 0.5em 0; }
+.meta { color: #555; font-size: 0.9em; }
 </style>
 </head>
 <body>
 <h1>Router eval report</h1>
-${parts.join('\n')}
+${meta ? `<p class="meta">${html(metaLine(meta, written.report))}</p>\n` : ''}${parts.join('\n')}
 </body>
 </html>
 `;
