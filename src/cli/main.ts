@@ -90,7 +90,7 @@ async function withSpinner<T>(view: View, work: (progress: Progress) => Promise<
   if (!showsProgress(view)) return work(NO_PROGRESS);
   const { openSpinner } = await import('../ui/spinner.js');
   const { spinnerProgress } = await import('../ui/progress.js');
-  const spinner = await openSpinner();
+  const spinner = await openSpinner(view.color === false ? { color: false } : {});
   try {
     return await work(spinnerProgress(spinner));
   } finally {
@@ -156,7 +156,7 @@ async function labelCommand(options: LabelOptions, view: View, io: Io): Promise<
   const { onInterrupt } = await import('./signals.js');
   const note = (text: string) => io.stderr(text.endsWith('\n') ? text : text + '\n');
   const dryRun = options.dryRun === true;
-  const progress = await startProgress(io.interactive && !dryRun && showsProgress(view));
+  const progress = await startProgress(io.interactive && !dryRun && showsProgress(view), view.color === false ? { color: false } : {});
   const controller = new AbortController();
   const dispose = onInterrupt((times) => {
     progress.stop();
