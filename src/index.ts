@@ -45,7 +45,9 @@ export { expectationOf, type Expectation, type ExpectationOptions } from './serv
 export { runLabel, renderLabel, labelOptionsSchema, type LabelOptions, type LabelDeps, type LabelResult } from './cli/commands/label.js';
 export type { LabelSummary, LabelProgress } from './label/label-run.js';
 export type { RunEstimate } from './label/estimate.js';
-export type { Rendered, RunDeps, ReadRef } from './cli/rendered.js';
+export type { Rendered, RenderView, RunDeps, ReadRef } from './cli/rendered.js';
+// How render* lays text out: `{ width: process.stdout.columns, color: true }` for a terminal; none of it for a file.
+export { streamLayout, type Layout } from './ui/layout.js';
 export type { Progress } from './ui/progress.js';
 export { MissingInput, type Need } from './cost/estimate.js';
 

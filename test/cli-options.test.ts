@@ -35,6 +35,7 @@ async function parse(args: string[]): Promise<{ verb: Verb; options: Record<stri
 const LABEL_DEFAULTS = { artifacts: 'artifacts', mode: 'pairwise', match: 'exact', encoding: 'utf8', concurrency: 8, retries: 4, timeout: 120, maxTokens: 1024, judgeMaxTokens: 1024, cache: '.router-cache', assumeOutputTokens: 300 };
 const INPUT_DEFAULTS = { artifacts: 'artifacts', encoding: 'utf8', format: 'auto', modelACol: 'model_a', modelBCol: 'model_b', winnerCol: 'winner' };
 
+const TRAIN_DEFAULTS = { ...INPUT_DEFAULTS, router: 'logistic', holdout: 0.2, seed: 1, validation: 0.2, calibration: 'platt', targetGap: 0.05, cache: true };
 const TABLE: [string[], Verb, Record<string, unknown>, View?][] = [
   [['monitor', 'log', 'log.1', '--deployment', 'prod'], 'monitor', { logs: ['log', 'log.1'], deployment: 'prod', artifacts: 'artifacts', maxPsi: 0.2, failOnDrift: true, cache: true }],
   [
@@ -43,7 +44,12 @@ const TABLE: [string[], Verb, Record<string, unknown>, View?][] = [
     { logs: ['log'], deployment: 'p@2', artifacts: 'artifacts', since: '2026-12-01', until: '2026-12-02T00:00:00Z', maxPsi: 0.1, failOnDrift: false, sampleOut: 's.csv', evalData: 'e.jsonl', skipBadLines: true, prices: 'p.json', output: ['m.json', 'm.md'], cache: true },
     { json: true },
   ],
-  [['train', 'd.jsonl'], 'train', { data: 'd.jsonl', ...INPUT_DEFAULTS, router: 'logistic', holdout: 0.2, seed: 1, validation: 0.2, calibration: 'platt', targetGap: 0.05, cache: true }],
+  [['train', 'd.jsonl'], 'train', { data: 'd.jsonl', ...TRAIN_DEFAULTS }],
+  // The global flags, before or after the subcommand's name: the view's, never the command's options.
+  [['train', 'd.jsonl', '--quiet', '--no-color', '--wide', '--no-progress'], 'train', { data: 'd.jsonl', ...TRAIN_DEFAULTS }],
+  [['-q', '--wide', 'train', 'd.jsonl'], 'train', { data: 'd.jsonl', ...TRAIN_DEFAULTS }],
+  [['route', '--router', 'r', 'hi', '--no-progress', '-q'], 'route', { queries: ['hi'], router: 'r', artifacts: 'artifacts', cache: true, encoding: 'utf8' }],
+  [['estimate', '--volume', '1k/day', '--no-color'], 'estimate', { volume: { count: 1000, per: 'day' }, artifacts: 'artifacts', overhead: 0, overheadMs: 0, fixedMonthly: 0, days: 30, name: 'estimate', encoding: 'utf8' }],
   [
     ['train', 'd.csv', '--no-holdout', '-C', 'auto', '--k', '5', '--folds', '3', '--no-cache', '--cache-dir', 'c', '--models', 'a,b', '--grade-scale', '1:10', '--router', 'knn', '--json', '--name', 'n', '--validation', '30%'],
     'train',
@@ -84,12 +90,22 @@ const TABLE: [string[], Verb, Record<string, unknown>, View?][] = [
   ],
 ];
 
+/** The global flags a command line gives, as the view carries them (each only when given). */
+function globals(args: string[]): Record<string, boolean> {
+  return {
+    ...(args.includes('--no-color') ? { color: false } : {}),
+    ...(args.includes('--no-progress') ? { progress: false } : {}),
+    ...(args.includes('-q') || args.includes('--quiet') ? { quiet: true } : {}),
+    ...(args.includes('--wide') ? { wide: true } : {}),
+  };
+}
+
 for (const [args, verb, options, view] of TABLE) {
   test(`argv -> options: router ${args.join(' ')}`, async () => {
     const seen = await parse(args);
     assert.equal(seen.verb, verb);
     assert.deepEqual(seen.options, options);
-    assert.deepEqual(seen.view, { json: view?.json });
+    assert.deepEqual(seen.view, { json: view?.json, ...globals(args) });
   });
 }
 

@@ -219,3 +219,18 @@ test('Ctrl-C (SIGINT) still ends training at once: the spinner takes no signal',
   assert.equal(run.code, 128 + 2);
   assert.ok(run.killToExitMs! < 1500, `${Math.round(run.killToExitMs!)} ms from SIGINT to exit`);
 });
+
+test('80 columns: eval fits the screen and names --wide; --wide --no-color prints every column without escape codes', { skip }, async () => {
+  const dir = workspace();
+  const fitted = await inTerminal(['eval', DEMO, '--router', 'demo', '--bootstrap', '50'], { cwd: dir, cols: 80, deadlineMs: 30_000 });
+  assert.equal(fitted.code, 0, plain(fitted.raw).slice(-500));
+  const lines = screen(fitted.raw);
+  for (const l of lines) assert.ok([...l].length <= 80, `${[...l].length} columns: "${l}"`);
+  assert.match(lines.join('\n'), /\(hidden to fit 80 columns: p50 ms, p95 ms; --wide shows them\)/);
+  assert.match(fitted.raw, /\x1b\[1mThreshold sweep: demo/, 'headings are bold on a terminal');
+  const wide = await inTerminal(['eval', DEMO, '--router', 'demo', '--bootstrap', '50', '--wide', '--no-color'], { cwd: dir, cols: 80, deadlineMs: 30_000 });
+  assert.equal(wide.code, 0, plain(wide.raw).slice(-500));
+  assert.match(plain(wide.raw), /│ p50 ms │ p95 ms │/);
+  assert.ok(screen(wide.raw).some((l) => [...l].length > 80), 'wider than the terminal, as asked');
+  assert.doesNotMatch(wide.raw, /\x1b\[[0-9;]*m/, 'no SGR sequence with --no-color, the spinner\'s frame included');
+});

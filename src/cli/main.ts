@@ -3,7 +3,8 @@ import { GateFailure, UserError } from '../errors.js';
 import { canAsk } from '../ui/environment.js';
 import { stopSpinners } from '../ui/spinner.js';
 import type { Progress } from '../ui/progress.js';
-import { warningLine, type Rendered } from './rendered.js';
+import { NO_PROGRESS, warningLine, type Rendered, type RenderView } from './rendered.js';
+import { layOut, streamLayout, type Layout } from '../ui/layout.js';
 import type { TrainOptions } from './commands/train.js';
 import type { EvalOptions } from './commands/eval.js';
 import type { EstimateOptions } from './commands/estimate.js';
@@ -55,6 +56,8 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   /** Whether a person at a terminal can be asked for missing input (estimate's questions). */
   interactive: boolean;
+  /** What stdout can show (width, colour) and how wide stderr is; none: no limit and no colour. */
+  screen?: Layout & { stderrWidth?: number };
 }
 
 
@@ -64,28 +67,52 @@ export function processIo(): Io {
     stderr: (text) => void process.stderr.write(text),
     env: process.env,
     interactive: canAsk(process.env),
+    screen: { ...streamLayout(process.stdout, process.env), stderrWidth: streamLayout(process.stderr, process.env).width },
   };
 }
 
-/** Prints a command's output: its stderr lines around its stdout, each ending in a newline. */
-export function emit(r: Rendered, io: Io): void {
-  const line = (t: string) => (t.endsWith('\n') ? t : t + '\n');
-  for (const t of r.before) io.stderr(line(t));
+/**
+ * Prints a command's output: its stderr lines around its stdout, each ending in a newline, wrapped
+ * to stderr's width. --quiet keeps stdout and warnings: the notes and read lines go.
+ */
+export function emit(r: Rendered, io: Io, view: View = {}): void {
+  const line = (t: string) => {
+    const text = layOut([t.replace(/\n$/, '')], { width: io.screen?.stderrWidth });
+    return text + '\n';
+  };
+  const shown = (t: string) => !view.quiet || t.startsWith('warning:');
+  for (const t of r.before) if (shown(t)) io.stderr(line(t));
   // An interrupted label run has nothing for stdout: no empty line there.
-  if (r.stdout !== '') io.stdout(line(r.stdout));
-  for (const t of r.after) io.stderr(line(t));
+  if (r.stdout !== '') io.stdout(r.stdout.endsWith('\n') ? r.stdout : r.stdout + '\n');
+  for (const t of r.after) if (shown(t)) io.stderr(line(t));
 }
 
-/** Runs `work` with a spinner's progress on stderr (when it is a terminal), ended however `work` ends. */
-async function withSpinner<T>(work: (progress: Progress) => Promise<T>): Promise<T> {
+/** The layout of a command's text on stdout: the terminal's width and colour, less what the flags turn off. */
+export function layoutOf(view: View, io: Io): RenderView {
+  const screen = io.screen ?? {};
+  return {
+    json: view.json,
+    ...(screen.width !== undefined ? { width: screen.width } : {}),
+    ...(view.wide ? { wide: true } : {}),
+    color: screen.color === true && view.color !== false,
+  };
+}
+
+/** Runs `work` with a spinner's progress on stderr (when it is a terminal and not turned off), ended however `work` ends. */
+async function withSpinner<T>(view: View, work: (progress: Progress) => Promise<T>): Promise<T> {
+  if (!showsProgress(view)) return work(NO_PROGRESS);
   const { openSpinner } = await import('../ui/spinner.js');
   const { spinnerProgress } = await import('../ui/progress.js');
-  const spinner = await openSpinner();
+  const spinner = await openSpinner(view.color === false ? { color: false } : {});
   try {
     return await work(spinnerProgress(spinner));
   } finally {
     spinner.stop();
   }
+}
+
+function showsProgress(view: View): boolean {
+  return view.progress !== false && view.quiet !== true;
 }
 
 function isPromptExit(err: unknown): boolean {
@@ -96,7 +123,8 @@ function isPromptExit(err: unknown): boolean {
  * `router estimate`: in a terminal, each missing input is asked for (stdin, drawn on stderr) and
  * the estimate runs again; then the command line that gives it without questions is printed.
  */
-async function estimateCommand(given: EstimateOptions, { json }: View, io: Io): Promise<void> {
+async function estimateCommand(given: EstimateOptions, view: View, io: Io): Promise<void> {
+  const { json } = view;
   const { runEstimate, renderEstimate, reproduceCommand } = await import('./commands/estimate.js');
   const { MissingInput } = await import('../cost/estimate.js');
   const options = { ...given };
@@ -105,9 +133,9 @@ async function estimateCommand(given: EstimateOptions, { json }: View, io: Io): 
   for (let round = 0; ; round++) {
     try {
       const result = await runEstimate(options, { env: io.env, measured });
-      const rendered = renderEstimate(result, { json });
+      const rendered = renderEstimate(result, layoutOf(view, io));
       if (asked) rendered.before.unshift(`To get this estimate again without questions:\n  ${reproduceCommand({ ...options, json })}\n`);
-      emit(rendered, io);
+      emit(rendered, io, view);
       return;
     } catch (err) {
       // Each answer fills one missing input; the bound only guards against a question that cannot be answered.
@@ -133,7 +161,7 @@ async function estimateCommand(given: EstimateOptions, { json }: View, io: Io): 
  * process at once, with the same journal guarantees as a second Ctrl-C, and the run lock of a dead
  * process is taken over by the next run.
  */
-async function labelCommand(options: LabelOptions, { json }: View, io: Io): Promise<void> {
+async function labelCommand(options: LabelOptions, view: View, io: Io): Promise<void> {
   const { runLabel, renderLabel, unconfirmed } = await import('./commands/label.js');
   const { confirmSpending, startProgress } = await import('../ui/label-progress.js');
   const { renderLabelEstimate } = await import('../ui/render-label.js');
@@ -141,7 +169,7 @@ async function labelCommand(options: LabelOptions, { json }: View, io: Io): Prom
   const { onInterrupt } = await import('./signals.js');
   const note = (text: string) => io.stderr(text.endsWith('\n') ? text : text + '\n');
   const dryRun = options.dryRun === true;
-  const progress = await startProgress(io.interactive && !dryRun);
+  const progress = await startProgress(io.interactive && !dryRun && showsProgress(view), view.color === false ? { color: false } : {});
   const controller = new AbortController();
   const dispose = onInterrupt((times) => {
     progress.stop();
@@ -162,15 +190,15 @@ async function labelCommand(options: LabelOptions, { json }: View, io: Io): Prom
   try {
     result = await runLabel(options, {
       env: io.env,
-      notice: (text) => note(warningLine(text)),
+      notice: (text) => note(layOut([warningLine(text)], { width: io.screen?.stderrWidth })),
       signal: controller.signal,
       confirm: async (estimate) => {
         if (!io.interactive) throw unconfirmed(estimate);
-        note(renderLabelEstimate(estimate, { rows: estimate.rows, alreadyDone: 0 }));
+        note(renderLabelEstimate(estimate, { rows: estimate.rows, alreadyDone: 0 }, { width: io.screen?.stderrWidth }));
         return confirmSpending(estimate);
       },
       onStart: ({ resumed, total, journal }) => {
-        if (io.interactive && resumed) note(`resuming: ${count(resumed)} of ${count(total)} rows were done earlier (${journal})`);
+        if (io.interactive && resumed && !view.quiet) note(`resuming: ${count(resumed)} of ${count(total)} rows were done earlier (${journal})`);
         progress.begin();
       },
       onProgress: (p) => progress.update(p),
@@ -179,7 +207,7 @@ async function labelCommand(options: LabelOptions, { json }: View, io: Io): Prom
     dispose();
     progress.stop();
   }
-  emit(renderLabel(result, { json }), io);
+  emit(renderLabel(result, layoutOf(view, io)), io, view);
   if (result.kind === 'interrupted') throw new Interrupted();
 }
 
@@ -188,11 +216,11 @@ async function labelCommand(options: LabelOptions, { json }: View, io: Io): Prom
  * --drain-timeout) and returns, so main exits 0; SIGHUP reloads the deployment, and a reload that
  * fails leaves the old one serving with one line on stderr.
  */
-async function serveCommand(options: ServeOptions, { json }: View, io: Io): Promise<void> {
+async function serveCommand(options: ServeOptions, view: View, io: Io): Promise<void> {
   const { runServe, renderServe, renderReload, renderStop } = await import('./commands/serve.js');
   const { onServeSignals } = await import('./signals.js');
   const result = await runServe(options, { env: io.env });
-  emit(renderServe(result, { json }), io);
+  emit(renderServe(result, { json: view.json }), io, view);
   await new Promise<void>((resolve) => {
     let reloading = Promise.resolve();
     const dispose = onServeSignals({
@@ -221,9 +249,16 @@ async function serveCommand(options: ServeOptions, { json }: View, io: Io): Prom
   });
 }
 
-/** How the CLI shows a result: a table, or JSON with --json. */
+/**
+ * How the CLI shows a result: a table, or JSON with --json; and the global flags, each set only
+ * when given: --no-color (color false), --no-progress (progress false), --quiet, --wide.
+ */
 export interface View {
   json?: boolean;
+  color?: boolean;
+  progress?: boolean;
+  quiet?: boolean;
+  wide?: boolean;
 }
 
 /**
@@ -245,29 +280,29 @@ export function cliCommands(io: Io): Commands {
   return {
     async train(options, view) {
       const { runTrain, renderTrain } = await import('./commands/train.js');
-      const result = await withSpinner((progress) => runTrain(options, { progress, env: io.env }));
-      emit(renderTrain(result, view), io);
+      const result = await withSpinner(view, (progress) => runTrain(options, { progress, env: io.env }));
+      emit(renderTrain(result, layoutOf(view, io)), io, view);
     },
     async eval(options, view) {
       const { runEval, renderEval } = await import('./commands/eval.js');
       // Shown at once: it says how long the work about to start takes.
-      const notice = (text: string) => io.stderr(`warning: ${text}\n`);
-      const result = await withSpinner((progress) => runEval(options, { progress, env: io.env, notice }));
-      emit(renderEval(result, view), io);
+      const notice = (text: string) => io.stderr(`${layOut([warningLine(text)], { width: io.screen?.stderrWidth })}\n`);
+      const result = await withSpinner(view, (progress) => runEval(options, { progress, env: io.env, notice }));
+      emit(renderEval(result, layoutOf(view, io)), io, view);
       if (result.gateFailure !== undefined) throw new GateFailure(result.gateFailure);
     },
     estimate: (options, view) => estimateCommand(options, view, io),
     async route(options, view) {
       const { runRoute, renderRoute } = await import('./commands/route.js');
-      const result = await withSpinner((progress) => runRoute(options, { progress, env: io.env }));
-      emit(renderRoute(result, view), io);
+      const result = await withSpinner(view, (progress) => runRoute(options, { progress, env: io.env }));
+      emit(renderRoute(result, layoutOf(view, io)), io, view);
     },
     label: (options, view) => labelCommand(options, view, io),
     serve: (options, view) => serveCommand(options, view, io),
     async monitor(options, view) {
       const { runMonitor, renderMonitor } = await import('./commands/monitor.js');
-      const result = await withSpinner((progress) => runMonitor(options, { progress, env: io.env }));
-      emit(renderMonitor(result, view), io);
+      const result = await withSpinner(view, (progress) => runMonitor(options, { progress, env: io.env }));
+      emit(renderMonitor(result, layoutOf(view, io)), io, view);
       // Drift is a failed check, as a quality gate is: exit 1 for CI (--no-fail-on-drift reports it only).
       if (result.driftFailure !== undefined) throw new GateFailure(`drift: ${result.driftFailure}`);
     },
@@ -280,12 +315,25 @@ export function buildProgram(io: Io = processIo(), commands: Commands = cliComma
     .description('Train, evaluate and cost-model LLM routers: send each query to the cheapest model that answers it well.')
     .version(toolVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
+    // Global flags: the program's, so they are accepted before or after the subcommand's name,
+    // and listed in every subcommand's help.
+    .option('--no-color', 'no colour in the output, as NO_COLOR=1 (colour is only ever used on a terminal)')
+    .option('--no-progress', 'no progress line on stderr')
+    .option('-q, --quiet', 'results and errors only: no progress, notes or read lines on stderr (warnings stay)')
+    .option('--wide', 'every table column, however wide the terminal (a pipe or a file always gets them all)')
+    .configureHelp({ showGlobalOptions: true })
     .addHelpText('after', examples([
       'router train datasets/demo-support.jsonl --name demo',
       'router eval datasets/demo-support.jsonl --router demo',
       'router estimate --eval demo --volume 50k/day',
       'router route --router demo "I was charged twice for invoice INV-2231"',
     ]));
+
+  /** The view of a command: its --json and the program's global flags, each only when given. */
+  const view = (json: boolean | undefined): View => {
+    const g = program.opts<{ color?: boolean; progress?: boolean; quiet?: boolean; wide?: boolean }>();
+    return { json, ...(g.color === false ? { color: false } : {}), ...(g.progress === false ? { progress: false } : {}), ...(g.quiet ? { quiet: true } : {}), ...(g.wide ? { wide: true } : {}) };
+  };
 
   common(
     program
@@ -338,7 +386,7 @@ export function buildProgram(io: Io = processIo(), commands: Commands = cliComma
       ])),
   ).action(async (queries: string, opts) => {
     const { json, debug: _debug, ...options } = opts;
-    await commands.label({ queries, ...options }, { json });
+    await commands.label({ queries, ...options }, view(json));
   });
 
   addInputOptions(
@@ -382,7 +430,7 @@ export function buildProgram(io: Io = processIo(), commands: Commands = cliComma
     ),
   ).action(async (data: string, opts) => {
     const { json, debug: _debug, ...options } = opts;
-    await commands.train({ data, ...options }, { json });
+    await commands.train({ data, ...options }, view(json));
   });
 
   addInputOptions(
@@ -435,7 +483,7 @@ CI gates (exit 1 when a check fails), one example each:
     ),
   ).action(async (data: string, opts) => {
     const { json, debug: _debug, ...options } = opts;
-    await commands.eval({ data, ...options }, { json });
+    await commands.eval({ data, ...options }, view(json));
   });
 
   common(
@@ -479,7 +527,7 @@ CI gates (exit 1 when a check fails), one example each:
       ]))),
   ).action(async (opts) => {
     const { json, debug: _debug, ...options } = opts;
-    await commands.estimate(options, { json });
+    await commands.estimate(options, view(json));
   });
 
   common(
@@ -504,7 +552,7 @@ CI gates (exit 1 when a check fails), one example each:
       ])),
   ).action(async (queries: string[], opts) => {
     const { json, debug: _debug, ...options } = opts;
-    await commands.route({ queries, ...options }, { json });
+    await commands.route({ queries, ...options }, view(json));
   });
 
   common(
@@ -535,7 +583,7 @@ CI gates (exit 1 when a check fails), one example each:
       ])),
   ).action(async (opts) => {
     const { json, debug: _debug, ...options } = opts;
-    await commands.serve(options, { json });
+    await commands.serve(options, view(json));
   });
 
   common(
@@ -565,7 +613,7 @@ Exit codes: 0 no drift, 1 drift flagged (a share outside its interval, or PSI ab
 `),
   ).action(async (logs: string[], opts) => {
     const { json, debug: _debug, ...options } = opts;
-    await commands.monitor({ logs, ...options }, { json });
+    await commands.monitor({ logs, ...options }, view(json));
   });
 
   return program;

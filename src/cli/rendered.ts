@@ -1,4 +1,5 @@
 import type { Progress } from '../ui/progress.js';
+import type { Layout } from '../ui/layout.js';
 
 // What a command gives back and how it is printed. Each command is `run<Verb>(options, deps)`,
 // which reads, computes and writes artifacts but prints nothing, and a pure `render<Verb>(result)`
@@ -21,6 +22,11 @@ export interface RunDeps {
    * main prints it at once; without this it is kept in the result's warnings.
    */
   notice?: (text: string) => void;
+}
+
+/** How a result is shown: JSON, or text laid out for a width (none: everything), with or without colour. */
+export interface RenderView extends Layout {
+  json?: boolean;
 }
 
 export const NO_PROGRESS: Progress = { stage() {}, embed() {} };

@@ -1,20 +1,5 @@
-import pc from 'picocolors';
-
 // Number formatting shared by every table and message, so a share or a dollar figure reads the
 // same everywhere.
-
-/**
- * Colour on stdout only for a terminal that takes it (Node's hasColors reads NO_COLOR, FORCE_COLOR
- * and TERM), or when FORCE_COLOR asks. Not picocolors' own default, which also colours any output
- * when CI is set, so a CI log or a file written under CI got escape codes.
- */
-function stdoutColours(env: NodeJS.ProcessEnv = process.env): boolean {
-  const force = env.FORCE_COLOR;
-  if (force !== undefined && force !== '' && force !== '0' && force !== 'false') return true;
-  return process.stdout.isTTY === true && (process.stdout.hasColors?.(env) ?? false);
-}
-
-export const colors = pc.createColors(stdoutColours());
 
 /** toFixed without a "-0.000" for values that round to zero (a quality gap of -1e-17, say). */
 export function fixed(x: number | null | undefined, digits = 3): string {

@@ -34,9 +34,9 @@ export function progressText(p: LabelProgress, elapsedMs: number, doneAtStart: n
 
 const silent: ProgressDisplay = { begin() {}, update() {}, stop() {} };
 
-export async function startProgress(enabled: boolean): Promise<ProgressDisplay> {
+export async function startProgress(enabled: boolean, options: { color?: boolean } = {}): Promise<ProgressDisplay> {
   if (!enabled) return silent;
-  const spinner = await openSpinner();
+  const spinner = await openSpinner(options);
   let started = performance.now();
   let doneAtStart: number | undefined;
   let last = 0;

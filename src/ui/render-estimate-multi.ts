@@ -1,5 +1,6 @@
 import type { MultiEstimateBody } from '../cost/estimate-multi.js';
-import { colors, count, fixed, pct, usd, writtenLine } from './format.js';
+import { count, fixed, pct, usd, writtenLine } from './format.js';
+import { layOut, paintOf, type Layout } from './layout.js';
 import { renderTable } from './table.js';
 
 // The monthly bill over N models, answer first: what routing costs against always-reference and
@@ -10,7 +11,8 @@ function money(x: number): string {
   return usd(x, Math.abs(x) >= 100 ? 0 : 2);
 }
 
-export function renderEstimateMultiText(body: MultiEstimateBody, path: string, reused: boolean): string {
+export function renderEstimateMultiText(body: MultiEstimateBody, path: string, reused: boolean, layout: Layout = {}): string {
+  const colors = paintOf(layout);
   const i = body.inputs;
   const p = body.projection;
   const lines = [
@@ -21,6 +23,7 @@ export function renderEstimateMultiText(body: MultiEstimateBody, path: string, r
     renderTable(
       ['model', 'share', '$ / month'],
       p.perModel.filter((m) => m.share > 0).sort((a, b) => b.monthly - a.monthly).map((m) => [m.model, pct(m.share), money(m.monthly)]),
+      { layout },
     ),
     '',
     'Sensitivity to prices (the same mix):',
@@ -30,6 +33,7 @@ export function renderEstimateMultiText(body: MultiEstimateBody, path: string, r
         ...body.sensitivity.priceRatios.map((r) => [`x${r.ratio}`, money(r.monthly), money(r.savings)]),
         ...body.sensitivity.modelPriceDoubled.filter((_, m) => p.shares[m]! > 0).map((r) => [`${r.model} x2`, money(r.monthly), money(r.savings)]),
       ],
+      { layout },
     ),
   ];
   if (body.sensitivity.operatingPoints.length) {
@@ -39,9 +43,10 @@ export function renderEstimateMultiText(body: MultiEstimateBody, path: string, r
       renderTable(
         ['$ / 1k queries', 'quality', '$ / month', 'saves'],
         body.sensitivity.operatingPoints.map((o) => [usd(o.costPerQuery * 1000, 3), fixed(o.quality), money(o.monthly), money(o.savings)]),
+        { layout },
       ),
     );
   }
   lines.push('', writtenLine('Estimate', path, reused));
-  return lines.join('\n');
+  return layOut(lines, layout);
 }

@@ -1,6 +1,7 @@
 import type { Envelope } from '../artifacts/envelope.js';
 import type { EstimateBody, ModelCost } from '../cost/estimate.js';
-import { colors, count, fixed, pct, times, usd, writtenLine } from './format.js';
+import { count, fixed, pct, times, usd, writtenLine } from './format.js';
+import { layOut, paintOf, type Layout } from './layout.js';
 import { renderTable } from './table.js';
 
 // `router estimate` for people: a terminal summary with cli-table3 tables, and the same content as
@@ -129,7 +130,8 @@ function gridRows(b: EstimateBody): { head: string[]; rows: string[][] } {
 
 const GRID_CAPTION = 'monthly savings (and share of the always-strong bill) by weak share (rows) and strong/weak cost-per-query ratio (columns); * marks this estimate';
 
-export function renderEstimate(body: EstimateBody, path: string, reused = false): string {
+export function renderEstimate(body: EstimateBody, path: string, reused = false, layout: Layout = {}): string {
+  const colors = paintOf(layout);
   const i = body.inputs;
   const result = resultRows(body);
   const grid = gridRows(body);
@@ -140,7 +142,7 @@ export function renderEstimate(body: EstimateBody, path: string, reused = false)
     `  ${modeLine(body)}`,
     ...[overheadLine(body)].filter((l): l is string => l !== null).map((l) => `  ${l}`),
     '',
-    renderTable(result.head, result.rows),
+    renderTable(result.head, result.rows, { layout }),
     '',
     `${colors.bold('Savings')}: ${savingsLine(body)}`,
     `${colors.bold('Break-even')}: ${breakEvenLine(body)}`,
@@ -149,8 +151,12 @@ export function renderEstimate(body: EstimateBody, path: string, reused = false)
   const quality = qualityLine(body);
   if (quality) lines.push(`${colors.bold('Quality')}: ${quality}`);
   for (const l of [savingsRangeLine(body), latencyLine(body)]) if (l) lines.push(`  ${l}`);
-  lines.push('', `${colors.bold('Sensitivity')}: ${GRID_CAPTION}`, renderTable(grid.head, grid.rows), '', writtenLine('Estimate', path, reused));
-  return lines.join('\n');
+  // The ratios furthest from this estimate's go first; the eval's quality gap stays.
+  const ratios = grid.head.map((_, k) => k).slice(1, 1 + body.sensitivity.priceRatios.length);
+  const mine = grid.head.findIndex((h) => h.endsWith('*'));
+  const optional = ratios.filter((k) => k !== mine).sort((a, b) => Math.abs(b - mine) - Math.abs(a - mine) || b - a);
+  lines.push('', `${colors.bold('Sensitivity')}: ${GRID_CAPTION}`, renderTable(grid.head, grid.rows, { layout, optional, short: body.sensitivity.qualityGap ? { [grid.head.length - 1]: 'gap (eval)' } : {} }), '', writtenLine('Estimate', path, reused));
+  return layOut(lines, layout);
 }
 
 function mdCell(s: string): string {

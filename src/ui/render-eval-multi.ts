@@ -1,7 +1,8 @@
 import type { MultiEvalReportBody, MultiRouterResult } from '../eval/evaluate-multi.js';
 import type { Interval } from '../eval/bootstrap.js';
-import { colors, count, fixed, pct, times, usd, writtenLine } from './format.js';
-import { renderTable } from './table.js';
+import { count, fixed, pct, times, usd, writtenLine } from './format.js';
+import { layOut, paintOf, type Layout } from './layout.js';
+import { fitByName, renderTable } from './table.js';
 import { describeCheck } from '../eval/gate.js';
 
 // The N-model eval report as a person reads it: the answer first (each router's operating point:
@@ -35,7 +36,8 @@ function ruleText(r: MultiRouterResult): string {
   return value + why;
 }
 
-export function renderEvalMulti(body: MultiEvalReportBody, written: { report: string; reused?: string[]; deployments?: string[] }): string {
+export function renderEvalMulti(body: MultiEvalReportBody, written: { report: string; reused?: string[]; deployments?: string[] }, layout: Layout = {}): string {
+  const colors = paintOf(layout);
   const lines: string[] = [];
   const where = body.split === 'holdout' ? (body.splitNote ?? 'held-out rows') : 'all rows';
   const bases = [...new Set(Object.values(body.costBasis))].join(', ');
@@ -69,7 +71,10 @@ export function renderEvalMulti(body: MultiEvalReportBody, written: { report: st
     ...r.summary.reach.map((x) => (x.cost === null ? 'never' : `${per1k(x.cost)} (${times(x.costReduction)})`)),
   ]);
   rows.push(['zero router', `${fixed(body.zeroRouter.aiq)}${ci(body.zeroRouter.ci)}`, '', '', ...reachHead.map(() => '')]);
-  lines.push(renderTable(['', 'AIQ', 'vs zero', 'Q at best $', ...reachHead], rows));
+  const aiqHead = ['', 'AIQ', 'vs zero', 'Q at best $', ...reachHead];
+  // The highest reaches go first ("never" is their usual cell); the lowest, the one a budget is planned on, last.
+  const optional = [...reachHead.slice(1).reverse(), 'Q at best $', ...reachHead.slice(0, 1)];
+  lines.push(renderTable(aiqHead, rows, { layout, ...fitByName(aiqHead, { short: { 'Q at best $': 'Q at best' }, optional }) }));
   lines.push(`  Q at best $: quality at ${body.best}'s cost; to N%: the cost per 1,000 queries to reach N% of its quality (how many times cheaper)`);
   const beaten = body.routers.filter((r) => r.summary.aiqGain !== null && r.summary.aiqGain <= 0);
   if (beaten.length) {
@@ -81,13 +86,13 @@ export function renderEvalMulti(body: MultiEvalReportBody, written: { report: st
     .map((s) => [s.model, per1k(s.cost), fixed(s.quality), ...body.routers.map((r) => pct(r.operatingPoint.shares[body.models.indexOf(s.model)] ?? 0))])
     .sort((a, b) => Number(a[2]) - Number(b[2]));
   singleRows.push(['oracle (cheapest best model per query)', per1k(body.oracle.cost), fixed(body.oracle.quality), ...body.routers.map(() => '')]);
-  lines.push(renderTable(['model', '$ / 1k queries', 'quality', ...body.routers.map((r) => `${r.name} share`)], singleRows));
+  lines.push(renderTable(['model', '$ / 1k queries', 'quality', ...body.routers.map((r) => `${r.name} share`)], singleRows, { layout, short: { 1: '$ / 1k' } }));
 
   if (body.slices) {
     lines.push('', `By ${body.slices.by}:`);
     const sliceRows = body.slices.values.map((v) => [v.value, count(v.rows), fixed(v.zeroRouterAiq), ...v.routers.flatMap((r) => [fixed(r.aiq), signed(r.aiqGain), fixed(r.quality), per1k(r.cost)])]);
     const head = [body.slices.by, 'rows', 'zero AIQ', ...body.routers.flatMap((r) => [`${r.name} AIQ`, 'vs zero', 'quality', '$ / 1k'])];
-    lines.push(renderTable(head, sliceRows));
+    lines.push(renderTable(head, sliceRows, { layout }));
   }
   if (body.deployment) {
     const e = body.deployment.expected;
@@ -100,5 +105,5 @@ export function renderEvalMulti(body: MultiEvalReportBody, written: { report: st
   }
   lines.push('', writtenLine('Report', written.report, (written.reused ?? []).includes(written.report)));
   for (const d of written.deployments ?? []) lines.push(writtenLine('Deployment', d, (written.reused ?? []).includes(d)));
-  return lines.join('\n');
+  return layOut(lines, layout);
 }

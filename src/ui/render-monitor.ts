@@ -1,8 +1,9 @@
 import type { MonitorReport } from '../serve/monitor.js';
 import type { LogSummary } from '../serve/read-log.js';
 import { csvField } from '../eval/per-query.js';
-import { colors, count, fixed, pct, times, usd } from './format.js';
-import { renderTable } from './table.js';
+import { count, fixed, pct, times, usd } from './format.js';
+import { layOut, paintOf, type Layout } from './layout.js';
+import { fitByName, renderTable } from './table.js';
 
 // The text `router monitor` prints: who was read, one table of traffic shares, then one line each
 // for the monitoring sample, the score distribution, spend, the router's overhead and errors, and
@@ -45,9 +46,9 @@ function excludedText(r: MonitorReport): string {
   return parts.length ? `; left out: ${parts.join(', ')}` : '';
 }
 
-export function renderMonitorText(v: MonitorView, options: { colour?: boolean } = {}): string {
+export function renderMonitorText(v: MonitorView, layout: Layout = {}): string {
   const r = v.report;
-  const paint = options.colour === false ? { red: (s: string) => s, green: (s: string) => s } : colors;
+  const paint = paintOf(layout);
   const files = v.log.files.length === 1 ? v.log.files[0]! : `${v.log.files.length} files`;
   const head = [
     `Deployment ${v.deployment.path}: ${count(r.requests)} requests routed, ${r.first} to ${r.last} (log ${files}: ${count(v.log.records)} records${excludedText(r)}${v.log.badLines ? `, ${count(v.log.badLines)} bad lines skipped` : ''})`,
@@ -55,8 +56,9 @@ export function renderMonitorText(v: MonitorView, options: { colour?: boolean } 
     '',
     `Traffic share by the rule's choice (before any fallback), monitoring included; live interval: Wilson at ${pct(r.level.perTest)} per model (${pct(r.level.overall)} overall); expected interval: ${basisText(r)}`,
   ];
+  const columns = ['model', 'requests', 'live', 'live interval', 'expected', 'expected interval', 'errors', 'fallbacks', 'check'];
   const table = renderTable(
-    ['model', 'requests', 'live', 'live interval', 'expected', 'expected interval', 'errors', 'fallbacks', 'check'],
+    columns,
     r.shares.map((s) => [
       s.model,
       count(s.requests),
@@ -68,7 +70,7 @@ export function renderMonitorText(v: MonitorView, options: { colour?: boolean } 
       count(s.fallbacks),
       !s.tested ? '(1 - the other)' : s.drift ? paint.red('DRIFT') : 'ok',
     ]),
-    { alignLeft: [0, 8] },
+    { alignLeft: [0, 8], layout, ...fitByName(columns, { short: { requests: 'reqs', 'live interval': 'live CI', 'expected interval': 'expected CI', fallbacks: 'fallb.' }, optional: ['fallbacks', 'errors', 'expected interval'] }) },
   );
   const p = r.scores.psi;
   const sp = r.spend;
@@ -87,7 +89,7 @@ export function renderMonitorText(v: MonitorView, options: { colour?: boolean } 
     '',
     r.drifted ? paint.red(`Drift: ${driftLines(r).join('; ')}`) : paint.green('No drift: every share within its interval, scores within the PSI limit'),
   ];
-  return [...head, table, ...lines].join('\n');
+  return [layOut(head, layout), table, layOut(lines, layout)].join('\n');
 }
 
 /** The per-model table as CSV (`-o FILE.csv`). */

@@ -1,6 +1,7 @@
 import type { Metrics, RouterBody } from '../routers/router.js';
 import type { MultiRouterBody } from '../routers/multi-router.js';
-import { colors, count, fixed, pct, usd, writtenLine } from './format.js';
+import { count, fixed, pct, usd, writtenLine } from './format.js';
+import { layOut, paintOf, type Layout } from './layout.js';
 import { renderTable } from './table.js';
 
 function metricRow(label: string, m: Metrics): string[] {
@@ -18,7 +19,8 @@ function targetText(options: Record<string, unknown>): string {
   return options.objective === 'pairwise' ? "the pair's outcome (strong better 1, tie 0.5, weak better 0)" : 'strong model better';
 }
 
-export function renderTraining(body: RouterBody & { embedderDescription?: string; seconds?: number }, path: string, hash: string, pairChosenBy?: string, reused = false): string {
+export function renderTraining(body: RouterBody & { embedderDescription?: string; seconds?: number }, path: string, hash: string, pairChosenBy?: string, reused = false, layout: Layout = {}): string {
+  const colors = paintOf(layout);
   const t = body.training;
   const v = t.validation;
   const tuning = t.tuning;
@@ -52,12 +54,12 @@ export function renderTraining(body: RouterBody & { embedderDescription?: string
   if (v) rows.push(metricRow('held-out', v));
   if (rows.length) {
     rows.push(['random', '', '0.500', '', '0.500', '50.0%', '80.0%']);
-    lines.push('', renderTable(['this router', 'rows', 'AUC', 'log-loss', 'APGR', 'CPT(50%)', 'CPT(80%)'], rows));
+    lines.push('', renderTable(['this router', 'rows', 'AUC', 'log-loss', 'APGR', 'CPT(50%)', 'CPT(80%)'], rows, { layout, optional: [3, 1] }));
   }
   if (!v) lines.push('  trained on every row (--no-holdout): evaluate it on other data');
   for (const n of t.notes ?? []) lines.push(`  note: ${n}`);
   lines.push('', writtenLine('Router', path, reused), `  content hash ${hash}`);
-  return lines.join('\n');
+  return layOut(lines, layout);
 }
 
 /** Dollars per 1,000 queries, the unit N-model costs are compared in (RouterBench's). */
@@ -65,7 +67,8 @@ function per1k(usdPerQuery: number): string {
   return usd(usdPerQuery * 1000, 3);
 }
 
-export function renderMultiTraining(body: MultiRouterBody & { embedderDescription?: string; seconds?: number }, path: string, hash: string, referenceChosenBy: string, reused = false): string {
+export function renderMultiTraining(body: MultiRouterBody & { embedderDescription?: string; seconds?: number }, path: string, hash: string, referenceChosenBy: string, reused = false, layout: Layout = {}): string {
+  const colors = paintOf(layout);
   const t = body.training;
   const v = t.validation;
   const tuning = t.tuning;
@@ -90,16 +93,17 @@ export function renderMultiTraining(body: MultiRouterBody & { embedderDescriptio
         : ''
   }`);
   const rows = body.models.map((m, j) => [m, per1k(body.costs[j]!.perQuery), body.costs[j]!.basis, ...(v ? [pct(v.shares[j] ?? 0)] : [])]);
-  lines.push('', renderTable(['model', 'cost / 1k queries', 'cost from', ...(v ? ['held-out share'] : [])], rows));
+  lines.push('', renderTable(['model', 'cost / 1k queries', 'cost from', ...(v ? ['held-out share'] : [])], rows, { layout, short: { 1: 'cost / 1k', 3: 'held-out' } }));
   if (v) {
     lines.push(
       '',
       renderTable(
         ['held-out', 'rows', 'log-loss', 'AIQ', 'vs zero router', 'quality', 'cost / 1k'],
         [['this router', count(v.rows), fixed(v.logLoss), fixed(v.aiq), v.aiqGain === null ? '' : `${v.aiqGain >= 0 ? '+' : ''}${fixed(v.aiqGain)}`, fixed(v.quality), per1k(v.cost)]],
+        { layout, short: { 4: 'vs zero' }, optional: [2, 1] },
       ),
     );
   } else lines.push('  trained on every row (--no-holdout): evaluate it on other data');
   lines.push('', writtenLine('Router', path, reused), `  content hash ${hash}`);
-  return lines.join('\n');
+  return layOut(lines, layout);
 }

@@ -35,6 +35,8 @@ export interface Spinner {
 export interface SpinnerOptions {
   stream?: NodeJS.WriteStream;
   env?: NodeJS.ProcessEnv;
+  /** false: no colour whatever the terminal takes (--no-color). */
+  color?: boolean;
 }
 
 const SILENT: Spinner = { show() {}, stop() {} };
@@ -87,7 +89,7 @@ export async function openSpinner(options: SpinnerOptions = {}): Promise<Spinner
   const env = options.env ?? process.env;
   if (!spinnerWanted(stream, env)) return SILENT;
   const { default: ora } = await import('ora');
-  const paint = pc.createColors(stream.hasColors?.(env) ?? false).cyan;
+  const paint = pc.createColors(options.color !== false && (stream.hasColors?.(env) ?? false)).cyan;
   const frames = (env.TERM === 'linux' ? LINE : DOTS).map(paint);
   const line: Ora = ora({ stream, isEnabled: true, discardStdin: false, hideCursor: false, color: false, spinner: { interval: FRAME_MS, frames } });
   let text: string | null = null;

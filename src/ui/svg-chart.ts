@@ -45,6 +45,8 @@ interface Series {
   dash?: string;
   points: XY[];
   operating?: XY;
+  /** Written beside the operating point (its threshold or rule, and its quality gap). */
+  operatingLabel?: string;
 }
 
 /** What a chart shows: the router curves, one dashed baseline line, marked points, labelled. */
@@ -61,13 +63,29 @@ interface ChartSpec {
   models: (XY & { name: string; filled?: boolean; label?: boolean })[];
   /** Legend text of the square markers, when they are not each labelled. */
   modelLegend?: { open: string; filled: string };
+  /** The line the operating points were chosen against: a quality floor or a cost ceiling. */
+  target?: { axis: 'quality' | 'cost'; value: number; label: string };
 }
+
+/** Rough text width at the chart's 11 px labels; enough to keep labels apart. */
+const charWidth = 6.2;
+
+interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+const overlaps = (a: Box, b: Box) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
 function chart(spec: ChartSpec): string {
   const scale = spec.costUnit === 'usd' ? 1000 : 1;
   const xLabel = spec.costUnit === 'usd' ? 'cost, $ per 1,000 queries' : 'cost, strong calls per query';
   const series = spec.series;
-  const all = [...series.flatMap((s) => s.points), ...spec.baseline.points, ...spec.models, spec.oracle];
+  const target = spec.target;
+  const targetXY = target ? [{ cost: target.axis === 'cost' ? target.value : 0, quality: target.axis === 'quality' ? target.value : spec.oracle.quality }] : [];
+  const all = [...series.flatMap((s) => s.points), ...spec.baseline.points, ...spec.models, spec.oracle, ...targetXY];
   const xs = all.map((p) => p.cost * scale);
   const ys = all.map((p) => p.quality);
   let [x0, x1] = [Math.min(0, ...xs), Math.max(...xs)];
@@ -107,10 +125,39 @@ function chart(spec: ChartSpec): string {
     `<text transform="translate(18 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle" fill="#222">quality (mean of the chosen model)</text>`,
   );
 
+  const taken: Box[] = [];
+  if (target) {
+    // The target the operating points were chosen against, labelled at the plot's edge.
+    if (target.axis === 'quality') {
+      const y = py(target.value);
+      out.push(`<line x1="${M.left}" y1="${y.toFixed(1)}" x2="${M.left + pw}" y2="${y.toFixed(1)}" stroke="#B22222" stroke-width="1" stroke-dasharray="6 3"/>`);
+      out.push(`<text x="${M.left + 6}" y="${(y - 5).toFixed(1)}" font-size="11" fill="#B22222">${esc(target.label)}</text>`);
+      taken.push({ x: M.left + 6, y: y - 16, w: target.label.length * charWidth, h: 14 });
+    } else {
+      const x = px(target.value * scale);
+      out.push(`<line x1="${x.toFixed(1)}" y1="${M.top}" x2="${x.toFixed(1)}" y2="${M.top + ph}" stroke="#B22222" stroke-width="1" stroke-dasharray="6 3"/>`);
+      out.push(`<text x="${(x + 5).toFixed(1)}" y="${M.top + ph - 6}" font-size="11" fill="#B22222">${esc(target.label)}</text>`);
+      taken.push({ x: x + 5, y: M.top + ph - 17, w: target.label.length * charWidth, h: 14 });
+    }
+  }
   out.push(`<polyline points="${spec.baseline.points.map(at).join(' ')}" fill="none" stroke="#999" stroke-width="1.5" stroke-dasharray="2 4"/>`);
   for (const s of series) {
     out.push(`<polyline points="${s.points.map(at).join(' ')}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} stroke-linejoin="round"/>`);
-    if (s.operating) out.push(`<circle cx="${px(s.operating.cost * scale).toFixed(1)}" cy="${py(s.operating.quality).toFixed(1)}" r="5.5" fill="${s.color}" stroke="#fff" stroke-width="1.5"/>`);
+  }
+  // Operating points over the curves, each labelled where no other label is: below and right of
+  // the point first (the curves rise to the right, so that corner is mostly empty), then around it.
+  for (const s of series) {
+    if (!s.operating) continue;
+    const [cx, cy] = [px(s.operating.cost * scale), py(s.operating.quality)];
+    out.push(`<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="5.5" fill="${s.color}" stroke="#fff" stroke-width="1.5"/>`);
+    if (!s.operatingLabel) continue;
+    const w = s.operatingLabel.length * charWidth;
+    const spots = [[9, 16], [9, -8], [9, 32], [9, -24], [-9 - w, 16], [-9 - w, -8], [9, 48], [-9 - w, 32]] as const;
+    const fits = (b: Box) => b.x >= M.left && b.x + b.w <= M.left + pw && b.y >= M.top && b.y + b.h <= M.top + ph;
+    const boxes = spots.map(([dx, dy]) => ({ x: cx + dx, y: cy + dy - 11, w, h: 14 }));
+    const box = boxes.find((b) => fits(b) && !taken.some((t) => overlaps(b, t))) ?? boxes.find(fits) ?? boxes[0]!;
+    taken.push(box);
+    out.push(`<text x="${box.x.toFixed(1)}" y="${(box.y + 11).toFixed(1)}" font-size="11" fill="${s.color}">${esc(s.operatingLabel)}</text>`);
   }
   const o = spec.oracle;
   const star = (cx: number, cy: number, r: number) =>
@@ -151,8 +198,10 @@ function chart(spec: ChartSpec): string {
 
 export function qualityCostSvg(body: EvalReportBody): string {
   const b = body.baselines;
-  const series: Series[] = body.routers.map((r, i) => ({ name: r.name, color: COLORS[i % COLORS.length]!, points: r.curve, operating: r.operatingPoint.point }));
-  if (body.cascade) series.push({ name: 'cascade (confidence)', color: '#555555', dash: '7 4', points: body.cascade.curve, operating: body.cascade.operatingPoint.point });
+  const label = (name: string, p: { threshold: number | null; qualityGap: number | null }) => `${name}: threshold ${p.threshold === null ? '—' : p.threshold.toFixed(3)}, gap ${p.qualityGap === null ? '—' : `${(p.qualityGap * 100).toFixed(1)}%`}`;
+  const series: Series[] = body.routers.map((r, i) => ({ name: r.name, color: COLORS[i % COLORS.length]!, points: r.curve, operating: r.operatingPoint.point, operatingLabel: label(r.name, r.operatingPoint.point) }));
+  if (body.cascade) series.push({ name: 'cascade (confidence)', color: '#555555', dash: '7 4', points: body.cascade.curve, operating: body.cascade.operatingPoint.point, operatingLabel: label('cascade', body.cascade.operatingPoint.point) });
+  const op = body.routers[0]?.operatingPoint;
   return chart({
     title: `Quality against cost: ${body.pair.weak} -> ${body.pair.strong}`,
     subtitle: `${body.dataset.rows} test rows of ${body.dataset.path}`,
@@ -163,6 +212,11 @@ export function qualityCostSvg(body: EvalReportBody): string {
     oracle: b.oracle.point,
     models: [{ ...b.alwaysWeak, name: body.pair.weak }, { ...b.alwaysStrong, name: body.pair.strong, filled: true }],
     modelLegend: { open: 'always weak', filled: 'always strong' },
+    ...(op?.criterion === 'max-quality-gap'
+      ? { target: { axis: 'quality' as const, value: b.alwaysStrong.quality * (1 - op.target), label: `target: quality gap ${(op.target * 100).toFixed(1)}% (quality ${(b.alwaysStrong.quality * (1 - op.target)).toFixed(3)})` } }
+      : op?.criterion === 'budget-per-1k'
+        ? { target: { axis: 'cost' as const, value: op.target / 1000, label: `target: budget ${op.target} per 1,000 queries` } }
+        : {}),
   });
 }
 
@@ -178,10 +232,26 @@ export function multiQualityCostSvg(body: MultiEvalReportBody): string {
       color: COLORS[i % COLORS.length]!,
       points: r.hull.cost.map((c, k) => ({ cost: c, quality: r.hull.quality[k]! })),
       operating: r.operatingPoint,
+      operatingLabel: `${r.name}: ${r.operatingPoint.rule.kind} ${r.operatingPoint.rule.value.toFixed(r.operatingPoint.rule.kind === 'lambda' ? 2 : 3)}, gap ${r.operatingPoint.qualityGap === null ? "—" : `${(r.operatingPoint.qualityGap * 100).toFixed(1)}%`}`,
     })),
+    ...multiTarget(body),
     baseline: { name: 'zero router (mix of two models)', points: Array.from(zero.cost, (c, k) => ({ cost: c, quality: zero.quality[k]! })) },
     oracle: body.oracle,
     models: body.singles.map((x) => ({ ...x, name: x.model, filled: x.model === body.reference, label: true })),
     modelLegend: { open: 'single model', filled: `${body.reference} (reference)` },
   });
+}
+
+/** The line an N-model operating point was chosen against, when an explicit target chose it. */
+function multiTarget(body: MultiEvalReportBody): Pick<ChartSpec, 'target'> {
+  const op = body.routers[0]?.operatingPoint;
+  if (!op || op.target === undefined || op.target === null) return {};
+  const ref = body.singles.find((x) => x.model === body.reference)?.quality;
+  if (op.criterion === 'max-quality-gap' && ref !== undefined) {
+    const q = ref * (1 - op.target);
+    return { target: { axis: 'quality', value: q, label: `target: quality gap ${(op.target * 100).toFixed(1)}% of ${body.reference} (quality ${q.toFixed(3)})` } };
+  }
+  if (op.criterion === 'quality-floor') return { target: { axis: 'quality', value: op.target, label: `target: quality at least ${op.target.toFixed(3)}` } };
+  if (op.criterion === 'budget-per-1k') return { target: { axis: 'cost', value: op.target / 1000, label: `target: $${op.target} per 1,000 queries` } };
+  return {};
 }

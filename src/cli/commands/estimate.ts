@@ -18,7 +18,7 @@ import { renderEstimate as renderEstimateText, renderEstimateMarkdown } from '..
 import { checkCommonOptions, checkOutputs } from '../../user-paths.js';
 import { MAX_VOLUME } from '../parse.js';
 import { encodingSchema, nameSchema, nonNegativeSchema, positiveSchema, shareSchema, validateOptions } from '../options.js';
-import { jsonText, readLines, warningLine, type ReadRef, type Rendered, type RunDeps } from '../rendered.js';
+import { jsonText, readLines, warningLine, type ReadRef, type Rendered, type RenderView, type RunDeps } from '../rendered.js';
 
 const VOLUME_SHAPE = 'expected { count, per: "day" | "month" }, e.g. { count: 50000, per: "day" }';
 const volumeSchema = z.strictObject(
@@ -326,9 +326,9 @@ export async function runEstimate(options: EstimateOptions, deps: EstimateDeps =
   return isMulti(written.envelope) ? { kind: 'multi', envelope: written.envelope, ...common } : { kind: 'pair', envelope: written.envelope as Envelope<EstimateBody>, ...common };
 }
 
-export function renderEstimate(r: EstimateResult, view: { json?: boolean } = {}): Rendered {
+export function renderEstimate(r: EstimateResult, view: RenderView = {}): Rendered {
   const before = [...r.warnings.map(warningLine), ...readLines(r.reads)];
-  const stdout = view.json ? jsonText({ path: r.path, ...r.envelope }) : r.kind === 'multi' ? renderEstimateMultiText(r.envelope.body, r.path, r.reused) : renderEstimateText(r.envelope.body, r.path, r.reused);
+  const stdout = view.json ? jsonText({ path: r.path, ...r.envelope }) : r.kind === 'multi' ? renderEstimateMultiText(r.envelope.body, r.path, r.reused, view) : renderEstimateText(r.envelope.body, r.path, r.reused, view);
   const after = r.output ? [`${r.output.format === 'json' ? 'JSON' : 'Markdown'} report written to ${r.output.file}`] : [];
   return { before, stdout, after };
 }

@@ -11,7 +11,7 @@ import { deploymentOf } from '../../eval/deployment.js';
 import { evaluate, type EvalReportBody, type LoadedRouter } from '../../eval/evaluate.js';
 import { failureMessage, gateRequested, junitXml, runGate, type GateReport, type GateSpec } from '../../eval/gate.js';
 import { perQuery, perQueryCsv } from '../../eval/per-query.js';
-import { renderEval as renderEvalText, renderEvalHtml, renderEvalMarkdown, type Written } from '../../ui/render-eval.js';
+import { metaLine, renderEval as renderEvalText, renderEvalHtml, renderEvalMarkdown, type ReportMeta, type Written } from '../../ui/render-eval.js';
 import { multiQualityCostSvg, qualityCostSvg } from '../../ui/svg-chart.js';
 import { readOptions } from '../input-options.js';
 import type { Dataset } from '../../data/dataset.js';
@@ -26,7 +26,7 @@ import type { MultiDeploymentBody } from '../../routers/multi-deployment.js';
 import { loadAnyDeployment, type LoadedMultiDeployment } from '../../routers/open.js';
 import { checkCommonOptions, checkOutputs, type OutputRequest } from '../../user-paths.js';
 import { inputShape, integerSchema, nameSchema, nonNegativeIntegerSchema, nonNegativeSchema, oneOf, positiveSchema, shareSchema, validateOptions } from '../options.js';
-import { jsonText, NO_PROGRESS, noteLine, readLines, versionOf, warningLine, type ReadRef, type Rendered, type RunDeps } from '../rendered.js';
+import { jsonText, NO_PROGRESS, noteLine, readLines, versionOf, warningLine, type ReadRef, type Rendered, type RenderView, type RunDeps } from '../rendered.js';
 
 const names = z.array(nameSchema, { message: 'expected a list' });
 
@@ -335,7 +335,7 @@ async function evalOverMany(o: Parsed, routers: LoadedMultiRouter[], deployment:
               ? chart()
               : f.format === 'md'
                 ? `# Routing over ${body.models.length} models\n\n${svg ? `![quality against cost](${relative(dirname(f.file), svg)})\n\n` : ''}\`\`\`\n${plainText(text)}\n\`\`\`\n`
-                : `<!doctype html>\n<html><head><meta charset="utf-8"><title>router eval: ${escapeHtml(routers.map((x) => x.name).join(', '))}</title></head><body>\n${chart()}\n<pre>${escapeHtml(plainText(text))}</pre>\n</body></html>\n`,
+                : multiHtml(plainText(text), chart(), report.envelope, report.path, routers.map((x) => x.name)),
       );
     }
     files.commit();
@@ -361,6 +361,15 @@ async function evalOverMany(o: Parsed, routers: LoadedMultiRouter[], deployment:
 function plainText(s: string): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/\x1b\[[0-9;]*m/g, '');
+}
+
+/** The N-model report as a page: which report it is, the answer (each router's operating point), the chart, then the rest. */
+function multiHtml(text: string, svg: string, meta: ReportMeta, path: string, names: string[]): string {
+  // The text leads with the operating points; the comparison tables start at the AIQ line.
+  const cut = text.indexOf('\nAIQ over');
+  const [answer, rest] = cut < 0 ? [text, ''] : [text.slice(0, cut), text.slice(cut + 1)];
+  return `<!doctype html>\n<html><head><meta charset="utf-8"><title>router eval: ${escapeHtml(names.join(', '))}</title></head><body>\n` +
+    `<p>${escapeHtml(metaLine(meta, path))}</p>\n<pre>${escapeHtml(answer)}</pre>\n${svg}\n<pre>${escapeHtml(rest)}</pre>\n</body></html>\n`;
 }
 
 function escapeHtml(s: string): string {
@@ -408,13 +417,13 @@ function multiDeploymentOf(r: MultiEvalReportBody['routers'][number], body: Mult
   };
 }
 
-export function renderEval(r: AnyEvalResult, view: { json?: boolean } = {}): Rendered {
+export function renderEval(r: AnyEvalResult, view: RenderView = {}): Rendered {
   const before = [...r.notes.map(noteLine), ...r.warnings.map(warningLine), ...readLines(r.reads)];
   if (r.kind === 'multi') {
-    const stdout = view.json ? jsonText({ path: r.report, ...r.envelope, deployments: r.deployments }) : renderEvalMulti(r.envelope.body, { report: r.report, reused: r.reusedPaths, deployments: r.deployments });
+    const stdout = view.json ? jsonText({ path: r.report, ...r.envelope, deployments: r.deployments }) : renderEvalMulti(r.envelope.body, { report: r.report, reused: r.reusedPaths, deployments: r.deployments }, view);
     return { before, stdout, after: [] };
   }
-  const stdout = view.json ? jsonText({ path: r.report, ...r.envelope, deployments: r.written.deployments, outputs: r.written.files }) : renderEvalText(r.envelope.body, r.written);
+  const stdout = view.json ? jsonText({ path: r.report, ...r.envelope, deployments: r.written.deployments, outputs: r.written.files }) : renderEvalText(r.envelope.body, r.written, view);
   return { before, stdout, after: [] };
 }
 
@@ -460,8 +469,8 @@ function writeAll(
     if (f.format === 'json') text = JSON.stringify({ path: report.path, ...report.envelope, queries: perQuery(detail) }, null, 2) + '\n';
     else if (f.format === 'csv') text = perQueryCsv(detail, o.by);
     else if (f.format === 'svg') text = qualityCostSvg(body);
-    else if (f.format === 'md') text = renderEvalMarkdown(body, written, svgFile && relative(dirname(f.file), svgFile));
-    else text = renderEvalHtml(body, written, qualityCostSvg(body));
+    else if (f.format === 'md') text = renderEvalMarkdown(body, written, svgFile && relative(dirname(f.file), svgFile), report.envelope);
+    else text = renderEvalHtml(body, written, qualityCostSvg(body), report.envelope);
     files.stage(f.file, text);
   }
   stageJunit(files, o, body.gate, routers, report);

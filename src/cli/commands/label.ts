@@ -8,7 +8,7 @@ import type { RunEstimate } from '../../label/estimate.js';
 import { renderLabelEstimate, renderLabelSummary } from '../../ui/render-label.js';
 import { count, usd } from '../../ui/format.js';
 import { encodingSchema, nameSchema, nonNegativeIntegerSchema, nonNegativeSchema, oneOf, positiveIntegerSchema, positiveSchema, validateOptions } from '../options.js';
-import { jsonText, warningLine, type Rendered, type RunDeps } from '../rendered.js';
+import { jsonText, warningLine, type Rendered, type RenderView, type RunDeps } from '../rendered.js';
 
 export const labelOptionsSchema = z.strictObject({
   /** CSV of queries: a query column, an optional id column; other columns are kept as metadata. */
@@ -148,7 +148,7 @@ export function unconfirmed(estimate: RunEstimate): UserError {
 }
 
 /** The text `router label` prints: the estimate of a dry run, the summary of the dataset written, or how to resume an interrupted run. */
-export function renderLabel(result: LabelResult, view: { json?: boolean } = {}): Rendered {
+export function renderLabel(result: LabelResult, view: RenderView = {}): Rendered {
   const before = result.warnings.map(warningLine);
   if (result.kind === 'interrupted') {
     const line = `router: interrupted: ${count(result.done)} of ${count(result.rows)} rows are done and kept in ${displayPath(result.journal)} (${usd(result.spentUsd)} spent); run the same command again to continue, without paying again for what is done`;
@@ -159,7 +159,7 @@ export function renderLabel(result: LabelResult, view: { json?: boolean } = {}):
       before,
       stdout: view.json
         ? jsonText({ dryRun: true, ...result.estimate, scheduledRows: result.rows, alreadyDone: result.alreadyDone, journal: result.journal })
-        : renderLabelEstimate(result.estimate, { rows: result.rows, alreadyDone: result.alreadyDone }),
+        : renderLabelEstimate(result.estimate, { rows: result.rows, alreadyDone: result.alreadyDone }, view),
       after: [],
     };
   }
@@ -169,7 +169,7 @@ export function renderLabel(result: LabelResult, view: { json?: boolean } = {}):
     before,
     stdout: view.json
       ? jsonText({ path: result.path, kind: envelope.kind, name: envelope.name, version: envelope.version, contentHash: envelope.contentHash, lineage: envelope.lineage, body: envelope.body, summary })
-      : renderLabelSummary(summary, result.path, envelope.contentHash, pair, result.reused),
+      : renderLabelSummary(summary, result.path, envelope.contentHash, pair, result.reused, view),
     after: [],
   };
 }

@@ -12,7 +12,7 @@ import { readLog, type LogSummary } from '../../serve/read-log.js';
 import { driftLines, renderMonitorText, sharesCsv } from '../../ui/render-monitor.js';
 import { checkCommonOptions, checkOutputs, type OutputRequest } from '../../user-paths.js';
 import { nameSchema, nonNegativeSchema, validateOptions } from '../options.js';
-import { jsonText, NO_PROGRESS, readLines, warningLine, type ReadRef, type Rendered, type RunDeps } from '../rendered.js';
+import { jsonText, NO_PROGRESS, readLines, warningLine, type ReadRef, type Rendered, type RenderView, type RunDeps } from '../rendered.js';
 
 // `router monitor LOG... --deployment REF`: reads the request log `router serve` writes and checks
 // live routing against what the deployment expects (traffic shares, the score distribution, spend,
@@ -138,7 +138,7 @@ export async function runMonitor(options: MonitorOptions, deps: RunDeps = {}): P
   const files = new WriteSet();
   try {
     if (o.sampleOut !== undefined) files.stage(o.sampleOut, sampleCsv(rows));
-    for (const f of formats) files.stage(f.file, f.format === 'json' ? monitorJson(result) + '\n' : f.format === 'csv' ? sharesCsv(report) : `# router monitor\n\n\`\`\`\n${renderMonitorText(result, { colour: false })}\n\`\`\`\n`);
+    for (const f of formats) files.stage(f.file, f.format === 'json' ? monitorJson(result) + '\n' : f.format === 'csv' ? sharesCsv(report) : `# router monitor\n\n\`\`\`\n${renderMonitorText(result)}\n\`\`\`\n`);
     files.commit();
   } catch (err) {
     files.abort();
@@ -153,7 +153,7 @@ function monitorJson(r: MonitorResult): string {
   return jsonText(rest);
 }
 
-export function renderMonitor(r: MonitorResult, view: { json?: boolean } = {}): Rendered {
+export function renderMonitor(r: MonitorResult, view: RenderView = {}): Rendered {
   const before = [...r.warnings.map(warningLine), ...readLines(r.reads)];
   const after = [...(r.sample ? [`Sample of ${r.sample.rows} monitored ${r.sample.rows === 1 ? 'query' : 'queries'} written to ${r.sample.path}`] : []), ...r.outputs.map((f) => `Written to ${f}`)];
   return { before, stdout: view.json ? monitorJson(r) : renderMonitorText(r), after };

@@ -10,7 +10,7 @@ import type { DecisionRule } from '../../routers/multi-router.js';
 import { renderTable } from '../../ui/table.js';
 import { count, fixed, pct, usd } from '../../ui/format.js';
 import { encodingSchema, nameSchema, shareSchema, validateOptions } from '../options.js';
-import { jsonText, NO_PROGRESS, readLines, type ReadRef, type Rendered, type RunDeps } from '../rendered.js';
+import { jsonText, NO_PROGRESS, readLines, type ReadRef, type Rendered, type RenderView, type RunDeps } from '../rendered.js';
 
 export const routeOptionsSchema = z.strictObject({
   /** Queries to route (or `file`). */
@@ -127,7 +127,7 @@ async function routeMany(r: LoadedMultiRouter, queries: { query: string; line?: 
   };
 }
 
-function renderRouteMany(r: MultiRouteResult, view: { json?: boolean }): Rendered {
+function renderRouteMany(r: MultiRouteResult, view: RenderView): Rendered {
   const before = readLines(r.reads);
   if (view.json) {
     const { kind: _k, reads: _r, fromFile: _f, ...rest } = r;
@@ -149,7 +149,7 @@ function renderRouteMany(r: MultiRouteResult, view: { json?: boolean }): Rendere
       ...(r.monitoring > 0 ? [d.monitored ? 'monitoring' : ''] : []),
     ];
   });
-  const stdout = renderTable(head, rows, { alignLeft: [lead, lead + 1, lead + 4] });
+  const stdout = renderTable(head, rows, { alignLeft: [lead, lead + 1, lead + 4], layout: view, truncate: [lead], short: { [lead + 2]: 'quality' }, optional: [lead + 4] });
   const counts = new Map<string, number>();
   for (const d of r.decisions) counts.set(d.model, (counts.get(d.model) ?? 0) + 1);
   const n = r.decisions.length;
@@ -165,7 +165,7 @@ function shorten(q: string): string {
   return one.length > 60 ? one.slice(0, 57) + '...' : one;
 }
 
-export function renderRoute(r: AnyRouteResult, view: { json?: boolean } = {}): Rendered {
+export function renderRoute(r: AnyRouteResult, view: RenderView = {}): Rendered {
   if (r.kind === 'multi') return renderRouteMany(r, view);
   const before = readLines(r.reads);
   const { pair, monitoring, decisions } = r;
@@ -185,7 +185,7 @@ export function renderRoute(r: AnyRouteResult, view: { json?: boolean } = {}): R
       fixed(d.threshold),
       ...(monitoring > 0 ? [d.monitored ? 'monitoring' : ''] : []),
     ]),
-    { alignLeft: [lead, lead + 1, lead + 4] },
+    { alignLeft: [lead, lead + 1, lead + 4], layout: view, truncate: [lead] },
   );
   const strong = decisions.filter((d) => d.tier === 'strong').length;
   const monitored = decisions.filter((d) => d.monitored).length;

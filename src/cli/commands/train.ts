@@ -16,7 +16,7 @@ import { readOptions } from '../input-options.js';
 import { defaultCacheDir } from '../../routers/load.js';
 import { renderMultiTraining, renderTraining } from '../../ui/render-train.js';
 import { foldsSchema, inputShape, integerSchema, nameSchema, oneOf, openShareSchema, positiveIntegerSchema, positiveOrAutoSchema, shareSchema, validateOptions } from '../options.js';
-import { jsonText, NO_PROGRESS, noteLine, readLines, versionOf, type ReadRef, type Rendered, type RunDeps } from '../rendered.js';
+import { jsonText, NO_PROGRESS, noteLine, readLines, versionOf, type ReadRef, type Rendered, type RenderView, type RunDeps } from '../rendered.js';
 
 export const ROUTER_TYPES = ['logistic', 'mf', 'mlp', 'knn', 'semantic', 'ensemble', 'random'] as const;
 
@@ -189,13 +189,13 @@ async function trainOverMany(o: Parsed, dataset: ReturnType<typeof readDataset>,
   };
 }
 
-export function renderTrain(r: TrainResult, view: { json?: boolean } = {}): Rendered {
+export function renderTrain(r: TrainResult, view: RenderView = {}): Rendered {
   const before = [...r.notes.map(noteLine), ...readLines(r.reads)];
   if (r.kind === 'multi') {
     const body = r.envelope.body;
     const stdout = view.json
       ? jsonText({ path: r.path, ...r.envelope, body: { ...body, model: undefined, embedder: { spec: body.embedder.spec, layout: body.embedder.layout, description: r.embedderDescription } } })
-      : renderMultiTraining({ ...body, embedderDescription: r.embedderDescription, seconds: r.seconds }, r.path, r.envelope.contentHash, r.choice.referenceChosenBy, r.reused);
+      : renderMultiTraining({ ...body, embedderDescription: r.embedderDescription, seconds: r.seconds }, r.path, r.envelope.contentHash, r.choice.referenceChosenBy, r.reused, view);
     return { before, stdout, after: [] };
   }
   const body = r.envelope.body;
@@ -203,6 +203,6 @@ export function renderTrain(r: TrainResult, view: { json?: boolean } = {}): Rend
   const stdout = view.json
     ? // The weights and the vocabulary are in the file; the summary is what a script wants.
       jsonText({ path: r.path, ...r.envelope, body: { ...body, model: undefined, embedder: { spec: body.embedder.spec, layout: body.embedder.layout, description: r.embedderDescription } } })
-    : renderTraining({ ...body, embedderDescription: r.embedderDescription, seconds: r.seconds }, r.path, r.envelope.contentHash, r.pair.chosenBy, r.reused);
+    : renderTraining({ ...body, embedderDescription: r.embedderDescription, seconds: r.seconds }, r.path, r.envelope.contentHash, r.pair.chosenBy, r.reused, view);
   return { before, stdout, after };
 }
