@@ -188,7 +188,8 @@ test('over three models: -o writes the chart, the per-query CSV, Markdown, HTML 
   assert.equal(csv[0], 'id,query,l:model,l:quality,l:cost');
   assert.equal(csv.length - 1, JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')).body.rows);
   assert.match(readFileSync(join(dir, 'r.md'), 'utf8'), /^# Routing over 3 models\n\n!\[quality against cost\]\(r\.svg\)/);
-  assert.match(readFileSync(join(dir, 'r.html'), 'utf8'), /<svg [^>]*>[\s\S]*<pre>Routing over 3 models/);
+  // The page leads with the answer: the operating point before the chart.
+  assert.match(readFileSync(join(dir, 'r.html'), 'utf8'), /<pre>Routing over 3 models[^<]*at lambda [^<]*<\/pre>\n<svg /);
 });
 
 test('over three models: --rule tau sweeps the quality bar instead, and its deployment routes by it', async () => {
