@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonArtifact } from '../src/artifacts/store.ts';
 import { BIN, runCli, tempDir } from './helpers.ts';
+import { ladderCsv } from './ladder.ts';
 
 // `router estimate` in a terminal: it asks for what is missing and prints the command line that
 // gives the same estimate. util-linux `script` gives the process a pseudo-terminal; the test types
@@ -113,4 +114,22 @@ test('under CI=true it never prompts, even on a terminal', { skip: !hasScript &&
   const s = await inTerminal([], tempDir(), [], { CI: 'true' });
   assert.equal(s.code, 2);
   assert.match(s.screen, /^router: missing --volume: the query volume, e\.g\. --volume 50k\/day or --volume 30M\/month\s*$/);
+});
+
+test('in a terminal an eval report over three models answers for the traffic mix: the estimate is over all three', { skip: !hasScript && 'needs util-linux script' }, async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'ladder.csv'), ladderCsv());
+  assert.equal(runCli(['train', 'ladder.csv', '--name', 'ladder'], dir).code, 0);
+  const evaluated = runCli(['eval', 'ladder.csv', '--router', 'ladder', '--bootstrap', '0', '--name', 'ladder'], dir);
+  assert.equal(evaluated.code, 0, evaluated.stderr);
+  const s = await inTerminal([], dir, [
+    [/Query volume/, ENTER], // default 100k/day
+    [/traffic mix \(which model gets how many queries\) come from\?/, `${DOWN}${ENTER}`], // an eval report
+    [/Which eval report\?/, ENTER], // the one there is
+  ]);
+  assert.equal(s.code, 0, s.screen);
+  assert.deepEqual(reproduced(s.screen), ['--volume', '100000/day', '--eval', 'ladder']);
+  assert.match(s.screen, /tiny/);
+  assert.match(s.screen, /mid/);
+  assert.match(s.screen, /routing 3,000,000 queries over 3 models, against \$[\d,]+ always big/);
 });

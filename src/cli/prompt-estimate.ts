@@ -67,11 +67,12 @@ export async function askFor(need: Need, ctx: AskContext): Promise<EstimateAnswe
     case 'weak-share': {
       const from = await select(
         {
-          message: 'Where does the share of queries sent to the weak model come from?',
+          // Reports and deployments over any number of models answer it; a typed share is the pair's.
+          message: 'Where does the traffic mix (which model gets how many queries) come from?',
           choices: [
-            { value: 'share', name: 'I will type it' },
-            { value: 'eval', name: 'an eval report (its operating point)' },
-            { value: 'deployment', name: 'a deployment (its threshold)' },
+            { value: 'share', name: "I will type the weak model's share (two models)" },
+            { value: 'eval', name: 'an eval report (its operating point; two or more models)' },
+            { value: 'deployment', name: 'a deployment (two or more models)' },
           ],
         },
         io,
