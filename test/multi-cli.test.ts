@@ -233,3 +233,28 @@ test('cost of a query: a least-squares line in its length per model, never below
   assert.deepEqual(fitCostLine([5, 5], [1, 3]), { intercept: 2, perChar: 0 });
   assert.deepEqual(Array.from(predictCosts({ intercept: -1, perChar: 0.5 }, [0, 4])), [0, 1]);
 });
+
+test('the N-model view of a pair: --multi over two models trains the N-model router, and eval reports it against the zero router and the oracle', async () => {
+  const dir = tempDir('router-multi-pair-');
+  writeFile(dir, 'ladder.csv', ladderCsv());
+  const trained = await cli(['train', 'ladder.csv', '--name', 'two', '--models', 'tiny,big', '--multi'], dir);
+  assert.equal(trained.code, 0, trained.stderr);
+  assert.match(trained.stdout, /^Trained logistic router on tfidf \([\d,]+ terms\) over 2 models, target: each model's quality$/m);
+  const body = JSON.parse(readFileSync(join(dir, 'artifacts/routers/two/v1.json'), 'utf8')).body;
+  assert.deepEqual(body.models, ['tiny', 'big']);
+  assert.equal(body.rule.kind, 'lambda');
+  const evaluated = await cli(['eval', 'ladder.csv', '--router', 'two', '--bootstrap', '0', '--json'], dir);
+  assert.equal(evaluated.code, 0, evaluated.stderr);
+  const report = JSON.parse(evaluated.stdout).body;
+  assert.equal(report.kind, 'multi');
+  assert.deepEqual(report.singles.map((s: { model: string }) => s.model), ['tiny', 'big']);
+  assert.ok(report.routers[0].summary.aiqGain > 0, 'greetings go to tiny, the rest to big: better than a random mix of the two');
+
+  // Without --multi the same two models are the pair, as always.
+  const pair = await cli(['train', 'ladder.csv', '--name', 'pair', '--models', 'tiny,big'], dir);
+  assert.equal(pair.code, 0, pair.stderr);
+  assert.match(pair.stdout, /for tiny \(weak\) -> big \(strong\)/);
+  const refused = await cli(['train', 'ladder.csv', '--multi', '--weak', 'tiny', '--strong', 'big'], dir);
+  assert.equal(refused.code, 2);
+  assert.equal(refused.stderr, 'router: --multi routes over --models (default: every model of the data), not a --weak/--strong pair\n');
+});

@@ -400,6 +400,7 @@ export function buildProgram(io: Io = processIo(), commands: Commands = cliComma
         .option('--embedder <spec>', 'features: tfidf (fitted here), use (offline sentence encoder), onnx:<folder>, openai:<model>; join two with +, e.g. tfidf+use (default: tfidf)')
         .option('--weak <model>', 'weak model of the pair (default: the dataset\'s pair, or the weaker of two)')
         .option('--strong <model>', 'strong model of the pair')
+        .option('--multi', 'the N-model router even over two models (the lambda rule; eval reports AIQ against the zero router and the oracle)')
         .option('--reference <model>', 'over more than two models (data with more and no --weak/--strong): the model quality gaps are measured against (default: the best mean quality)')
         .option('--unit-cost <model=usd>', 'over more than two models: dollars per call of a model whose rows record no cost, e.g. llama=0.0004 (repeatable)', modelCosts)
         .addOption(new Option('--cost-model <how>', 'over more than two models: predict each model\'s cost of a query by a line in its length, or as the model\'s mean (default length)').choices(['length', 'mean']))

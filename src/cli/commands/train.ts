@@ -29,6 +29,8 @@ export const trainOptionsSchema = z.strictObject({
   embedder: nameSchema.optional(),
   weak: nameSchema.optional(),
   strong: nameSchema.optional(),
+  /** The N-model router even over two models: the lambda rule, AIQ against the zero router, the oracle. */
+  multi: z.boolean().optional(),
   /** Over more than two models: the model quality gaps are measured against (default: the best mean quality). */
   reference: nameSchema.optional(),
   /** Over more than two models: dollars per call of a model whose rows carry no cost. */
@@ -90,7 +92,8 @@ export type TrainResult = PairTrainResult | MultiTrainResult;
  * Over more than two models when `models` names more than two, or the data has more and names no
  * pair of its own; a pair (`weak`/`strong`, or the dataset's) otherwise, as the special case.
  */
-function routesOverMany(o: { weak?: string; strong?: string; models?: string[] }, models: number, hasPair: boolean): boolean {
+function routesOverMany(o: { weak?: string; strong?: string; models?: string[]; multi?: boolean }, models: number, hasPair: boolean): boolean {
+  if (o.multi) return true;
   if (o.weak !== undefined || o.strong !== undefined) return false;
   if (o.models !== undefined) return o.models.length > 2;
   return !hasPair && models > 2;
@@ -113,6 +116,7 @@ export async function runTrain(options: TrainOptions, deps: RunDeps = {}): Promi
   const reads: ReadRef[] = dataset.source.isArtifact && versionOf(dataset.source.path) ? [{ kind: 'dataset', path: dataset.source.path }] : [];
   const cacheDir0 = o.cache ? join(o.cacheDir ?? defaultCacheDir(env), 'embeddings') : null;
   if (o.models !== undefined && o.models.length < 2) throw new UserError(msg`${option('models')}: a router needs at least two models, got ${o.models.length}`);
+  if (o.multi && (o.weak !== undefined || o.strong !== undefined)) throw new UserError(msg`${option('multi')} routes over ${option('models')} (default: every model of the data), not a ${option('weak')}/${option('strong')} pair`);
   if (routesOverMany(o, dataset.models.length, dataset.defaultPair !== undefined)) return trainOverMany(o, dataset, name, reads, cacheDir0, progress, env);
   const manyOnly = (['reference', 'unitCost', 'costModel'] as const).find((k) => o[k] !== undefined);
   if (manyOnly) throw new UserError(msg`${option(manyOnly)} applies to routing over more than two models; this router is for a pair`);
